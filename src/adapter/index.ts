@@ -1,0 +1,5 @@
+export * from './types.js'
+export * from './records.js'
+export * from './timeline.js'
+export * from './transcript.js'
+export { OpenAIRealtimeAdapter, type OpenAIRealtimeAdapterOptions } from './openai-realtime-adapter.js'

@@ -1,0 +1,48 @@
+/** One received (or sent) event, timestamped at the socket. Audio is summarised by byte count, never kept as base64. */
+export interface TimelineEntry {
+  direction: 'in' | 'out'
+  type: string
+  /** `performance.now()` at socket receipt (in) or at send (out). */
+  at: number
+  responseId?: string
+  itemId?: string
+  bytes?: number
+  code?: string | null
+}
+
+/** A bounded, append-only event log: long sessions keep the newest `limit` entries. */
+export class Timeline {
+  #entries: TimelineEntry[] = []
+  #dropped = 0
+  constructor(readonly limit: number) {}
+
+  push(entry: TimelineEntry): void {
+    this.#entries.push(entry)
+    if (this.#entries.length > this.limit) {
+      // Drop in blocks so the amortised cost stays O(1) per push.
+      const excess = Math.max(1, Math.floor(this.limit / 10))
+      this.#entries.splice(0, excess)
+      this.#dropped += excess
+    }
+  }
+
+  get entries(): readonly TimelineEntry[] {
+    return this.#entries
+  }
+
+  get dropped(): number {
+    return this.#dropped
+  }
+
+  /** Incoming event types since `since`, compressed as `type ×n` in arrival order (for timeout messages). */
+  summarizeSince(since: number): string[] {
+    const out: Array<{ type: string; count: number }> = []
+    for (const e of this.#entries) {
+      if (e.direction !== 'in' || e.at < since) continue
+      const last = out[out.length - 1]
+      if (last && last.type === e.type) last.count++
+      else out.push({ type: e.type, count: 1 })
+    }
+    return out.map((x) => (x.count > 1 ? `${x.type} ×${x.count}` : x.type))
+  }
+}

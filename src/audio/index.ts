@@ -1,0 +1,47 @@
+// Audio helpers: PCM16 at the Realtime API's 24 kHz, WAV in and out, resampling, G.711, chunking and speech detection.
+export {
+  DEFAULT_SAMPLE_RATE,
+  concatAudio,
+  float32ToPcm16,
+  int16ToBuffer,
+  int16View,
+  isAudioChunk,
+  pcm16ToFloat32,
+  pcmDurationMs,
+  rmsDb,
+  silence,
+  tone,
+  trimToWholeSamples,
+  type Pcm16Input,
+  type ToneOptions,
+} from './pcm16.js'
+export { resampleAudio, resampleFloat32, resamplePcm16, resampledLength } from './resample.js'
+export { aLawDecode, aLawEncode, muLawDecode, muLawEncode } from './g711.js'
+export {
+  decodeWav,
+  encodeWavStereo,
+  readWav,
+  writeWav,
+  type DecodedWav,
+  type ReadWavOptions,
+  type WavEncoding,
+  type WavSourceFormat,
+  type WriteWavOptions,
+} from './wav.js'
+export {
+  splitAudio,
+  streamAudio,
+  type AudioSink,
+  type SplitAudioOptions,
+  type StreamAudioOptions,
+  type StreamAudioResult,
+} from './chunk.js'
+export {
+  createSpeechDetector,
+  detectSpeech,
+  type SpeechDetectionOptions,
+  type SpeechDetectionResult,
+  type SpeechDetector,
+  type SpeechOnset,
+  type SpeechSegment,
+} from './speech-detection.js'

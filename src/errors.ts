@@ -1,0 +1,95 @@
+/** Base class of every error this library throws, so callers can tell ours from theirs with one `instanceof`. */
+export class ExpectVoiceError extends Error {
+  override name = 'ExpectVoiceError'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+  }
+}
+
+/** A bad argument or option: names the option and what was wrong with it. */
+export class InvalidOptionError extends ExpectVoiceError {
+  override name = 'InvalidOptionError'
+}
+
+/** Audio that cannot be read or converted (not a WAV, unsupported encoding, truncated, ...). */
+export class AudioFormatError extends ExpectVoiceError {
+  override name = 'AudioFormatError'
+}
+
+/** An `error` event from the realtime server, with the server's own `type`, `code` and `message`. */
+export class RealtimeServerError extends ExpectVoiceError {
+  override name = 'RealtimeServerError'
+  readonly type: string
+  readonly code: string | null
+  readonly param: string | null
+  /** The client event id the server blamed, when the client event carried one. */
+  readonly eventId: string | null
+  readonly serverMessage: string
+  constructor(
+    payload: { type: string; code?: string | null; message: string; param?: string | null; event_id?: string | null },
+    context?: string,
+  ) {
+    const code = payload.code ?? null
+    super(`${context ? `${context}: ` : ''}server error ${payload.type}${code ? `/${code}` : ''}: ${payload.message}`)
+    this.type = payload.type
+    this.code = code
+    this.param = payload.param ?? null
+    this.eventId = payload.event_id ?? null
+    this.serverMessage = payload.message
+  }
+}
+
+/** The server refused the session after the upgrade (live API: an `error` event, then close 3000 or 4000). */
+export class RealtimeSessionRefusedError extends RealtimeServerError {
+  override name = 'RealtimeSessionRefusedError'
+  readonly closeCode: number | null
+  readonly closeReason: string
+  constructor(
+    payload: { type: string; code?: string | null; message: string; param?: string | null; event_id?: string | null },
+    close: { code: number; reason: string } | null,
+  ) {
+    super(payload, `session refused${close ? ` (close ${close.code}${close.reason ? ` ${close.reason}` : ''})` : ''}`)
+    this.closeCode = close?.code ?? null
+    this.closeReason = close?.reason ?? ''
+  }
+}
+
+/** The HTTP upgrade was answered with a status other than 101 (proxies, Azure, gateways). */
+export class RealtimeHandshakeError extends ExpectVoiceError {
+  override name = 'RealtimeHandshakeError'
+  constructor(
+    readonly status: number,
+    readonly serverMessage: string,
+  ) {
+    super(`handshake rejected with HTTP ${status}${serverMessage ? `: ${serverMessage}` : ''}`)
+  }
+}
+
+/** A wait ran out. The message names what did arrive in the meantime. */
+export class RealtimeTimeoutError extends ExpectVoiceError {
+  override name = 'RealtimeTimeoutError'
+  constructor(
+    message: string,
+    readonly timeoutMs: number,
+    readonly received: readonly string[],
+  ) {
+    super(message)
+  }
+}
+
+/** The socket closed while a call was waiting, or a call was made on a closed adapter. */
+export class RealtimeConnectionClosedError extends ExpectVoiceError {
+  override name = 'RealtimeConnectionClosedError'
+  constructor(
+    message: string,
+    readonly closeCode: number | null,
+    readonly closeReason: string,
+  ) {
+    super(message)
+  }
+}
+
+/** No API key in the options nor in `OPENAI_API_KEY`, and no `url` pointing elsewhere. */
+export class MissingApiKeyError extends ExpectVoiceError {
+  override name = 'MissingApiKeyError'
+}

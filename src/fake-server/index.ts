@@ -1,0 +1,17 @@
+/**
+ * The fake OpenAI Realtime (GA) server: a deterministic, offline test double speaking the live wire protocol.
+ */
+export { createFakeRealtimeServer } from './server.js'
+export type {
+  FakeConnection,
+  FakeHistoryEntry,
+  FakeRealtimeServer,
+  FakeRealtimeServerOptions,
+  FakeReply,
+  FakeReplyContext,
+  FakeReplyFunction,
+  FakeResponseRecord,
+  FakeServerFaults,
+  FakeSessionConfig,
+  FakeToolCall,
+} from './types.js'

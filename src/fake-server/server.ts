@@ -1,0 +1,141 @@
+/**
+ * The listening side: an HTTP(S) server on 127.0.0.1 (port 0) whose WebSocket upgrades become fake realtime
+ * connections. Owns every socket it accepted, so `close()` can end them all and resolve only once the port is
+ * free.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo, Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer } from 'ws'
+import { ExpectVoiceError } from '../errors.js'
+import { checkUpgrade, chooseProtocol, defaultRejectionBody, writeHttpResponse } from './handshake.js'
+import { resolveOptions } from './options.js'
+import { FakeConnectionImpl } from './session.js'
+import { tlsMaterial } from './tls.js'
+import type { FakeConnection, FakeRealtimeServer, FakeRealtimeServerOptions } from './types.js'
+
+const NOT_A_WEBSOCKET = JSON.stringify({
+  error: {
+    message: 'expect-voice fake realtime server: only WebSocket upgrades are served (GET /v1/realtime?model=...).',
+    type: 'invalid_request_error',
+    code: null,
+    param: null,
+  },
+})
+
+interface Waiter {
+  resolve: (connection: FakeConnection) => void
+  reject: (err: Error) => void
+  timer: NodeJS.Timeout
+}
+
+/**
+ * Start a fake OpenAI Realtime (GA) server on 127.0.0.1 with a free port. Always `await server.close()`.
+ * Rejects with an `InvalidOptionError` naming the option when an option is wrong.
+ */
+export async function createFakeRealtimeServer(options?: FakeRealtimeServerOptions): Promise<FakeRealtimeServer> {
+  const resolved = resolveOptions(options)
+  const tls = resolved.tls ? tlsMaterial(resolved.tls) : null
+  const http: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }) : createHttpServer()
+  // Live offers permessage-deflate; the official client turns it off, the agents SDK leaves it on: accept both.
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: true, clientTracking: false, handleProtocols: chooseProtocol })
+
+  const connections: FakeConnectionImpl[] = []
+  const open = new Set<FakeConnectionImpl>()
+  const sockets = new Set<Socket>()
+  const waiters: Waiter[] = []
+  let handedOut = 0
+  let closing: Promise<void> | null = null
+
+  const pump = () => {
+    while (waiters.length > 0 && handedOut < connections.length) {
+      const waiter = waiters.shift()!
+      clearTimeout(waiter.timer)
+      waiter.resolve(connections[handedOut++]!)
+    }
+  }
+
+  http.on('connection', (socket: Socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+  })
+  http.on('clientError', (_err, socket: Duplex) => socket.destroy())
+  http.on('request', (_req, res) => {
+    res.writeHead(404, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(NOT_A_WEBSOCKET) })
+    res.end(NOT_A_WEBSOCKET)
+  })
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // A client that resets mid-handshake must not become an unhandled 'error'.
+    socket.on('error', () => {})
+    if (closing) {
+      socket.destroy()
+      return
+    }
+    const reject = resolved.rejectHandshake
+    if (reject) {
+      writeHttpResponse(socket, reject.status, reject.body ?? defaultRejectionBody(reject.status), reject.headers)
+      return
+    }
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (closing) {
+        ws.terminate()
+        return
+      }
+      const refusal = checkUpgrade(req, url.searchParams, resolved)
+      const connection = new FakeConnectionImpl(connections.length + 1, ws, req, url, resolved, (c) => open.delete(c))
+      connections.push(connection)
+      open.add(connection)
+      connection.start(refusal)
+      pump()
+    })
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject)
+    http.listen(0, '127.0.0.1', () => {
+      http.off('error', reject)
+      resolve()
+    })
+  })
+  const port = (http.address() as AddressInfo).port
+  const host = `127.0.0.1:${port}`
+
+  const server: FakeRealtimeServer = {
+    url: `${tls ? 'wss' : 'ws'}://${host}/v1/realtime`,
+    baseURL: `${tls ? 'https' : 'http'}://${host}/v1`,
+    port,
+    ...(tls ? { ca: tls.ca } : {}),
+    connections,
+    waitForConnection(timeoutMs = 5000) {
+      if (closing) return Promise.reject(new ExpectVoiceError('fake realtime server is closed'))
+      return new Promise<FakeConnection>((resolve, reject) => {
+        const waiter: Waiter = {
+          resolve,
+          reject,
+          timer: setTimeout(() => {
+            waiters.splice(waiters.indexOf(waiter), 1)
+            reject(new ExpectVoiceError(`no new connection to the fake realtime server within ${timeoutMs} ms (${connections.length} so far)`))
+          }, timeoutMs),
+        }
+        waiters.push(waiter)
+        pump()
+      })
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        for (const waiter of waiters.splice(0)) {
+          clearTimeout(waiter.timer)
+          waiter.reject(new ExpectVoiceError('fake realtime server closed while waiting for a connection'))
+        }
+        for (const connection of [...open]) connection.terminate()
+        wss.close()
+        for (const socket of sockets) socket.destroy()
+        http.close(() => resolve())
+      })
+      return closing
+    },
+  }
+  return server
+}

@@ -1,0 +1,17 @@
+/**
+ * TLS material for wss:// mode. The official `openai` client only dials wss:// (research §8.1), so the fake must
+ * speak TLS for it; clients trust it by passing `server.ca` as the socket's `ca`.
+ */
+import { TEST_CERTIFICATE, TEST_PRIVATE_KEY } from './tls-certificate.js'
+
+export interface TlsMaterial {
+  cert: string
+  key: string
+  /** What a client passes as `ca`: the (self-signed) certificate itself. */
+  ca: string
+}
+
+export function tlsMaterial(option: true | { cert: string; key: string }): TlsMaterial {
+  if (option === true) return { cert: TEST_CERTIFICATE, key: TEST_PRIVATE_KEY, ca: TEST_CERTIFICATE }
+  return { cert: option.cert, key: option.key, ca: option.cert }
+}

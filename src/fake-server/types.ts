@@ -1,0 +1,182 @@
+/** Public types of the fake realtime server. */
+import type { ClientEvent, ServerEvent } from '../protocol/events.js'
+
+/** The session as the fake holds it, in friendly form. `raw` is the full GA session object last sent. */
+export interface FakeSessionConfig {
+  model: string
+  instructions: string
+  voice: string
+  tools: unknown[]
+  /** `audio.input.turn_detection`: `{type:'server_vad', ...}`, `{type:'semantic_vad', ...}` or null (push-to-talk). */
+  turnDetection: Record<string, unknown> | null
+  /** `audio.input.transcription.model`, or null when input transcription is off (the live default). */
+  transcriptionModel: string | null
+  outputModalities: Array<'audio' | 'text'>
+  /** The GA session object exactly as sent in the last `session.created` / `session.updated`. */
+  raw: Record<string, unknown>
+}
+
+/** One conversation item as the reply function sees it, in conversation order. */
+export interface FakeHistoryEntry {
+  itemId: string
+  /** 'tool' is a `function_call_output` item. An assistant's own tool call is role 'assistant' with `toolCall`. */
+  role: 'user' | 'assistant' | 'system' | 'tool'
+  type: 'message' | 'function_call' | 'function_call_output'
+  /** Message text or transcript ('' when nothing was recognised); the output of a tool; '' for a tool call. */
+  text: string
+  /** Where a user message came from: spoken (audio) or typed (input_text). */
+  source?: 'audio' | 'text'
+  status: 'completed' | 'incomplete' | 'in_progress'
+  toolCall?: { name: string; arguments: string; callId: string }
+  /** For a `function_call_output` item. */
+  callId?: string
+}
+
+export interface FakeReplyContext {
+  /** What the user said or typed since the previous response (joined), or null when nothing was heard. */
+  userText: string | null
+  history: FakeHistoryEntry[]
+  /** 0 for the first response on this connection, 1 for the second, ... */
+  turn: number
+  session: FakeSessionConfig
+  /** The `response` object of the client's `response.create` (`{}` when absent or VAD-created). */
+  request: Record<string, unknown>
+  connectionId: number
+}
+
+export interface FakeToolCall {
+  name: string
+  /** A JSON string, or an object that is JSON-stringified. */
+  arguments: string | object
+  callId?: string
+}
+
+export interface FakeReply {
+  /** What the agent says (spoken in the synthetic voice unless `audio` is given). */
+  text?: string
+  /** Exact PCM16 24 kHz mono bytes to stream instead of the synthetic voice (the transcript stays `text`). */
+  audio?: Buffer
+  /** Function calls, sent as `function_call` output items before the spoken message (if any). */
+  toolCalls?: FakeToolCall[]
+  status?: 'completed' | 'failed' | 'incomplete'
+}
+
+export type FakeReplyFunction = (ctx: FakeReplyContext) => string | FakeReply | Promise<string | FakeReply>
+
+export interface FakeServerFaults {
+  /** Disconnect after this many `response.output_audio.delta` events of a response. */
+  closeAfterDeltas?: {
+    count: number
+    /** Default 1006: the socket is destroyed with no close frame, like a dropped network. Else a close frame. */
+    code?: number
+    reason?: string
+  }
+  /** Answer every `response.create` with this `error` event instead of a response. */
+  errorOnResponseCreate?: { type: string; code?: string | null; message: string; param?: string | null }
+  /** End every response with this status (and matching `status_details`) unless the reply sets its own. */
+  responseStatus?: 'failed' | 'incomplete'
+  /** Send a non-JSON text frame and a binary frame before the first audio delta of every response. */
+  malformedFrames?: boolean
+  /** Accept the socket, then send nothing at all (not even `session.created`). */
+  neverAnswer?: boolean
+  /** Delay every `session.updated` by this many ms. */
+  sessionUpdateDelayMs?: number
+}
+
+export interface FakeRealtimeServerOptions {
+  /**
+   * The agent's replies: one reply for every turn (a string or a FakeReply), an array (one per turn, the last
+   * repeats), or a function of the context. Default: `You said: <what the user said>`, or 'Hello.' when nothing
+   * was heard.
+   */
+  reply?: string | FakeReply | Array<string | FakeReply> | FakeReplyFunction
+  /** Delay from `response.create` to the first output (audio delta). `response.created` goes out at once. Default 0. */
+  latencyMs?: number | ((ctx: FakeReplyContext) => number)
+  /** Up to this many ms of seeded pseudo-random jitter added to the latency. Default 0. */
+  jitterMs?: number
+  /** Seed of the jitter and of the `obfuscation` strings. Default 1. */
+  seed?: number
+  /** Audio per `response.output_audio.delta`, in ms. Default 100 (4,800 bytes). */
+  chunkMs?: number
+  /** Gap between deltas in ms, or 'realtime' (one chunk per chunk duration). Default 0: faster than real time. */
+  paceMs?: number | 'realtime'
+  /** Speed of the synthetic voice, ms per UTF-8 byte. Default 40. */
+  msPerChar?: number
+  /** Turns committed user audio into text. Default: `transcribeSyntheticSpeech`. null = heard nothing. */
+  transcribe?: (pcm: Buffer, ctx: { turn: number }) => string | null | Promise<string | null>
+  /** Delay of `conversation.item.input_audio_transcription.completed` after the commit. Default 0. */
+  transcriptionDelayMs?: number
+  /** Default true. false: ignore `response.cancel` and VAD barge-in and keep streaming (a broken agent). */
+  honourCancel?: boolean
+  /** Emit beta event names (`response.audio.delta`, `response.audio_transcript.*`, `conversation.item.created`, ...). */
+  legacyEventNames?: boolean
+  /** When set, other keys are refused the way the live API does (101, `error` invalid_api_key, close 3000). */
+  apiKey?: string
+  /** Answer every WebSocket upgrade with this HTTP status instead (a proxy / Azure front door refusing). */
+  rejectHandshake?: { status: number; body?: string; headers?: Record<string, string> }
+  /** `allowed`: the models accepted in `?model=` (any when absent). A missing `?model=` is always refused. */
+  model?: { allowed?: string[] }
+  /** Serve wss:// with the shipped self-signed test certificate (true) or the given one. */
+  tls?: boolean | { cert: string; key: string }
+  faults?: FakeServerFaults
+}
+
+/** What the server did for one response, timed with `performance.now()` on the server side. */
+export interface FakeResponseRecord {
+  id: string
+  status: 'in_progress' | 'completed' | 'cancelled' | 'incomplete' | 'failed'
+  /** When the `response.create` arrived (or server VAD ended the user turn). */
+  requestedAt: number
+  /** The latency injected for it (latencyMs + jitter). */
+  latencyMs: number
+  /** When its first `response.output_audio.delta` was handed to the socket. */
+  firstAudioAt?: number
+  /** When `response.done` was sent. */
+  doneAt?: number
+}
+
+export interface FakeConnection {
+  /** 1 for the first connection to this server, 2 for the next, ... */
+  readonly id: number
+  /** Lower-cased request headers; credentials redacted ('Bearer [redacted]'). */
+  readonly headers: Record<string, string>
+  readonly path: string
+  /** Query parameters (credential-looking ones redacted). */
+  readonly query: Record<string, string>
+  /** Every parsed client event in order; `input_audio_buffer.append` kept as `{type, event_id, audioBytes}`. */
+  readonly received: ClientEvent[]
+  /** Every server event sent, in order (audio deltas keep their base64). */
+  readonly sent: ServerEvent[]
+  /** Committed user audio, one Buffer per committed turn. */
+  readonly inputAudio: Buffer[]
+  /** Every response of this connection, in order, with server-side timings. */
+  readonly responses: FakeResponseRecord[]
+  readonly session: FakeSessionConfig
+  readonly closed: boolean
+  readonly closeCode?: number
+  readonly closeReason?: string
+  /** Send any server event as is (JSON-encoded). */
+  send(event: object): void
+  /** Send a raw text (string) or binary (Buffer) frame. */
+  sendRaw(data: string | Buffer): void
+  /** Close from the server side; code 1006 destroys the socket without a close frame. */
+  close(code?: number, reason?: string): void
+  /** Resolves when the socket has closed (at once if it already has). */
+  waitForClose(timeoutMs?: number): Promise<{ code: number; reason: string }>
+}
+
+export interface FakeRealtimeServer {
+  /** `ws://127.0.0.1:PORT/v1/realtime` (wss:// with `tls`), without query: append `?model=...`. */
+  readonly url: string
+  /** `http://127.0.0.1:PORT/v1` (https:// with `tls`), for `new OpenAI({ baseURL })`. */
+  readonly baseURL: string
+  readonly port: number
+  /** With `tls`: the PEM certificate a client passes as `ca` to trust the server. */
+  readonly ca?: string
+  /** Connections in order of arrival (refused handshakes do not count; in-band refusals do). */
+  readonly connections: FakeConnection[]
+  /** The next connection not yet returned by this method (the first call gets the first connection). */
+  waitForConnection(timeoutMs?: number): Promise<FakeConnection>
+  /** Terminates every client socket, clears every timer; resolves once fully closed. Idempotent. */
+  close(): Promise<void>
+}

@@ -1,0 +1,22 @@
+/** `expect-voice`: the runner-agnostic core. Imports no test runner. */
+export * from './adapter/index.js'
+export * from './errors.js'
+export * from './fake-server/index.js'
+export * from './audio/index.js'
+export * from './text/index.js'
+export { synthesizeSpeech, transcribeSyntheticSpeech } from './audio/synthetic-voice.js'
+export { transcriptSerializer, formatTranscript } from './snapshot/transcript-serializer.js'
+export { conversationReport } from './fixtures/conversation-report.js'
+export { redactSecrets } from './redact.js'
+export {
+  DEFAULT_MODEL,
+  DEFAULT_TRANSCRIPTION_MODEL,
+  DEFAULT_VOICE,
+  LEGACY_EVENT_ALIASES,
+  PCM_RATE,
+  type FunctionTool,
+  type ServerEvent,
+  type ClientEvent,
+  type RealtimeErrorPayload,
+  type ResponseStatus,
+} from './protocol/events.js'

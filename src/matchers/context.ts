@@ -1,0 +1,58 @@
+/**
+ * The part of the matcher `this` that Jest 29/30 and Vitest 4/5 share. Owning the type keeps the matchers free of
+ * any runner import.
+ */
+export interface MatcherUtils {
+  matcherHint(name: string, received?: string, expected?: string, options?: { isNot?: boolean; promise?: string; secondArgument?: string }): string
+  printExpected(value: unknown): string
+  printReceived(value: unknown): string
+  stringify?(value: unknown): string
+  EXPECTED_COLOR?: (s: string) => string
+  RECEIVED_COLOR?: (s: string) => string
+}
+
+export interface MatcherContext {
+  isNot?: boolean
+  promise?: string
+  utils: MatcherUtils
+  equals(a: unknown, b: unknown, customTesters?: unknown[], strictCheck?: boolean): boolean
+  customTesters?: unknown[]
+  currentTestName?: string
+}
+
+export interface MatcherResult {
+  pass: boolean
+  message: () => string
+  actual?: unknown
+  expected?: unknown
+}
+
+export interface VoiceMatcherConfig {
+  /** Default wait of every waiting matcher, in ms. Default 15 000. */
+  timeout: number
+}
+
+const CONFIG_KEY = Symbol.for('expect-voice.matcher-config')
+type WithConfig = typeof globalThis & { [CONFIG_KEY]?: VoiceMatcherConfig }
+
+/** One config per process, even when the ESM and CJS builds are both loaded. */
+export function matcherConfig(): VoiceMatcherConfig {
+  const g = globalThis as WithConfig
+  return (g[CONFIG_KEY] ??= { timeout: 15_000 })
+}
+
+/** Sets defaults for every voice matcher (e.g. `{ timeout: 30_000 }` for a slow live model). */
+export function configureVoiceMatchers(config: Partial<VoiceMatcherConfig>): void {
+  if (config.timeout !== undefined && (!Number.isFinite(config.timeout) || config.timeout <= 0)) {
+    throw new TypeError(`configureVoiceMatchers: "timeout" must be a positive number of ms, got ${String(config.timeout)}`)
+  }
+  Object.assign(matcherConfig(), config)
+}
+
+export function hint(ctx: MatcherContext, name: string, expected = 'expected', secondArgument?: string): string {
+  return ctx.utils.matcherHint(name, 'agent', expected, { isNot: ctx.isNot, promise: ctx.promise, secondArgument })
+}
+
+export function ms(value: number): string {
+  return `${Math.round(value)} ms`
+}

@@ -1,0 +1,27 @@
+import { toRespondWithin } from './toRespondWithin.js'
+import { toSay } from './toSay.js'
+import { toStopOnInterrupt } from './toStopOnInterrupt.js'
+import { toTranscribeAs } from './toTranscribeAs.js'
+
+export { toRespondWithin, type ToRespondWithinOptions } from './toRespondWithin.js'
+export { toSay, type ToSayOptions } from './toSay.js'
+export { toStopOnInterrupt, type ToStopOnInterruptOptions } from './toStopOnInterrupt.js'
+export { toTranscribeAs, type ToTranscribeAsOptions } from './toTranscribeAs.js'
+export { configureVoiceMatchers, type VoiceMatcherConfig, type MatcherContext, type MatcherResult } from './context.js'
+export { assertNoPendingMatchers, pendingMatchers, UnawaitedMatcherError } from './pending.js'
+
+/** The raw matcher object for `expect.extend(voiceMatchers)` in any Jest-compatible runner. */
+export const voiceMatchers = { toRespondWithin, toSay, toTranscribeAs, toStopOnInterrupt }
+
+import type { ToRespondWithinOptions } from './toRespondWithin.js'
+import type { ToSayOptions } from './toSay.js'
+import type { ToStopOnInterruptOptions } from './toStopOnInterrupt.js'
+import type { ToTranscribeAsOptions } from './toTranscribeAs.js'
+
+/** Matcher signatures as seen by the test author. All wait, so all must be awaited. */
+export interface VoiceAgentMatchers<R = unknown> {
+  toRespondWithin(ms: number, options?: ToRespondWithinOptions): Promise<R>
+  toSay(expected: string | RegExp | { asymmetricMatch(other: unknown): boolean }, options?: ToSayOptions): Promise<R>
+  toTranscribeAs(expected: string, options?: ToTranscribeAsOptions): Promise<R>
+  toStopOnInterrupt(options?: ToStopOnInterruptOptions): Promise<R>
+}

@@ -1,0 +1,51 @@
+import type { ResponseRecord, TurnRecord } from '../adapter/records.js'
+import { InvalidOptionError } from '../errors.js'
+import { matcherConfig, type MatcherContext, type MatcherResult } from './context.js'
+import { isVoiceAgentAdapter } from './observe.js'
+
+/** The failure returned when `expect(x)` was not given an adapter: it fails with or without `.not`. */
+export function notAnAdapter(ctx: MatcherContext, name: string, received: unknown): MatcherResult | null {
+  if (isVoiceAgentAdapter(received)) return null
+  return {
+    pass: !!ctx.isNot,
+    message: () =>
+      `${ctx.utils.matcherHint(name, 'agent', 'expected', { isNot: ctx.isNot, promise: ctx.promise })}\n\n` +
+      `${name}() needs a voice agent adapter (an object with sendAudio, recvAudio and interrupt), e.g. the \`agent\` fixture.\n` +
+      `Received: ${ctx.utils.printReceived(received)}`,
+  }
+}
+
+export function resolveTimeout(matcher: string, timeout: unknown): number {
+  const value = timeout ?? matcherConfig().timeout
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new InvalidOptionError(`${matcher}: option "timeout" must be a positive number of ms, got ${String(timeout)}`)
+  }
+  return value
+}
+
+export function checkMaxWer(matcher: string, maxWer: unknown): number {
+  const value = maxWer ?? 0.2
+  if (typeof value !== 'number' || !(value >= 0)) {
+    throw new InvalidOptionError(`${matcher}: option "maxWer" must be a number ≥ 0 (0.2 = 20 % of words may differ), got ${String(maxWer)}`)
+  }
+  return value
+}
+
+/** `+123 ms` offsets of a response's milestones from the end of the user turn. */
+export function describeTimings(turn: TurnRecord | null, r: ResponseRecord): string {
+  const start = turn?.endedAt ?? r.requestedAt
+  const rel = (t: number | null) => (t === null ? '—' : `+${Math.round(t - start)} ms`)
+  return [
+    `  end of user turn    ${turn?.endedAt === null || turn?.endedAt === undefined ? '—' : '0 ms'}`,
+    `  response.created    ${rel(r.createdAt)}`,
+    `  first transcript    ${rel(r.firstTranscriptAt)}`,
+    `  first audio         ${rel(r.firstAudioAt)}`,
+    `  response done       ${rel(r.doneAt)}${r.status !== 'in_progress' && r.status !== 'requested' ? ` (${r.status})` : ''}`,
+  ].join('\n')
+}
+
+/** A transcript shortened for messages. */
+export function excerpt(text: string | null, max = 300): string {
+  if (text === null) return '(none)'
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text
+}

@@ -1,0 +1,81 @@
+import type { TurnRecord } from '../adapter/records.js'
+import type { VoiceAgentAdapter } from '../adapter/types.js'
+import { InvalidOptionError } from '../errors.js'
+import { formatAlignment, wordErrorRate } from '../text/index.js'
+import { hint, type MatcherContext, type MatcherResult } from './context.js'
+import { drive, hasPendingInput, observe, waitForValue } from './observe.js'
+import { trackPending } from './pending.js'
+import { checkMaxWer, notAnAdapter, resolveTimeout } from './shared.js'
+
+export interface ToTranscribeAsOptions {
+  /** Largest word error rate between the expected text and what the model heard. Default 0.2. */
+  maxWer?: number
+  /** Count words that sound alike as matches. */
+  phonetic?: boolean
+  /** How long to wait for the (late-arriving) transcription, in ms. Default: the global matcher timeout (15 s). */
+  timeout?: number
+}
+
+/** Passes when what the model heard of the latest user audio turn matches `expected` with WER ≤ maxWer. */
+export async function toTranscribeAs(
+  this: MatcherContext,
+  received: VoiceAgentAdapter,
+  expected: string,
+  options: ToTranscribeAsOptions = {},
+): Promise<MatcherResult> {
+  const invalid = notAnAdapter(this, 'toTranscribeAs', received)
+  if (invalid) return invalid
+  if (typeof expected !== 'string') {
+    throw new InvalidOptionError(`toTranscribeAs(expected): expected must be a string, got ${this.utils.printReceived(expected)}`)
+  }
+  const maxWer = checkMaxWer('toTranscribeAs', options.maxWer)
+  const timeout = resolveTimeout('toTranscribeAs', options.timeout)
+  const head = hint(this, 'toTranscribeAs')
+  return trackPending(received, 'toTranscribeAs', async () => {
+    const obs = observe(received)
+    // Pending audio is only sent to the model (committed) by the receive loop.
+    if (hasPendingInput(obs)) await drive(received, timeout, () => true)
+    const turn = [...obs.turns].reverse().find((t) => t.input === 'audio' && t.endedAt !== null)
+    if (!turn) {
+      return {
+        pass: false,
+        message: () => `${head}\n\nNo user audio turn to check: send audio with agent.sendAudio() first (text turns are not transcribed).`,
+      }
+    }
+    const native = 'turns' in received
+    const heard = await waitForValue<{ text: string } | { failed: string }>(() => read(turn, received, native), timeout)
+    if (!heard) {
+      return {
+        pass: false,
+        message: () => `${head}\n\nNo transcription of the latest user audio arrived within ${timeout} ms (is input transcription enabled?).`,
+      }
+    }
+    if ('failed' in heard) {
+      return { pass: false, message: () => `${head}\n\nThe model could not transcribe the latest user audio: ${heard.failed}` }
+    }
+    const result = wordErrorRate(expected, heard.text, { phonetic: options.phonetic })
+    const pass = result.wer <= maxWer
+    return {
+      pass,
+      actual: heard.text,
+      expected,
+      message: () =>
+        `${head}\n\n` +
+        `Expected: the model to ${this.isNot ? 'not ' : ''}hear ${this.utils.printExpected(expected)} (word error rate ≤ ${maxWer})\n` +
+        `Received: ${this.utils.printReceived(heard.text)} — word error rate ${result.wer.toFixed(2)} ` +
+        `(${result.substitutions} substituted, ${result.deletions} missing, ${result.insertions} extra of ${result.referenceLength} words)\n\n` +
+        `Alignment (expected → heard):\n${formatAlignment(result.alignment)
+          .split('\n')
+          .map((l) => `  ${l}`)
+          .join('\n')}`,
+    }
+  })
+}
+
+function read(turn: TurnRecord, agent: VoiceAgentAdapter, native: boolean): { text: string } | { failed: string } | undefined {
+  if (turn.transcriptionFailed) return { failed: turn.transcriptionFailed }
+  if (turn.transcription !== null) return { text: turn.transcription }
+  // Adapters without turn records only expose the latest transcription.
+  if (!native && agent.lastUserTranscript !== null) return { text: agent.lastUserTranscript }
+  return undefined
+}

@@ -1,0 +1,5 @@
+export { normalizeText, tokenize } from './normalize.js'
+export { wordErrorRate, type WordErrorRateOptions, type WordErrorRateResult } from './word-error-rate.js'
+export { matchPhrase, DEFAULT_MAX_WER, type PhraseMatchOptions, type PhraseMatchResult } from './phrase-match.js'
+export { formatAlignment, type FormatAlignmentOptions } from './format-alignment.js'
+export type { AlignmentOp } from './align.js'

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest'
+import '../../src/vitest.js'
+import { failureOf, voiceAgent } from '../helpers/voice.js'
+
+describe('toSay', () => {
+  it('passes on a fuzzy contained phrase with numbers as words or digits', async () => {
+    const { agent } = await voiceAgent({ reply: 'Sure, your table for two is booked for 7 pm.' })
+    await agent.sendText('book a table')
+    await expect(agent).toSay('table for 2 is booked for seven pm')
+  })
+
+  it('fails on a different answer, showing the transcript, WER and alignment', async () => {
+    const { agent } = await voiceAgent({ reply: 'Sorry, your table is cancelled.' })
+    await agent.sendText('book a table')
+    const message = await failureOf(expect(agent).toSay('table for 2 is booked for seven pm'))
+    expect(message.split('Timings:')[0]).toMatchSnapshot()
+  })
+
+  it('supports .not', async () => {
+    const { agent } = await voiceAgent({ reply: 'Sorry, your table is cancelled.' })
+    await agent.sendText('book a table')
+    await expect(agent).not.toSay('your table is booked')
+    const message = await failureOf(expect(agent).not.toSay('table is cancelled'))
+    expect(message).toContain('expect(agent).not.toSay(expected)')
+    expect(message).toContain('Expected: the agent to not say "table is cancelled"')
+  })
+
+  it('matches a RegExp against the raw transcript and works with asymmetric matchers', async () => {
+    const { agent } = await voiceAgent({ reply: 'Your table for two is booked for 7 pm.' })
+    await agent.sendText('book')
+    await expect(agent).toSay(/table .* booked/i)
+    await expect(agent).toSay(expect.stringContaining('booked for 7'))
+    await expect(agent).not.toSay(/cancelled/)
+    const message = await failureOf(expect(agent).toSay(expect.stringContaining('cancelled')))
+    expect(message).toContain('StringContaining "cancelled"')
+  })
+
+  it('exact mode compares the whole normalised transcript', async () => {
+    const { agent } = await voiceAgent({ reply: "I'd like two tables." })
+    await agent.sendText('x')
+    await expect(agent).toSay('i would like 2 tables', { exact: true })
+    await expect(agent).not.toSay('like 2 tables', { exact: true })
+  })
+
+  it('rejects a non-string expectation with a typed error', async () => {
+    const { agent } = await voiceAgent()
+    // @ts-expect-error toSay takes a string, RegExp or asymmetric matcher
+    await expect(expect(agent).toSay(42)).rejects.toThrow(/expected must be a string, a RegExp or an asymmetric matcher/)
+  })
+})

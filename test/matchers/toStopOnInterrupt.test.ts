@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest'
+import '../../src/vitest.js'
+import { failureOf, voiceAgent } from '../helpers/voice.js'
+
+const LONG = 'This is a long answer about the opening hours of the restaurant, the menu, the wine list and the parking.'
+
+describe('toStopOnInterrupt', () => {
+  it('passes against a server that honours response.cancel', async () => {
+    const { agent } = await voiceAgent({ reply: LONG, paceMs: 20 })
+    await agent.sendText('tell me everything')
+    await expect(agent).toStopOnInterrupt()
+    expect(agent.currentResponse?.status).toBe('cancelled')
+  })
+
+  it('fails against a server that ignores the cancel, stating the audio that arrived after the interrupt', async () => {
+    const { agent } = await voiceAgent({ reply: LONG, paceMs: 20, honourCancel: false })
+    await agent.sendText('tell me everything')
+    const message = await failureOf(expect(agent).toStopOnInterrupt({ within: 100 }))
+    expect(message).toContain('Expected: the agent to stop speaking within 100 ms of the interrupt')
+    const after = Number(/(\d+) ms of audio arrived after the interrupt/.exec(message)![1])
+    expect(after).toBeGreaterThan(500)
+    expect(message).toMatch(/the response ended \(completed\) \d+ ms after the interrupt/)
+    expect(agent.errors).toEqual([])
+  })
+
+  it('fails with "nothing to interrupt" when the response already ended', async () => {
+    const { agent } = await voiceAgent({ reply: 'Short.' })
+    await agent.sendText('hi')
+    while ((await agent.recvAudio(2000)) !== null);
+    const message = await failureOf(expect(agent).toStopOnInterrupt())
+    expect(message).toContain('Nothing to interrupt: the response already ended (completed)')
+    // A precondition failure fails with .not too.
+    const notMessage = await failureOf(expect(agent).not.toStopOnInterrupt())
+    expect(notMessage).toContain('Nothing to interrupt')
+  })
+
+  it('.not passes when the agent keeps speaking', async () => {
+    const { agent } = await voiceAgent({ reply: LONG, paceMs: 20, honourCancel: false })
+    await agent.sendText('tell me everything')
+    await expect(agent).not.toStopOnInterrupt({ within: 50 })
+  })
+
+  it('interrupts after afterMs of audio', async () => {
+    const { agent } = await voiceAgent({ reply: LONG, paceMs: 10 })
+    await agent.sendText('tell me everything')
+    await expect(agent).toStopOnInterrupt({ afterMs: 300 })
+    const r = agent.currentResponse!
+    const before = r.audio.filter((c) => c.receivedAt! <= r.interruptedAt!).reduce((n, c) => n + c.data.length, 0)
+    expect(before / 48).toBeGreaterThanOrEqual(300)
+  })
+})
