@@ -7,7 +7,11 @@ export * from './text/index.js'
 export { synthesizeSpeech, transcribeSyntheticSpeech } from './audio/synthetic-voice.js'
 export { transcriptSerializer, formatTranscript } from './snapshot/transcript-serializer.js'
 export { conversationReport } from './fixtures/conversation-report.js'
+export * from './user/index.js'
+export * from './artifacts/index.js'
+export { responseSpeechTiming, playbackStarts, type ResponseSpeechTiming } from './matchers/speech-timing.js'
 export { redactSecrets } from './redact.js'
+export * from './recording/index.js'
 export {
   DEFAULT_MODEL,
   DEFAULT_TRANSCRIPTION_MODEL,

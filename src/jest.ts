@@ -6,9 +6,15 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect } from '@jest/global
 import type { OpenAIRealtimeAdapter } from './adapter/openai-realtime-adapter.js'
 import { ExpectVoiceError } from './errors.js'
 import { createFakeRealtimeServer, type FakeRealtimeServer, type FakeRealtimeServerOptions } from './fake-server/index.js'
-import { connectAgent, type VoiceAgentOptions } from './fixtures/connect-agent.js'
+import type { VoiceAgentOptions } from './fixtures/connect-agent.js'
+import { jestOutcome, jestSessionContext, openVoiceSession, type VoiceSession } from './recording/voice-session.js'
 import { assertNoPendingMatchers, voiceMatchers, type VoiceAgentMatchers } from './matchers/index.js'
 import { transcriptSerializer } from './snapshot/transcript-serializer.js'
+import type { VoiceArtifactsOptions } from './artifacts/config.js'
+import { startJestRecording, type JestRecording } from './fixtures/jest-recording.js'
+import type { VoiceUserFixtureOptions } from './fixtures/voice-user-fixture.js'
+import { createVoiceUser, type VoiceUser } from './user/voice-user.js'
+import { defaultUserVoice } from './fixtures/voice-user-fixture.js'
 
 expect.extend(voiceMatchers as unknown as Parameters<typeof expect.extend>[0])
 expect.addSnapshotSerializer(transcriptSerializer as unknown as Parameters<typeof expect.addSnapshotSerializer>[0])
@@ -16,6 +22,10 @@ expect.addSnapshotSerializer(transcriptSerializer as unknown as Parameters<typeo
 export interface UseVoiceAgentOptions extends VoiceAgentOptions {
   /** Run against a fake realtime server started once for the enclosing `describe` (or file): `true` or its options. */
   fake?: boolean | FakeRealtimeServerOptions
+  /** Failure recordings (WAV + timeline): `{ mode: 'off' | 'on-failure' | 'always', dir }`. Default on-failure. */
+  artifacts?: VoiceArtifactsOptions
+  /** Options of the `user` simulator (voice, pacing, ...). With `fake`, the voice defaults to 'fake'. */
+  voiceUser?: VoiceUserFixtureOptions
 }
 
 export interface VoiceAgentHandle {
@@ -23,6 +33,8 @@ export interface VoiceAgentHandle {
   readonly agent: OpenAIRealtimeAdapter
   /** The fake server, when `fake` was set. */
   readonly fakeServer: FakeRealtimeServer
+  /** A simulated caller that speaks into `agent` (`await voice.user.say('...')`); created on first use in a test. */
+  readonly user: VoiceUser
 }
 
 /**
@@ -30,9 +42,12 @@ export interface VoiceAgentHandle {
  * the top of a file or inside a `describe`.
  */
 export function useVoiceAgent(options: UseVoiceAgentOptions = {}): VoiceAgentHandle {
-  const { fake, ...agentOptions } = options
+  const { fake, artifacts, voiceUser, ...agentOptions } = options
   let server: FakeRealtimeServer | null = null
   let agent: OpenAIRealtimeAdapter | null = null
+  let user: VoiceUser | null = null
+  let recording: JestRecording | null = null
+  let session: VoiceSession | null = null
 
   if (fake) {
     beforeAll(async () => {
@@ -44,16 +59,34 @@ export function useVoiceAgent(options: UseVoiceAgentOptions = {}): VoiceAgentHan
     })
   }
   beforeEach(async () => {
-    agent = await connectAgent(agentOptions, agentOptions.url ?? server?.url)
+    // The test's mode (live, record, replay, fake; see recording/voice-session.ts) decides where the agent connects.
+    session = await openVoiceSession(agentOptions, jestSessionContext(expect.getState(), server ? (agentOptions.url ?? server.url) : undefined))
+    agent = session.agent
+    recording = startJestRecording(agent, expect.getState(), artifacts)
   })
   afterEach(async () => {
     const current = agent
+    const currentUser = user
+    const currentRecording = recording
+    const currentSession = session
+    const thrown: unknown[] = []
+    session = null
     agent = null
+    user = null
+    recording = null
     if (!current) return
     try {
       assertNoPendingMatchers(current)
+    } catch (err) {
+      thrown.push(err)
+      currentRecording?.fail(err)
+      throw err
     } finally {
+      await currentUser?.disconnect()
       await current.disconnect()
+      await currentRecording?.finish()
+      // Writes the recording (record mode, test passed) or checks the replay; throws a replay mismatch.
+      await currentSession?.finish(jestOutcome(thrown))
     }
   })
 
@@ -61,6 +94,13 @@ export function useVoiceAgent(options: UseVoiceAgentOptions = {}): VoiceAgentHan
     get agent() {
       if (!agent) throw new ExpectVoiceError('useVoiceAgent(): `agent` is only available inside a test (after beforeEach ran)')
       return agent
+    },
+    get user() {
+      if (!agent) throw new ExpectVoiceError('useVoiceAgent(): `user` is only available inside a test (after beforeEach ran)')
+      // See defaultUserVoice: synthetic with the fake server, recorded/replayed with the session, live otherwise.
+      const voice = defaultUserVoice(agent, agentOptions.url)
+      user ??= createVoiceUser({ voice, ...voiceUser, agent })
+      return user
     },
     get fakeServer() {
       if (!server) throw new ExpectVoiceError('useVoiceAgent(): `fakeServer` exists only with { fake: true }, inside the describe that called it')
@@ -73,6 +113,9 @@ export { transcriptSerializer } from './snapshot/transcript-serializer.js'
 export { configureVoiceMatchers } from './matchers/index.js'
 export type { VoiceAgentOptions } from './fixtures/connect-agent.js'
 export type { VoiceAgentMatchers }
+export { configureVoiceArtifacts, type VoiceArtifactsMode, type VoiceArtifactsOptions } from './artifacts/config.js'
+export { createVoiceUser, type SayOptions, type SayResult, type VoiceUser, type VoiceUserOptions, type VoiceUserVoice } from './user/voice-user.js'
+export type { VoiceUserFixtureOptions } from './fixtures/voice-user-fixture.js'
 
 declare module 'expect' {
   // `import { expect } from '@jest/globals'`

@@ -5,10 +5,15 @@
 import { expect, test as base, type TestContext } from 'vitest'
 import type { OpenAIRealtimeAdapter } from './adapter/openai-realtime-adapter.js'
 import { createFakeRealtimeServer, type FakeRealtimeServer, type FakeRealtimeServerOptions } from './fake-server/index.js'
-import { connectAgent, type VoiceAgentOptions } from './fixtures/connect-agent.js'
+import type { VoiceAgentOptions } from './fixtures/connect-agent.js'
+import { openVoiceSession, vitestOutcome, vitestSessionContext } from './recording/voice-session.js'
 import { conversationReport } from './fixtures/conversation-report.js'
 import { assertNoPendingMatchers, voiceMatchers, type VoiceAgentMatchers } from './matchers/index.js'
 import { transcriptSerializer } from './snapshot/transcript-serializer.js'
+import type { VoiceArtifactsOptions } from './artifacts/config.js'
+import { startVitestRecording, type VoiceRecordingMeta } from './fixtures/vitest-recording.js'
+import { defaultUserVoice, provideVoiceUser, type VoiceUserFixtureOptions } from './fixtures/voice-user-fixture.js'
+import type { VoiceUser } from './user/voice-user.js'
 
 expect.extend(voiceMatchers as unknown as Parameters<typeof expect.extend>[0])
 expect.addSnapshotSerializer(transcriptSerializer as unknown as Parameters<typeof expect.addSnapshotSerializer>[0])
@@ -21,8 +26,14 @@ async function provideAgent(
   fallbackUrl: string | undefined,
   onTestFailed: TestContext['onTestFailed'],
   use: AgentUse,
+  recordingContext?: { task: TestContext['task']; artifacts?: VoiceArtifactsOptions },
 ): Promise<void> {
-  const agent = await connectAgent(options, fallbackUrl)
+  // The test's mode (live, record, replay, fake; see recording/voice-session.ts) decides where the agent connects.
+  const session = await openVoiceSession(options, vitestSessionContext(recordingContext?.task, fallbackUrl))
+  const agent = session.agent
+  const thrown: unknown[] = []
+  // Failure recordings (WAV + timeline): written when the test ends, see fixtures/vitest-recording.ts.
+  const recording = recordingContext ? startVitestRecording(agent, recordingContext.task, recordingContext.artifacts) : null
   onTestFailed(({ task }) => {
     // annotate() is refused once a test has failed; task.meta reaches reporters (testCase.meta()).
     ;(task.meta as Record<string, unknown>).voiceConversation = conversationReport(agent)
@@ -30,19 +41,34 @@ async function provideAgent(
   try {
     await use(agent)
     assertNoPendingMatchers(agent)
+  } catch (err) {
+    thrown.push(err)
+    recording?.fail(err)
+    throw err
   } finally {
     await agent.disconnect()
+    await recording?.finish()
+    // Writes the recording (record mode, test passed) or checks the replay; throws a replay mismatch.
+    await session.finish(vitestOutcome(recordingContext?.task, thrown))
   }
 }
 
 /** Fixtures for your own `test.extend(voiceFixtures)`: `voiceOptions` and a connected `agent`. */
 export const voiceFixtures = {
   voiceOptions: {} as VoiceAgentOptions,
+  voiceArtifacts: {} as VoiceArtifactsOptions,
+  voiceUserOptions: {} as VoiceUserFixtureOptions,
   // Vitest reads the destructured names to resolve dependencies: no rest parameters here.
   agent: async (
-    { voiceOptions, onTestFailed }: { voiceOptions: VoiceAgentOptions } & TestContext,
+    { voiceOptions, voiceArtifacts, onTestFailed, task }: { voiceOptions: VoiceAgentOptions; voiceArtifacts: VoiceArtifactsOptions } & TestContext,
     use: AgentUse,
-  ): Promise<void> => provideAgent(voiceOptions, undefined, onTestFailed, use),
+  ): Promise<void> => provideAgent(voiceOptions, undefined, onTestFailed, use, { task, artifacts: voiceArtifacts }),
+  // Live API: a second (USER-role) session speaks; record/replay: that session goes through the recording proxy or
+  // replay server too; your own `voiceOptions.url`: the synthetic voice on loopback. `voiceUserOptions.voice` wins.
+  user: async (
+    { agent, voiceOptions, voiceUserOptions }: { agent: OpenAIRealtimeAdapter; voiceOptions: VoiceAgentOptions; voiceUserOptions: VoiceUserFixtureOptions },
+    use: (user: VoiceUser) => Promise<void>,
+  ): Promise<void> => provideVoiceUser(agent, { voice: defaultUserVoice(agent, voiceOptions.url), ...voiceUserOptions }, use),
 }
 
 /**
@@ -63,15 +89,35 @@ export const fakeVoiceFixtures = {
     { scope: 'file' },
   ] as const,
   voiceOptions: {} as VoiceAgentOptions,
+  voiceArtifacts: {} as VoiceArtifactsOptions,
+  voiceUserOptions: {} as VoiceUserFixtureOptions,
   agent: async (
-    { voiceOptions, fakeServer, onTestFailed }: { voiceOptions: VoiceAgentOptions; fakeServer: FakeRealtimeServer } & TestContext,
+    {
+      voiceOptions,
+      voiceArtifacts,
+      fakeServer,
+      onTestFailed,
+      task,
+    }: { voiceOptions: VoiceAgentOptions; voiceArtifacts: VoiceArtifactsOptions; fakeServer: FakeRealtimeServer } & TestContext,
     use: AgentUse,
-  ): Promise<void> => provideAgent(voiceOptions, voiceOptions.url ?? fakeServer.url, onTestFailed, use),
+  ): Promise<void> =>
+    provideAgent(voiceOptions, voiceOptions.url ?? fakeServer.url, onTestFailed, use, { task, artifacts: voiceArtifacts }),
+  // The fake server hears the synthetic voice: no second (live) session unless voiceUserOptions.voice says so.
+  user: async (
+    { agent, voiceUserOptions }: { agent: OpenAIRealtimeAdapter; voiceUserOptions: VoiceUserFixtureOptions },
+    use: (user: VoiceUser) => Promise<void>,
+  ): Promise<void> => provideVoiceUser(agent, { voice: 'fake', ...voiceUserOptions }, use),
 }
 
 export interface VoiceTestFixtures {
   voiceOptions: VoiceAgentOptions
   agent: OpenAIRealtimeAdapter
+  /** Failure recordings for this file/describe/test: `{ mode: 'off' | 'on-failure' | 'always', dir }`. */
+  voiceArtifacts: VoiceArtifactsOptions
+  /** Options of the `user` fixture (voice, pacing, ...). */
+  voiceUserOptions: VoiceUserFixtureOptions
+  /** A simulated caller that speaks into `agent`: `await user.say('...')`. */
+  user: VoiceUser
 }
 
 export interface FakeVoiceTestFixtures {
@@ -90,10 +136,27 @@ export { transcriptSerializer } from './snapshot/transcript-serializer.js'
 export { configureVoiceMatchers } from './matchers/index.js'
 export type { VoiceAgentOptions } from './fixtures/connect-agent.js'
 export type { VoiceAgentMatchers }
+export { configureVoiceArtifacts, type VoiceArtifactsMode, type VoiceArtifactsOptions } from './artifacts/config.js'
+export { createVoiceUser, type SayOptions, type SayResult, type VoiceUser, type VoiceUserOptions, type VoiceUserVoice } from './user/voice-user.js'
+export type { VoiceUserFixtureOptions } from './fixtures/voice-user-fixture.js'
+export type { VoiceRecordingMeta }
+
+/** The artifact the agent fixture records when it writes a conversation recording (`testCase.artifacts()`). */
+export interface VoiceRecordingArtifact extends VoiceRecordingMeta {
+  type: 'expect-voice:recording'
+  attachments: Array<{ path: string; contentType: string }>
+}
 
 declare module 'vitest' {
   // Vitest 4 declares `Matchers<T>`, Vitest 5 `Matchers<R, T>`; the voice matchers use neither parameter (they all
   // return Promise<void>), so this one declaration serves both (Vitest 5 users need skipLibCheck, the default).
   // eslint-disable-next-line @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any
   interface Matchers<T = any> extends VoiceAgentMatchers<void> {}
+  interface TestArtifactRegistry {
+    'expect-voice:recording': VoiceRecordingArtifact
+  }
+  interface TaskMeta {
+    /** Set by the agent fixture when it wrote a recording of the test's conversation. */
+    voiceRecording?: VoiceRecordingMeta
+  }
 }

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util'
 import { performance } from 'node:perf_hooks'
-import WebSocket, { type ClientOptions, type RawData } from 'ws'
+import { WebSocket, type RawData } from '../lazy-ws.js'
 import type { IncomingMessage } from 'node:http'
 import {
   DEFAULT_MODEL,
@@ -23,18 +23,36 @@ import {
   RealtimeSessionRefusedError,
   RealtimeTimeoutError,
 } from '../errors.js'
-import { redactSecrets } from '../redact.js'
+import { REDACT, redactSecrets } from '../redact.js'
 import { AgentRole, type AdapterCapabilities, type AudioChunk, type VoiceAgentAdapter } from './types.js'
 import { Timeline, type TimelineEntry } from './timeline.js'
 import { buildRealtimeUrl } from './url.js'
 import {
   isResponseOpen,
   newResponseRecord,
+  newTurnRecord,
   type ResponseRecord,
   type ToolCallRecord,
   type TurnRecord,
 } from './records.js'
 import { buildTranscript, type Transcript } from './transcript.js'
+import { AudioStore, appendAudio } from './audio-store.js'
+
+/**
+ * Options passed through to the `ws` client (its `ClientOptions`). Declared here so that consumers' type checks do
+ * not need `@types/ws`; any other `ws` client option is accepted too.
+ */
+export interface WebSocketClientOptions {
+  /** Certificate authorities to trust, e.g. `fakeServer.ca` for the TLS fake server. */
+  ca?: string | Buffer | Array<string | Buffer>
+  /** `false` accepts any certificate (tests only). */
+  rejectUnauthorized?: boolean
+  /** Default `false`, like the official SDK. */
+  perMessageDeflate?: boolean
+  handshakeTimeout?: number
+  maxPayload?: number
+  [option: string]: unknown
+}
 
 export interface OpenAIRealtimeAdapterOptions {
   /** API key; defaults to `process.env.OPENAI_API_KEY`. Never printed. */
@@ -56,7 +74,7 @@ export interface OpenAIRealtimeAdapterOptions {
   /** Extra handshake headers (e.g. Azure's `api-key`). */
   headers?: Record<string, string>
   /** Passed to the `ws` client, e.g. `{ ca }` to trust the fake server's TLS certificate. */
-  wsOptions?: ClientOptions
+  wsOptions?: WebSocketClientOptions
   /** Where the one-time legacy-event warnings go. Default: `console.warn`. */
   logger?: { warn(message: string): void }
   /** Maximum number of timeline entries kept. Default 20 000. */
@@ -64,6 +82,7 @@ export interface OpenAIRealtimeAdapterOptions {
 }
 
 const ROUTINE_ERROR_CODES = new Set(['response_cancel_not_active'])
+const FINAL_STATUSES = new Set<string>(['completed', 'cancelled', 'incomplete', 'failed'])
 /** Bytes of PCM16 per millisecond at 24 kHz. */
 const BYTES_PER_MS = (PCM_RATE * 2) / 1000
 
@@ -96,7 +115,9 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
 
   #apiKey: string | undefined
   #headers: Record<string, string>
-  #wsOptions: ClientOptions
+  /** Credentials given as headers (Azure's `api-key`, a custom Authorization): never printed, like the key. */
+  #headerSecrets: string[]
+  #wsOptions: WebSocketClientOptions
   #connectTimeoutMs: number
   #logger: { warn(message: string): void }
   #socket: WebSocket | null = null
@@ -106,6 +127,9 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   #warnedLegacy = new Set<string>()
   #listeners = new Set<() => void>()
   #pendingError: RealtimeServerError | null = null
+  #connecting: Promise<void> | null = null
+  /** The last `ws` error after connect (e.g. "Max payload size exceeded"), named when the socket then closes. */
+  #socketError: string | null = null
   #errors: RealtimeServerError[] = []
 
   #turns: TurnRecord[] = []
@@ -124,6 +148,10 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   #createByEventId = new Map<string, ResponseRecord>()
   /** Client events whose failure must not fail the caller (truncation only keeps the model's memory honest). */
   #bookkeepingEventIds = new Set<string>()
+  /** The recorded audio, both ways, packed in slabs (see audio-store.ts). */
+  #audio = new AudioStore()
+  /** One shared copy of each event type and id string kept on the timeline (thousands of entries per response). */
+  #strings = new Map<string, string>()
 
   constructor(options: OpenAIRealtimeAdapterOptions = {}) {
     const timeout = options.connectTimeoutMs ?? 10_000
@@ -148,6 +176,9 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
       )
     }
     this.#headers = { ...options.headers }
+    this.#headerSecrets = Object.entries(this.#headers)
+      .filter(([name]) => /^(authorization|proxy-authorization|api-key|x-api-key|cookie)$/i.test(name))
+      .map(([, value]) => String(value).replace(/^(Bearer|Basic)\s+/i, ''))
     this.#wsOptions = { ...options.wsOptions }
     this.#connectTimeoutMs = timeout
     this.#logger = options.logger ?? console
@@ -196,9 +227,16 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
 
   async connect(): Promise<void> {
     if (this.#state === 'open') return
+    // A second connect() while the first is under way shares its outcome: one socket, one session.
+    if (this.#state === 'connecting' && this.#connecting) return this.#connecting
     if (this.#state !== 'idle') {
       throw new ExpectVoiceError(`connect() called on an adapter that is ${this.#state}; create a new adapter to reconnect`)
     }
+    this.#connecting = this.#openSession()
+    return this.#connecting
+  }
+
+  async #openSession(): Promise<void> {
     this.#state = 'connecting'
     const headers: Record<string, string> = { ...this.#headers }
     if (this.#apiKey) headers.Authorization = `Bearer ${this.#apiKey}`
@@ -236,13 +274,15 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
         )
       }, this.#connectTimeoutMs)
       const onUnexpected = (_req: unknown, res: IncomingMessage) => {
-        readBody(res).then((body) => settle(new RealtimeHandshakeError(res.statusCode ?? 0, this.#redact(describeHttpError(body)))))
+        // The status is known now: a body that never ends must not turn it into a connect timeout.
+        readBody(res, 64 * 1024, Math.min(1000, this.#connectTimeoutMs / 2)).then((body) => settle(new RealtimeHandshakeError(res.statusCode ?? 0, this.#redact(describeHttpError(body)))))
       }
       // Resolved or rejected by the event handlers below through #notify().
       const onChange = () => {
         if (this.#state === 'open') return settle()
         if (this.#pendingError && !refusal) {
-          refusal = this.#pendingError
+          const err = this.#pendingError
+          refusal = { type: err.type, code: err.code, message: err.serverMessage, param: err.param, event_id: err.eventId }
           this.#pendingError = null
           // The live API closes in the same millisecond as the refusal: give the close a moment to arrive so the
           // error can name its code; a non-fatal rejection (bad session field) fails after the grace period.
@@ -264,6 +304,9 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
       socket.on('unexpected-response', onUnexpected)
       socket.on('error', (err) => {
         if (this.#state === 'connecting') settle(new ExpectVoiceError(`could not connect to ${this.url}: ${this.#redact(err.message)}`, { cause: err }))
+        // After the session is up, `ws` reports protocol violations (oversized or invalid frames) here and then
+        // closes with 1006: keep the reason for the close message.
+        else this.#socketError ??= this.#redact(err.message)
       })
       socket.on('open', () => this.#send({ type: 'session.update', session: this.#sessionConfig() }))
       socket.on('message', (data, isBinary) => this.#onMessage(data, isBinary))
@@ -312,8 +355,8 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
     }
     if (chunk.data.length === 0) return
     const turn = this.#openTurn('audio')
-    const data = Buffer.from(chunk.data)
-    turn.audio.push(data)
+    const data = this.#audio.copy(chunk.data)
+    appendAudio(turn.audio, data)
     turn.audioBytes += data.length
     this.#pendingInputBytes += data.length
     this.#send({ type: 'input_audio_buffer.append', audio: data.toString('base64') }, data.length)
@@ -356,6 +399,8 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
     }
     this.#assertOpen('recvAudio')
     if (this.#pendingInputBytes > 0) this.#endAudioTurn()
+    // A chunk already received is handed out at once, as #waitFor would, without setting up a wait.
+    if (this.#queue.length && !this.#pendingError) return this.#queue.shift()!
     // Timeouts name everything received since the response was asked for, not just during this call.
     const started = this.#reading?.requestedAt ?? performance.now()
     return this.#waitFor(
@@ -442,18 +487,7 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   }
 
   #newTurn(input: 'audio' | 'text'): TurnRecord {
-    const turn: TurnRecord = {
-      index: this.#turns.length,
-      input,
-      text: null,
-      audio: [],
-      audioBytes: 0,
-      itemId: null,
-      transcription: null,
-      transcriptionFailed: null,
-      endedAt: null,
-      response: null,
-    }
+    const turn = newTurnRecord(this.#turns.length, input)
     this.#turns.push(turn)
     return turn
   }
@@ -508,7 +542,8 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
       return
     }
     let type = event.type
-    const alias = LEGACY_EVENT_ALIASES[type]
+    // Own keys only: a server sending "constructor" or "__proto__" must not hit Object.prototype.
+    const alias = Object.hasOwn(LEGACY_EVENT_ALIASES, type) ? LEGACY_EVENT_ALIASES[type] : undefined
     if (alias) {
       if (!this.#warnedLegacy.has(type)) {
         this.#warnedLegacy.add(type)
@@ -529,9 +564,9 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   }
 
   #handle(type: string, event: ServerEvent, at: number): void {
-    const responseId = str(event.response_id) ?? str(obj(event.response)?.id)
-    const itemId = str(event.item_id) ?? str(obj(event.item)?.id)
-    const entry: TimelineEntry = { direction: 'in', type, at }
+    const responseId = this.#shared(str(event.response_id) ?? str(obj(event.response)?.id))
+    const itemId = this.#shared(str(event.item_id) ?? str(obj(event.item)?.id))
+    const entry: TimelineEntry = { direction: 'in', type: this.#shared(type), at }
     if (responseId) entry.responseId = responseId
     if (itemId) entry.itemId = itemId
     this.#timeline.push(entry)
@@ -558,6 +593,14 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
         return
       }
       case 'response.created': {
+        const known = responseId ? this.#responsesById.get(responseId) : undefined
+        if (known) {
+          // Repeated, or late (after the response's first deltas): the response is tracked already. Taking
+          // another awaiting record here would hand its audio to the wrong response.
+          known.createdAt ??= at
+          if (known.status === 'requested') known.status = 'in_progress'
+          return
+        }
         const id = responseId
         const record = this.#awaitingCreated.shift() ?? this.#orphanResponse(at)
         record.status = 'in_progress'
@@ -575,7 +618,7 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
       }
       case 'response.output_audio.delta': {
         const record = this.#responseFor(responseId, at)
-        const raw = Buffer.from(str(event.delta) ?? '', 'base64')
+        const raw = this.#audio.decodeBase64(str(event.delta) ?? '')
         // PCM16 needs whole samples: drop a trailing odd byte rather than shift every later sample.
         const data = raw.length % 2 ? raw.subarray(0, raw.length - 1) : raw
         if (data.length === 0) return
@@ -590,7 +633,8 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
           this.#itemAudioBytes.set(itemId, (this.#itemAudioBytes.get(itemId) ?? 0) + data.length)
           this.#currentAssistantItem = itemId
         }
-        if (record === this.#reading) this.#queue.push(chunk)
+        // Audio after response.done is kept as evidence but never handed out after the null that ended it.
+        if (record === this.#reading && isResponseOpen(record)) this.#queue.push(chunk)
         return
       }
       case 'response.output_audio_transcript.delta':
@@ -625,8 +669,9 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
       case 'response.done': {
         const response = obj(event.response)
         const record = (responseId && this.#responsesById.get(responseId)) || this.#awaitingCreated.shift() || this.#orphanResponse(at)
-        const status = str(response?.status) as ResponseStatus | undefined
-        record.status = status && status !== 'in_progress' ? status : 'completed'
+        const status = str(response?.status)
+        // A done response has ended: a missing, 'in_progress' or unknown status reads as completed (the type stays honest).
+        record.status = status && FINAL_STATUSES.has(status) ? (status as ResponseStatus) : 'completed'
         record.statusDetails = response?.status_details ?? null
         record.doneAt = at
         // A cancelled response may never send transcript.done: finalise what streamed.
@@ -638,10 +683,11 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
       case 'error': {
         const payload = obj(event.error)
         const error: RealtimeErrorPayload = {
-          type: str(payload?.type) ?? 'unknown_error',
-          code: str(payload?.code) ?? null,
+          // Every server-chosen string may echo what it was sent: redact them all, not just the message.
+          type: this.#redact(str(payload?.type) ?? 'unknown_error'),
+          code: this.#redactOrNull(str(payload?.code)),
           message: this.#redact(str(payload?.message) ?? 'no message'),
-          param: str(payload?.param) ?? null,
+          param: this.#redactOrNull(str(payload?.param)),
           event_id: str(payload?.event_id) ?? null,
         }
         entry.code = error.code
@@ -671,6 +717,16 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
       default:
         return
     }
+  }
+
+  /** The one shared copy of `text` on the timeline (a string per event and field otherwise; bounded table). */
+  #shared<T extends string | undefined>(text: T): T {
+    if (text === undefined) return text
+    const known = this.#strings.get(text)
+    if (known !== undefined) return known as T
+    if (this.#strings.size >= 1000) this.#strings.clear()
+    this.#strings.set(text, text)
+    return text
   }
 
   #finaliseTranscript(record: ResponseRecord, text: string): void {
@@ -720,7 +776,8 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   }
 
   #onClose(code: number, reason: string): void {
-    this.#close = { code, reason: this.#redact(reason) }
+    const socketError = this.#socketError
+    this.#close = { code, reason: this.#redact(reason) || (socketError ? `client error: ${socketError}` : '') }
     this.#state = 'closed'
     this.#timeline.push({ direction: 'in', type: `(socket closed ${code})`, at: performance.now() })
     this.#notify()
@@ -733,6 +790,7 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   #waitFor<T>(check: () => T | undefined, timeoutMs: number, onTimeout: () => Error): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const finish = (fn: () => void) => {
+        settled = true
         clearTimeout(timer)
         this.#listeners.delete(tryNow)
         fn()
@@ -761,14 +819,26 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
         }
       }
       const started = performance.now()
-      const timer = setTimeout(() => finish(() => reject(onTimeout())), timeoutMs)
+      let settled = false
+      let timer: NodeJS.Timeout | undefined
       this.#listeners.add(tryNow)
       tryNow()
+      // Only a call that has to wait needs a timer: a queued chunk is handed out at once.
+      if (!settled) timer = setTimeout(() => finish(() => reject(onTimeout())), timeoutMs)
     })
   }
 
   #redact(text: string): string {
-    return redactSecrets(text, [this.#apiKey])
+    return redactSecrets(text, [this.#apiKey, ...this.#headerSecrets])
+  }
+
+  #redactOrNull(text: string | undefined): string | null {
+    return text === undefined ? null : this.#redact(text)
+  }
+
+  /** Removes this adapter's credentials (and anything key-like) from `text`: used for matcher messages. */
+  [REDACT](text: string): string {
+    return this.#redact(text)
   }
 
   [inspect.custom](): string {
@@ -788,15 +858,22 @@ function obj(value: unknown): Record<string, unknown> | undefined {
   return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined
 }
 
-function readBody(res: IncomingMessage, limit = 64 * 1024): Promise<string> {
+function readBody(res: IncomingMessage, limit = 64 * 1024, maxWaitMs = 1000): Promise<string> {
   return new Promise((resolve) => {
     let body = ''
+    const done = () => {
+      clearTimeout(timer)
+      resolve(body.slice(0, limit))
+    }
+    // A body that never ends (or trickles forever) gives what arrived so far.
+    const timer = setTimeout(done, maxWaitMs)
     res.setEncoding('utf8')
     res.on('data', (chunk: string) => {
       if (body.length < limit) body += chunk
     })
-    res.on('end', () => resolve(body.slice(0, limit)))
-    res.on('error', () => resolve(body))
+    res.on('end', done)
+    res.on('error', done)
+    res.on('close', done)
   })
 }
 

@@ -58,6 +58,21 @@ export interface TurnRecord {
   response: ResponseRecord | null
 }
 
+export function newTurnRecord(index: number, input: 'audio' | 'text'): TurnRecord {
+  return {
+    index,
+    input,
+    text: null,
+    audio: [],
+    audioBytes: 0,
+    itemId: null,
+    transcription: null,
+    transcriptionFailed: null,
+    endedAt: null,
+    response: null,
+  }
+}
+
 export function newResponseRecord(requestedAt: number): ResponseRecord {
   return {
     id: null,

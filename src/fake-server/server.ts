@@ -7,7 +7,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server } f
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { WebSocketServer } from 'ws'
+import { WebSocketServer } from '../lazy-ws.js'
 import { ExpectVoiceError } from '../errors.js'
 import { checkUpgrade, chooseProtocol, defaultRejectionBody, writeHttpResponse } from './handshake.js'
 import { resolveOptions } from './options.js'

@@ -2,6 +2,8 @@ import { toRespondWithin } from './toRespondWithin.js'
 import { toSay } from './toSay.js'
 import { toStopOnInterrupt } from './toStopOnInterrupt.js'
 import { toTranscribeAs } from './toTranscribeAs.js'
+import { withRecordingNote } from './recording-note.js'
+import { withRedaction } from './redaction.js'
 
 export { toRespondWithin, type ToRespondWithinOptions } from './toRespondWithin.js'
 export { toSay, type ToSayOptions } from './toSay.js'
@@ -11,7 +13,13 @@ export { configureVoiceMatchers, type VoiceMatcherConfig, type MatcherContext, t
 export { assertNoPendingMatchers, pendingMatchers, UnawaitedMatcherError } from './pending.js'
 
 /** The raw matcher object for `expect.extend(voiceMatchers)` in any Jest-compatible runner. */
-export const voiceMatchers = { toRespondWithin, toSay, toTranscribeAs, toStopOnInterrupt }
+// withRedaction: messages quote what the agent said; no credential may reach a test report through them.
+export const voiceMatchers = {
+  toRespondWithin: withRedaction(withRecordingNote('toRespondWithin', toRespondWithin)),
+  toSay: withRedaction(withRecordingNote('toSay', toSay)),
+  toTranscribeAs: withRedaction(withRecordingNote('toTranscribeAs', toTranscribeAs)),
+  toStopOnInterrupt: withRedaction(withRecordingNote('toStopOnInterrupt', toStopOnInterrupt)),
+}
 
 import type { ToRespondWithinOptions } from './toRespondWithin.js'
 import type { ToSayOptions } from './toSay.js'

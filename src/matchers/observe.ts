@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import type { AudioChunk, VoiceAgentAdapter } from '../adapter/types.js'
-import { isResponseOpen, newResponseRecord, type ResponseRecord, type TurnRecord } from '../adapter/records.js'
+import { isResponseOpen, newResponseRecord, newTurnRecord, type ResponseRecord, type TurnRecord } from '../adapter/records.js'
 import type { TimelineEntry } from '../adapter/timeline.js'
 import { RealtimeTimeoutError } from '../errors.js'
 
@@ -99,18 +99,7 @@ function instrument(agent: VoiceAgentAdapter): VoiceObservable {
   const turns: TurnRecord[] = []
   let current: ResponseRecord | null = null
   const newTurn = (input: 'audio' | 'text'): TurnRecord => {
-    const turn: TurnRecord = {
-      index: turns.length,
-      input,
-      text: null,
-      audio: [],
-      audioBytes: 0,
-      itemId: null,
-      transcription: null,
-      transcriptionFailed: null,
-      endedAt: null,
-      response: null,
-    }
+    const turn = newTurnRecord(turns.length, input)
     turns.push(turn)
     return turn
   }
@@ -120,6 +109,9 @@ function instrument(agent: VoiceAgentAdapter): VoiceObservable {
     current.status = 'in_progress'
     turn.response = current
   }
+  // Instrumentation starts at the first matcher, usually after the test already sent its input: treat that
+  // unseen input as the current turn, ended by the next recvAudio (the seed's definition of the end of a turn).
+  const unseen = newTurn('audio')
   const sendAudio = agent.sendAudio.bind(agent)
   const recvAudio = agent.recvAudio.bind(agent)
   const interrupt = agent.interrupt.bind(agent)
@@ -142,7 +134,7 @@ function instrument(agent: VoiceAgentAdapter): VoiceObservable {
   }
   agent.recvAudio = async (timeoutMs: number) => {
     const turn = turns[turns.length - 1]
-    if (turn && turn.endedAt === null && turn.audioBytes > 0) startResponse(turn)
+    if (turn && turn.endedAt === null && (turn.audioBytes > 0 || turn === unseen)) startResponse(turn)
     const response = current
     const chunk = await recvAudio(timeoutMs)
     if (!response) return chunk

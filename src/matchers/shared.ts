@@ -2,6 +2,7 @@ import type { ResponseRecord, TurnRecord } from '../adapter/records.js'
 import { InvalidOptionError } from '../errors.js'
 import { matcherConfig, type MatcherContext, type MatcherResult } from './context.js'
 import { isVoiceAgentAdapter } from './observe.js'
+import type { ResponseSpeechTiming } from './speech-timing.js'
 
 /** The failure returned when `expect(x)` was not given an adapter: it fails with or without `.not`. */
 export function notAnAdapter(ctx: MatcherContext, name: string, received: unknown): MatcherResult | null {
@@ -32,16 +33,25 @@ export function checkMaxWer(matcher: string, maxWer: unknown): number {
 }
 
 /** `+123 ms` offsets of a response's milestones from the end of the user turn. */
-export function describeTimings(turn: TurnRecord | null, r: ResponseRecord): string {
+export function describeTimings(turn: TurnRecord | null, r: ResponseRecord, speech?: ResponseSpeechTiming): string {
   const start = turn?.endedAt ?? r.requestedAt
   const rel = (t: number | null) => (t === null ? '—' : `+${Math.round(t - start)} ms`)
-  return [
+  const lines = [
     `  end of user turn    ${turn?.endedAt === null || turn?.endedAt === undefined ? '—' : '0 ms'}`,
     `  response.created    ${rel(r.createdAt)}`,
     `  first transcript    ${rel(r.firstTranscriptAt)}`,
     `  first audio         ${rel(r.firstAudioAt)}`,
-    `  response done       ${rel(r.doneAt)}${r.status !== 'in_progress' && r.status !== 'requested' ? ` (${r.status})` : ''}`,
-  ].join('\n')
+  ]
+  if (speech) {
+    lines.push(
+      speech.firstSpeechAt === null
+        ? `  first speech        — (no speech in ${Math.round(speech.audioMs)} ms of audio)`
+        : `  first speech        ${rel(speech.firstSpeechAt)} (heard; ${Math.round(speech.leadingSilenceMs)} ms of leading silence` +
+            (speech.firstSpeechReceivedAt !== null ? `, its chunk arrived at ${rel(speech.firstSpeechReceivedAt)})` : ')'),
+    )
+  }
+  lines.push(`  response done       ${rel(r.doneAt)}${r.status !== 'in_progress' && r.status !== 'requested' ? ` (${r.status})` : ''}`)
+  return lines.join('\n')
 }
 
 /** A transcript shortened for messages. */

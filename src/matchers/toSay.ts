@@ -41,7 +41,7 @@ export async function toSay(
   const maxWer = checkMaxWer('toSay', options.maxWer)
   const timeout = resolveTimeout('toSay', options.timeout)
   const head = hint(this, 'toSay')
-  return trackPending(received, 'toSay', async () => {
+  return trackPending(this, received, 'toSay', async () => {
     const { response, timeout: timedOut } = await drive(received, timeout, () => false)
     const turn = latestTurn(observe(received))
     if (!response) {

@@ -6,6 +6,8 @@ import { hint, ms, type MatcherContext, type MatcherResult } from './context.js'
 import { drive } from './observe.js'
 import { trackPending } from './pending.js'
 import { notAnAdapter, resolveTimeout } from './shared.js'
+import { formatDb, responseSpeechTiming, type ResponseSpeechTiming } from './speech-timing.js'
+import type { SpeechDetectionOptions } from '../audio/speech-detection.js'
 
 export interface ToStopOnInterruptOptions {
   /** The response must end, with no more audio, within this many ms of `interrupt()`. Default 500. */
@@ -14,6 +16,8 @@ export interface ToStopOnInterruptOptions {
   afterMs?: number
   /** How long to wait for the agent to start speaking and for the response to end, in ms. Default 15 s. */
   timeout?: number
+  /** Speech detector options for the evidence (how much of the audio after the interrupt was speech). */
+  speechDetection?: SpeechDetectionOptions
 }
 
 /** Bytes of PCM16 per ms at the adapter's rate. */
@@ -40,7 +44,7 @@ export async function toStopOnInterrupt(
   }
   const timeout = resolveTimeout('toStopOnInterrupt', options.timeout)
   const head = hint(this, 'toStopOnInterrupt', 'options', undefined)
-  return trackPending(received, 'toStopOnInterrupt', async () => {
+  return trackPending(this, received, 'toStopOnInterrupt', async () => {
     const audioMs = (r: { audio: { data: Buffer; sampleRate: number }[] }) =>
       r.audio.reduce((sum, c) => sum + c.data.length / bytesPerMs(c.sampleRate), 0)
     const started = await drive(received, timeout, (r) => r.audio.length > 0 && audioMs(r) >= afterMs)
@@ -71,6 +75,7 @@ export async function toStopOnInterrupt(
     const lastAfter = after.length ? after[after.length - 1]!.receivedAt! - interruptedAt : null
     const stoppedAfter = response.doneAt !== null ? response.doneAt - interruptedAt : null
     const pass = !ended.timeout && stoppedAfter !== null && stoppedAfter <= within && late.length === 0
+    const speech = responseSpeechTiming({ audio: response.audio, interruptedAt }, options.speechDetection)
     const stopLine =
       stoppedAfter === null
         ? `the response had not ended ${ms(performance.now() - interruptedAt)} after the interrupt`
@@ -84,7 +89,27 @@ export async function toStopOnInterrupt(
         `Expected: the agent to ${this.isNot ? 'keep speaking past' : 'stop speaking within'} ${ms(within)} of the interrupt\n` +
         `Received: ${stopLine}; ${ms(afterAudioMs)} of audio arrived after the interrupt` +
         (lastAfter !== null ? `, the last chunk at +${ms(lastAfter)}` : '') +
-        `\n\nInterrupted after ${ms(audioMs(response) - afterAudioMs)} of agent audio.`,
+        `\n${describeSpeechAfterInterrupt(speech)}` +
+        `\n\nInterrupted after ${ms(audioMs(response) - afterAudioMs)} of agent audio` +
+        (speech.firstSpeechMs === null
+          ? ' (no speech in any of it).'
+          : speech.firstSpeechMs < audioMs(response) - afterAudioMs
+            ? ` (speech from ${ms(speech.firstSpeechMs)} into it).`
+            : ' (the agent had not started speaking yet: all of it was leading silence).'),
     }
   })
+}
+
+/** "Speech after the interrupt: …" evidence line. */
+function describeSpeechAfterInterrupt(speech: ResponseSpeechTiming): string {
+  const after = speech.afterInterrupt
+  if (!after || after.audioMs === 0) return 'Speech after the interrupt: none (no audio arrived after it).'
+  if (after.speechMs === 0) {
+    return `Speech after the interrupt: none (the audio after it stayed below ${formatDb(speech.thresholdDb)}).`
+  }
+  return (
+    `Speech after the interrupt: ${ms(after.speechMs)} of the ${ms(after.audioMs)}` +
+    (after.firstSpeechReceivedAfterMs !== null ? `, the first of it arriving at +${ms(after.firstSpeechReceivedAfterMs)}` : '') +
+    ` (energy speech detection, threshold ${formatDb(speech.thresholdDb)}).`
+  )
 }

@@ -1,9 +1,10 @@
+import { performance } from 'node:perf_hooks'
 import type { TurnRecord } from '../adapter/records.js'
 import type { VoiceAgentAdapter } from '../adapter/types.js'
 import { InvalidOptionError } from '../errors.js'
 import { formatAlignment, wordErrorRate } from '../text/index.js'
 import { hint, type MatcherContext, type MatcherResult } from './context.js'
-import { drive, hasPendingInput, observe, waitForValue } from './observe.js'
+import { drive, hasPendingInput, latestTurn, observe, waitForValue } from './observe.js'
 import { trackPending } from './pending.js'
 import { checkMaxWer, notAnAdapter, resolveTimeout } from './shared.js'
 
@@ -31,10 +32,12 @@ export async function toTranscribeAs(
   const maxWer = checkMaxWer('toTranscribeAs', options.maxWer)
   const timeout = resolveTimeout('toTranscribeAs', options.timeout)
   const head = hint(this, 'toTranscribeAs')
-  return trackPending(received, 'toTranscribeAs', async () => {
+  return trackPending(this, received, 'toTranscribeAs', async () => {
     const obs = observe(received)
+    // One deadline for the whole wait: ending the turn and the late transcription share the timeout.
+    const deadline = performance.now() + timeout
     // Pending audio is only sent to the model (committed) by the receive loop.
-    if (hasPendingInput(obs)) await drive(received, timeout, () => true)
+    if (hasPendingInput(obs) || latestTurn(obs)?.endedAt === null) await drive(received, timeout, () => true)
     const turn = [...obs.turns].reverse().find((t) => t.input === 'audio' && t.endedAt !== null)
     if (!turn) {
       return {
@@ -43,7 +46,18 @@ export async function toTranscribeAs(
       }
     }
     const native = 'turns' in received
-    const heard = await waitForValue<{ text: string } | { failed: string }>(() => read(turn, received, native), timeout)
+    const heard = await waitForValue<{ text: string } | { failed: string } | { closed: string }>(
+      () => read(turn, received, native) ?? closedWithout(received),
+      Math.max(0, deadline - performance.now()),
+    )
+    if (heard && 'closed' in heard) {
+      return {
+        pass: false,
+        message: () => `${head}
+
+The connection closed (${heard.closed}) before the transcription of the latest user audio arrived.`,
+      }
+    }
     if (!heard) {
       return {
         pass: false,
@@ -70,6 +84,12 @@ export async function toTranscribeAs(
           .join('\n')}`,
     }
   })
+}
+
+/** Set once the adapter's socket has closed (adapters that expose `closeInfo`): nothing more can arrive. */
+function closedWithout(agent: VoiceAgentAdapter): { closed: string } | undefined {
+  const close = (agent as { closeInfo?: { code: number; reason: string } | null }).closeInfo
+  return close ? { closed: `${close.code}${close.reason ? ` ${close.reason}` : ''}` } : undefined
 }
 
 function read(turn: TurnRecord, agent: VoiceAgentAdapter, native: boolean): { text: string } | { failed: string } | undefined {

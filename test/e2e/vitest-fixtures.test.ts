@@ -3,7 +3,9 @@ import { runChildVitest } from './run-child-vitest.js'
 
 describe('vitest fixtures (observed from a child Vitest run)', () => {
   it('connect per test, disconnect on pass, failure and timeout, attach the conversation, catch un-awaited matchers', async () => {
-    const { tests } = await runChildVitest('lifecycle.voice.ts')
+    const { tests, output } = await runChildVitest('lifecycle.voice.ts')
+    // The abandoned matcher's late outcome must not surface as a stray unhandled rejection.
+    expect(output).not.toMatch(/Unhandled (Rejection|Error)/)
     const byName = Object.fromEntries(tests.map((t) => [t.name, t]))
     expect(byName['passes']!.state).toBe('passed')
     expect(byName['fails and attaches the conversation']!.state).toBe('failed')

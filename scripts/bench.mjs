@@ -1,0 +1,382 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: measurement accuracy, receive-loop speed, per-test cost, import cost and memory of the BUILT
+ * package (dist/, imported by name as `expect-voice`), on this machine, offline. Prints a table (figure, value,
+ * budget, met?) and writes bench/results.json. Every figure is measured in this run; ratios compare measurements
+ * of this run. Each measurement runs in a fresh child process, and every fake server in another one. See
+ * BENCHMARKS.md for what each figure means and how it is measured.
+ *
+ *   node scripts/bench.mjs [--only=import,pertest,memory,latency,receive,vitest] [--no-build] [--strict]
+ *
+ * --strict exits 1 when a budget is missed (by default the exit code only reflects whether the bench ran).
+ */
+import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
+import { killChildren, startChild, trackProcess } from '../bench/lib/ipc.mjs'
+import { median, summary } from '../bench/lib/stats.mjs'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const bench = join(root, 'bench')
+const argv = process.argv.slice(2)
+const flag = (name) => argv.includes(`--${name}`)
+const onlyArg = argv.find((a) => a.startsWith('--only='))
+const only = onlyArg ? new Set(onlyArg.slice(7).split(',')) : null
+const wanted = (section) => !only || only.has(section)
+
+const started = performance.now()
+const loadStart = loadavg()
+const log = (line) => process.stderr.write(`${line}\n`)
+
+// ---- build ------------------------------------------------------------------------------------------------------
+
+function newestMtime(path) {
+  const st = statSync(path)
+  if (!st.isDirectory()) return st.mtimeMs
+  let newest = st.mtimeMs
+  for (const name of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, name)))
+  return newest
+}
+
+function buildIsStale() {
+  const outputs = ['index.js', 'index.cjs', 'vitest.js', 'matchers.js', 'jest.js'].map((f) => join(root, 'dist', f))
+  if (!outputs.every(existsSync)) return 'dist/ is missing'
+  const built = Math.min(...outputs.map((f) => statSync(f).mtimeMs))
+  const inputs = ['src', 'tsup.config.ts', 'package.json', 'tsconfig.json'].map((f) => join(root, f))
+  return Math.max(...inputs.map(newestMtime)) > built ? 'dist/ is older than src/' : null
+}
+
+function run(command, args, { env, cwd = root, timeoutMs = 180_000 } = {}) {
+  return new Promise((resolve) => {
+    const t0 = performance.now()
+    const child = trackProcess(spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }))
+    let output = ''
+    child.stdout.on('data', (d) => (output += d))
+    child.stderr.on('data', (d) => (output += d))
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer)
+      resolve({ code: code ?? (signal ? 1 : 0), signal, output, wallMs: performance.now() - t0 })
+    })
+  })
+}
+
+async function ensureBuild() {
+  if (flag('no-build')) return { built: false, reason: 'skipped (--no-build)' }
+  const reason = buildIsStale()
+  if (!reason) return { built: false, reason: 'dist/ is up to date' }
+  log(`bench: ${reason}: npm run build`)
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
+  const result = await run(npm, ['run', 'build'])
+  if (result.code !== 0) {
+    log(result.output)
+    throw new Error('npm run build failed')
+  }
+  return { built: true, reason, wallMs: Math.round(result.wallMs) }
+}
+
+// ---- helpers ----------------------------------------------------------------------------------------------------
+
+async function measure(script, { args = [], execArgv = [], timeoutMs = 180_000, env } = {}) {
+  const child = startChild(join(bench, script), { args: args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))), execArgv, timeoutMs, env })
+  try {
+    return await child.result
+  } finally {
+    await child.stop()
+  }
+}
+
+const figures = []
+const raw = {}
+const failures = []
+
+/** One row: value, the budget as text and as a predicate (null = reported, no budget). */
+function figure(section, name, value, unit, budget, met, note) {
+  figures.push({ section, figure: name, value, unit, budget: budget ?? null, met: met ?? null, ...(note ? { note } : {}) })
+}
+
+const DIST_FILES = ['index.js', 'index.cjs', 'vitest.js'].map((f) => join(root, 'dist', f))
+
+/** dist/ can vanish while another `npm run build` (rm -rf dist && tsup) runs: wait for it, else build it. */
+async function ensureDist() {
+  for (let waited = 0; !DIST_FILES.every(existsSync); waited += 500) {
+    if (waited >= 60_000) {
+      await ensureBuild()
+      return
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+}
+
+async function section(name, fn) {
+  if (!wanted(name)) return
+  const t0 = performance.now()
+  log(`bench: ${name}…`)
+  try {
+    await ensureDist()
+    const before = figures.length
+    try {
+      await fn()
+    } catch (err) {
+      // Typically dist/ disappeared under us (a concurrent build): run the section once more, with dist/ back.
+      log(`bench: ${name} failed (${String(err?.message ?? err).split('\n')[0].slice(0, 200)}); running it again`)
+      figures.length = before
+      await ensureDist()
+      await fn()
+    }
+  } catch (err) {
+    failures.push({ section: name, error: String(err?.stack ?? err) })
+    figure(name, `${name}: failed to run`, null, '', 'runs', false, String(err?.message ?? err).slice(0, 300))
+    log(`bench: ${name} FAILED: ${err?.stack ?? err}`)
+  }
+  log(`bench: ${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+}
+
+const r1 = (x) => Math.round(x * 10) / 10
+const r2 = (x) => Math.round(x * 100) / 100
+const r3 = (x) => Math.round(x * 1000) / 1000
+
+// ---- sections ---------------------------------------------------------------------------------------------------
+
+/** §4 import cost (first: fresh processes, nothing warm). */
+async function importCost() {
+  const runs = 7
+  const probe = async (script, specifier) => {
+    const ms = []
+    let printed = ''
+    for (let i = 0; i < runs; i++) {
+      const child = startChild(join(bench, script), { args: [specifier], timeoutMs: 30_000 })
+      try {
+        ms.push((await child.result).ms)
+        await child.exited
+        printed += child.stdout + child.stderr
+      } finally {
+        await child.stop()
+      }
+    }
+    return { ms: summary(ms), printed }
+  }
+  const esm = await probe('import-probe.mjs', 'expect-voice')
+  const cjs = await probe('import-probe.cjs', 'expect-voice')
+
+  // 'expect-voice/vitest' only imports inside a Vitest worker (it extends Vitest's `test`): a fresh Vitest run each.
+  const vitestRuns = 3
+  const vitestMs = []
+  let vitestPrinted = ''
+  const dir = join(bench, 'tmp')
+  mkdirSync(dir, { recursive: true })
+  for (let i = 0; i < vitestRuns; i++) {
+    const out = join(dir, `import-${process.pid}-${i}.json`)
+    const res = await run(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'bench/vitest/vitest.config.mjs', 'import.voice.ts'], {
+      env: { BENCH_OUT: out, FORCE_COLOR: '0', NO_COLOR: '1' },
+      timeoutMs: 60_000,
+    })
+    if (res.code !== 0 || !existsSync(out)) throw new Error(`vitest import probe failed:\n${res.output.slice(-3000)}`)
+    const r = JSON.parse(readFileSync(out, 'utf8'))
+    rmSync(out, { force: true })
+    vitestMs.push(r.ms)
+    vitestPrinted += r.printed
+  }
+  const vitest = { ms: summary(vitestMs), printed: vitestPrinted }
+  raw.import = { esm, cjs, vitest, runs, vitestRuns }
+
+  const budget = 50
+  figure('import', "import 'expect-voice/vitest' (in a Vitest worker), median", r1(vitest.ms.p50), 'ms', `≤ ${budget} ms`, vitest.ms.p50 <= budget)
+  figure('import', "require('expect-voice') (fresh CJS process), median", r1(cjs.ms.p50), 'ms', `≤ ${budget} ms`, cjs.ms.p50 <= budget)
+  figure('import', "import('expect-voice') (fresh ESM process), median", r1(esm.ms.p50), 'ms', `≤ ${budget} ms`, esm.ms.p50 <= budget)
+  const printed = esm.printed.length + cjs.printed.length + vitest.printed.length
+  figure('import', 'output printed by those imports', printed, 'bytes', '0 bytes', printed === 0, printed ? JSON.stringify((esm.printed + cjs.printed + vitest.printed).slice(0, 200)) : undefined)
+}
+
+/** §3a connect + configure + disconnect. */
+async function perTest() {
+  const r = await measure('per-test-client.mjs', { args: [{ tests: 200, warmup: 20 }] })
+  raw.perTest = r
+  figure('per-test', 'connect+configure+disconnect, server in-process (fakeTest), median', r3(r.inProcess.total.p50), 'ms', '≤ 5 ms', r.inProcess.total.p50 <= 5)
+  figure('per-test', 'connect+configure+disconnect, server in-process (fakeTest), p95', r3(r.inProcess.total.p95), 'ms')
+  figure('per-test', 'connect+configure+disconnect, server in another process, median', r3(r.separate.total.p50), 'ms', '≤ 5 ms', r.separate.total.p50 <= 5)
+  figure('per-test', 'connect+configure+disconnect, server in another process, p95', r3(r.separate.total.p95), 'ms')
+}
+
+/** §3b a 100-test Vitest file of short conversations, and the same file with 1 test (Vitest's own start-up). */
+async function vitestFile() {
+  const dir = join(bench, 'tmp')
+  mkdirSync(dir, { recursive: true })
+  const once = async (tests) => {
+    const report = join(dir, `conversations-${process.pid}-${tests}.json`)
+    const res = await run(
+      process.execPath,
+      [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'bench/vitest/vitest.config.mjs', 'conversations.voice.ts', '--reporter=json', `--outputFile=${report}`],
+      { env: { BENCH_TESTS: String(tests), FORCE_COLOR: '0', NO_COLOR: '1' }, timeoutMs: 120_000 },
+    )
+    const json = existsSync(report) ? JSON.parse(readFileSync(report, 'utf8')) : null
+    rmSync(report, { force: true })
+    if (res.code !== 0 || !json || json.numPassedTests !== tests) {
+      throw new Error(`vitest run of ${tests} conversation test(s) failed (exit ${res.code}, ${json?.numPassedTests ?? 0} passed):\n${res.output.slice(-3000)}`)
+    }
+    const testMs = json.testResults.flatMap((f) => f.assertionResults.map((t) => t.duration ?? 0))
+    return { wallMs: res.wallMs, tests, testDurations: summary(testMs) }
+  }
+  // Alternate the two so both see the same machine; the median of each counts.
+  const full = []
+  const single = []
+  for (let i = 0; i < 2; i++) {
+    single.push(await once(1))
+    full.push(await once(100))
+  }
+  const wall100 = median(full.map((r) => r.wallMs))
+  const wall1 = median(single.map((r) => r.wallMs))
+  const marginal = (wall100 - wall1) / 99
+  raw.vitestFile = { full, single, wall100, wall1, marginalPerTestMs: marginal }
+  figure('per-test', '100-test Vitest file of short conversations (fakeTest), wall time', Math.round(wall100), 'ms')
+  figure('per-test', '  same file with 1 test (Vitest start-up), wall time', Math.round(wall1), 'ms')
+  figure('per-test', '  cost per conversation test ((100-test − 1-test) / 99)', r2(marginal), 'ms')
+  figure('per-test', '  test duration as Vitest reports it (100-test run), p50 | p95', `${r1(median(full.map((r) => r.testDurations.p50)))} | ${r1(median(full.map((r) => r.testDurations.p95)))}`, 'ms')
+}
+
+/** §5 bytes retained per minute of recorded conversation. */
+async function memory() {
+  // User audio in 20 ms chunks, as streamAudio sends it (the budgeted figure), and in 100 ms chunks (for comparison).
+  const r = await measure('memory-client.mjs', { args: [{ turns: 6, userMs: 10_000, replyMs: 10_000, userChunkMs: 20 }], execArgv: ['--expose-gc'] })
+  const coarse = await measure('memory-client.mjs', { args: [{ turns: 6, userMs: 10_000, replyMs: 10_000, userChunkMs: 100 }], execArgv: ['--expose-gc'] })
+  raw.memory = { userChunks20ms: r, userChunks100ms: coarse }
+  const mb = (x) => r1(x / 1e6)
+  figure('memory', `retained per minute of conversation (${r.audioMinutes} min: user in ${r.userChunkMs} ms chunks, agent in 100 ms deltas)`, mb(r.retainedBytesPerMinute), 'MB/min', `≤ 1.1 × raw PCM (${mb(r.rawBytesPerMinute * 1.1)} MB/min)`, r.ratio <= 1.1)
+  figure('memory', '  as a multiple of the raw PCM16 size', r3(r.ratio), '×', '≤ 1.1 ×', r.ratio <= 1.1)
+  figure('memory', '  of which audio bytes (ArrayBuffers) | JS objects (records, timeline)', `${r3(r.externalDelta / r.rawPcmBytes)} | ${r3(r.heapDelta / r.rawPcmBytes)}`, '×')
+  figure('memory', `  the same with user audio in ${coarse.userChunkMs} ms chunks`, r3(coarse.ratio), '×')
+}
+
+/** §1 latency measurement error. */
+async function latency() {
+  const r = await measure('latency-client.mjs', {
+    args: [{ jitterMs: 20, seed: 42, levels: [{ latencyMs: 0, turns: 200 }, { latencyMs: 50, turns: 100 }, { latencyMs: 200, turns: 40 }, { latencyMs: 1000, turns: 15 }] }],
+    timeoutMs: 240_000,
+  })
+  raw.latency = r
+  const sep = r.separate
+  const inp = r.inProcess
+  figure('latency', `measured − injected, server in another process, p99 (n=${sep.samples}; 0/50/200/1000 ms + ≤${r.jitterMs} ms jitter)`, r3(sep.error.p99), 'ms', '≤ 1 ms', sep.error.p99 <= 1)
+  figure('latency', '  p50 | max', `${r3(sep.error.p50)} | ${r3(sep.error.max)}`, 'ms')
+  figure('latency', '  of the error: end of turn → response.create sent (client), p50', r3(sep.endToSend.p50), 'ms')
+  figure('latency', '  of the error: uplink (response.create → server starts its timer), p50 | p99', `${r3(sep.uplink.p50)} | ${r3(sep.uplink.p99)}`, 'ms')
+  figure('latency', '  of the error: downlink (server sent first audio → adapter received it), p50 | p99', `${r3(sep.downlink.p50)} | ${r3(sep.downlink.p99)}`, 'ms')
+  figure('latency', `  loopback one-way (ws echo RTT / 2) after ${r.gapMs} ms idle, p50 | p99`, `${r3(r.loopback.oneWayAfterIdle.p50)} | ${r3(r.loopback.oneWayAfterIdle.p99)}`, 'ms')
+  figure('latency', '  loopback one-way, back-to-back, p50 | p99', `${r3(r.loopback.oneWayBackToBack.p50)} | ${r3(r.loopback.oneWayBackToBack.p99)}`, 'ms')
+  figure('latency', '  server timer overshoot (applied − requested latency), p50 | p99', `${r3(sep.serverOvershoot.p50)} | ${r3(sep.serverOvershoot.p99)}`, 'ms')
+  figure('latency', `measured − injected, server in the same process (fakeTest), p50 | p99 (n=${inp.samples})`, `${r3(inp.error.p50)} | ${r3(inp.error.p99)}`, 'ms')
+}
+
+/** §2 receive loop: adapter vs official SDK vs bare ws, each in a fresh process, interleaved, medians. */
+async function receive() {
+  const reps = 3
+  // (c') is not in the issue: the floor plus keeping every decoded delta, what recording alone costs here.
+  const variants = ['adapter', 'sdk', 'bare', 'bare-retain']
+  const runs = Object.fromEntries(variants.map((v) => [v, []]))
+  for (let i = 0; i < reps; i++) {
+    for (const v of variants) runs[v].push(await measure('receive-client.mjs', { args: [v, { warmupMs: 30_000, mainMs: 600_000 }], timeoutMs: 240_000 }))
+  }
+  const med = (v, key) => median(runs[v].map((r) => r[key]))
+  const cpu = Object.fromEntries(variants.map((v) => [v, med(v, 'cpuMsPerAudioMinute')]))
+  raw.receive = { reps, runs, medianCpuMsPerAudioMinute: cpu }
+  const label = {
+    adapter: '(a) OpenAIRealtimeAdapter',
+    sdk: '(b) openai OpenAIRealtimeWS',
+    bare: '(c) bare ws+JSON.parse+base64',
+    'bare-retain': "(c') (c) keeping the decoded audio",
+  }
+  for (const v of variants) {
+    figure('receive', `${label[v]}: CPU per minute of audio (median of ${reps})`, r1(cpu[v]), 'ms/min')
+    figure('receive', `  ${v}: events/s (wall) | events per CPU-second`, `${Math.round(med(v, 'eventsPerSecond'))} | ${Math.round(med(v, 'eventsPerCpuSecond'))}`, '')
+    figure('receive', `  ${v}: peak RSS (growth during the stream)`, `${r1(med(v, 'peakRssBytes') / 1e6)} (+${r1(med(v, 'peakRssGrowthBytes') / 1e6)})`, 'MB')
+  }
+  const aVsB = cpu.adapter / cpu.sdk
+  const aVsC = cpu.adapter / cpu.bare
+  figure('receive', '(a) / (b): adapter CPU relative to the official SDK', r2(aVsB), '×', '< 1 × (faster)', aVsB < 1)
+  figure('receive', '(a) / (c): adapter CPU relative to the bare loop', r2(aVsC), '×', '≤ 1.3 ×', aVsC <= 1.3)
+  figure('receive', "  (a) / (c'): relative to the bare loop that also keeps the audio", r2(cpu.adapter / cpu['bare-retain']), '×')
+}
+
+// ---- report -----------------------------------------------------------------------------------------------------
+
+function table(rows) {
+  const cells = rows.map((f) => [
+    f.figure,
+    f.value === null ? '—' : `${f.value}${f.unit ? ` ${f.unit}` : ''}`,
+    f.budget ?? '',
+    f.met === null ? '' : f.met ? 'yes' : 'NO',
+  ])
+  const head = ['figure', 'value', 'budget', 'met?']
+  const width = head.map((h, i) => Math.max(h.length, ...cells.map((c) => String(c[i]).length)))
+  const line = (c) => c.map((x, i) => String(x).padEnd(width[i])).join('  ').trimEnd()
+  const out = [line(head), width.map((w) => '-'.repeat(w)).join('  ')]
+  let last = null
+  for (const [i, c] of cells.entries()) {
+    if (rows[i].section !== last && last !== null) out.push('')
+    last = rows[i].section
+    out.push(line(c))
+  }
+  return out.join('\n')
+}
+
+function gitInfo() {
+  try {
+    const head = readFileSync(join(root, '.git/HEAD'), 'utf8').trim()
+    const ref = head.startsWith('ref: ') ? head.slice(5) : null
+    const commit = ref ? readFileSync(join(root, '.git', ref), 'utf8').trim() : head
+    return { commit }
+  } catch {
+    return { commit: null }
+  }
+}
+
+async function main() {
+  const build = await ensureBuild()
+  await section('import', importCost)
+  await section('pertest', perTest)
+  await section('memory', memory)
+  await section('latency', latency)
+  await section('receive', receive)
+  await section('vitest', vitestFile)
+
+  const results = {
+    generatedAt: new Date().toISOString(),
+    durationS: r1((performance.now() - started) / 1000),
+    machine: {
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? null,
+      totalMemGB: r1(totalmem() / 2 ** 30),
+      loadAverageAtStart: loadStart.map(r2),
+      loadAverageAtEnd: loadavg().map(r2),
+    },
+    git: gitInfo(),
+    build,
+    figures,
+    budgetsMissed: figures.filter((f) => f.met === false).map((f) => f.figure),
+    failures,
+    raw,
+  }
+  if (!only) writeFileSync(join(bench, 'results.json'), `${JSON.stringify(results, null, 2)}\n`)
+  else writeFileSync(join(tmpdir(), 'expect-voice-bench-partial.json'), `${JSON.stringify(results, null, 2)}\n`)
+
+  process.stdout.write(`\nexpect-voice benchmarks — node ${process.version}, ${cpus().length} × ${results.machine.cpuModel}, load ${results.machine.loadAverageAtStart.join(' ')} → ${results.machine.loadAverageAtEnd.join(' ')}\n\n`)
+  process.stdout.write(`${table(figures)}\n\n`)
+  const missed = results.budgetsMissed.length
+  process.stdout.write(
+    `${figures.filter((f) => f.met !== null).length - missed} budgets met, ${missed} missed${failures.length ? `, ${failures.length} section(s) failed to run` : ''}. ` +
+      `${only ? `Partial run (--only): results in ${join(tmpdir(), 'expect-voice-bench-partial.json')}` : 'Results: bench/results.json'} (${results.durationS} s)\n`,
+  )
+  process.exitCode = failures.length || (flag('strict') && missed) ? 1 : 0
+}
+
+main()
+  .catch((err) => {
+    log(`bench: ${err?.stack ?? err}`)
+    process.exitCode = 1
+  })
+  .finally(killChildren)
