@@ -5,13 +5,14 @@
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import type { AddressInfo, Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from '../lazy-ws.js'
 import { ExpectVoiceError } from '../errors.js'
 import { checkUpgrade, chooseProtocol, defaultRejectionBody, writeHttpResponse } from './handshake.js'
 import { resolveOptions } from './options.js'
 import { FakeConnectionImpl } from './session.js'
+import { listenOnLoopback } from './listen.js'
 import { tlsMaterial } from './tls.js'
 import type { FakeConnection, FakeRealtimeServer, FakeRealtimeServerOptions } from './types.js'
 
@@ -92,19 +93,11 @@ export async function createFakeRealtimeServer(options?: FakeRealtimeServerOptio
     })
   })
 
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject)
-    http.listen(0, '127.0.0.1', () => {
-      http.off('error', reject)
-      resolve()
-    })
-  })
-  const port = (http.address() as AddressInfo).port
-  const host = `127.0.0.1:${port}`
+  const { port, url, baseURL } = await listenOnLoopback(http, !!tls)
 
   const server: FakeRealtimeServer = {
-    url: `${tls ? 'wss' : 'ws'}://${host}/v1/realtime`,
-    baseURL: `${tls ? 'https' : 'http'}://${host}/v1`,
+    url,
+    baseURL,
     port,
     ...(tls ? { ca: tls.ca } : {}),
     connections,

@@ -67,22 +67,37 @@ export async function toRespondWithin(
           `Timings (waited ${ms(elapsed)}):\n${describeTimings(turn, response)}`,
       }
     }
-    const latency = response.firstAudioAt - start
-    const pass = latency <= maxMs
-    return {
-      pass,
-      actual: Math.round(latency),
-      expected: maxMs,
-      message: () =>
-        `${head}\n\n` +
-        (this.isNot
-          ? `Expected: first audio later than ${ms(maxMs)} after the end of the user turn\n`
-          : `Expected: first audio within ${ms(maxMs)} of the end of the user turn\n`) +
-        `Received: first audio after ${this.utils.printReceived(Math.round(latency))} ms` +
-        (pass ? '' : ` (${ms(latency - maxMs)} over)`) +
-        `\n\nTimings:\n${describeTimings(turn, response)}`,
-    }
+    return latencyResult(this, head, 'first audio', response.firstAudioAt - start, maxMs, '', describeTimings(turn, response))
   })
+}
+
+/** The verdict on a measured latency, with the same wording for first audio and first speech. */
+function latencyResult(
+  ctx: MatcherContext,
+  head: string,
+  what: 'first audio' | 'first speech',
+  latency: number,
+  maxMs: number,
+  detail: string,
+  timings: string,
+  footer = '',
+): MatcherResult {
+  const pass = latency <= maxMs
+  return {
+    pass,
+    actual: Math.round(latency),
+    expected: maxMs,
+    message: () =>
+      `${head}\n\n` +
+      (ctx.isNot
+        ? `Expected: ${what} later than ${ms(maxMs)} after the end of the user turn\n`
+        : `Expected: ${what} within ${ms(maxMs)} of the end of the user turn\n`) +
+      `Received: ${what} after ${ctx.utils.printReceived(Math.round(latency))} ms` +
+      (pass ? '' : ` (${ms(latency - maxMs)} over)`) +
+      detail +
+      `\n\nTimings:\n${timings}` +
+      footer,
+  }
 }
 
 /** `measure: 'first-speech'`: the latency ends when the first speech would be heard. */
@@ -125,25 +140,18 @@ async function firstSpeech(
           `Timings:\n${describeTimings(turn, response, speech)}`,
       }
     }
-    const latency = speech.firstSpeechAt - start
-    const pass = latency <= maxMs
-    return {
-      pass,
-      actual: Math.round(latency),
-      expected: maxMs,
-      message: () =>
-        `${head}\n\n` +
-        (this.isNot
-          ? `Expected: first speech later than ${ms(maxMs)} after the end of the user turn\n`
-          : `Expected: first speech within ${ms(maxMs)} of the end of the user turn\n`) +
-        `Received: first speech after ${this.utils.printReceived(Math.round(latency))} ms` +
-        (pass ? '' : ` (${ms(latency - maxMs)} over)`) +
-        (response.firstAudioAt !== null
-          ? `: first audio after ${ms(response.firstAudioAt - start)}, then ${ms(speech.leadingSilenceMs)} of leading silence`
-          : '') +
-        `\n\nTimings:\n${describeTimings(turn, response, speech)}\n\n` +
-        'First speech is when a client that plays the audio as it arrives starts hearing speech (energy speech ' +
+    return latencyResult(
+      this,
+      head,
+      'first speech',
+      speech.firstSpeechAt - start,
+      maxMs,
+      response.firstAudioAt !== null
+        ? `: first audio after ${ms(response.firstAudioAt - start)}, then ${ms(speech.leadingSilenceMs)} of leading silence`
+        : '',
+      describeTimings(turn, response, speech),
+      '\n\nFirst speech is when a client that plays the audio as it arrives starts hearing speech (energy speech ' +
         `detection, threshold ${formatDb(speech.thresholdDb)}).`,
-    }
+    )
   })
 }

@@ -5,8 +5,9 @@
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import type { AddressInfo, Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
+import { listenOnLoopback } from '../fake-server/listen.js'
 import { tlsMaterial } from '../fake-server/tls.js'
 
 export interface LocalServer {
@@ -52,18 +53,10 @@ export async function startLocalServer(
     onUpgrade(req, socket, head)
   })
 
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject)
-    http.listen(0, '127.0.0.1', () => {
-      http.off('error', reject)
-      resolve()
-    })
-  })
-  const port = (http.address() as AddressInfo).port
-  const host = `127.0.0.1:${port}`
+  const { port, url, baseURL } = await listenOnLoopback(http, !!material)
   return {
-    url: `${material ? 'wss' : 'ws'}://${host}/v1/realtime`,
-    baseURL: `${material ? 'https' : 'http'}://${host}/v1`,
+    url,
+    baseURL,
     port,
     ...(material ? { ca: material.ca } : {}),
     get closing() {
