@@ -8,7 +8,14 @@ export interface TimelineEntry {
   itemId?: string
   bytes?: number
   code?: string | null
+  /**
+   * Consecutive `input_audio_buffer.append` events are kept as one entry (user audio is often sent in 20 ms chunks):
+   * `count` appends, `bytes` in total, `at` of the first.
+   */
+  count?: number
 }
+
+const APPEND = 'input_audio_buffer.append'
 
 /** A bounded, append-only event log: long sessions keep the newest `limit` entries. */
 export class Timeline {
@@ -17,6 +24,12 @@ export class Timeline {
   constructor(readonly limit: number) {}
 
   push(entry: TimelineEntry): void {
+    const last = this.#entries[this.#entries.length - 1]
+    if (entry.type === APPEND && last && last.type === APPEND && last.direction === 'out' && entry.direction === 'out') {
+      last.bytes = (last.bytes ?? 0) + (entry.bytes ?? 0)
+      last.count = (last.count ?? 1) + 1
+      return
+    }
     this.#entries.push(entry)
     if (this.#entries.length > this.limit) {
       // Drop in blocks so the amortised cost stays O(1) per push.

@@ -47,6 +47,9 @@ export async function toStopOnInterrupt(
   return trackPending(this, received, 'toStopOnInterrupt', async () => {
     const audioMs = (r: { audio: { data: Buffer; sampleRate: number }[] }) =>
       r.audio.reduce((sum, c) => sum + c.data.length / bytesPerMs(c.sampleRate), 0)
+    // One deadline for both waits (speaking, then stopping), so the matcher ends within its timeout; the stop phase
+    // always gets long enough to see whether the agent stopped within `within`.
+    const deadline = performance.now() + timeout
     const started = await drive(received, timeout, (r) => r.audio.length > 0 && audioMs(r) >= afterMs)
     const response = started.response
     if (!response) {
@@ -68,7 +71,7 @@ export async function toStopOnInterrupt(
     }
     const interruptedAt = performance.now()
     await received.interrupt()
-    const ended = await drive(received, timeout, () => false)
+    const ended = await drive(received, Math.max(deadline - performance.now(), within + 250), () => false)
     const after = response.audio.filter((c) => (c.receivedAt ?? 0) > interruptedAt)
     const afterAudioMs = after.reduce((sum, c) => sum + c.data.length / bytesPerMs(c.sampleRate), 0)
     const late = after.filter((c) => (c.receivedAt ?? 0) > interruptedAt + within)

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks'
 import { describe, expect, it } from 'vitest'
 import '../../src/vitest.js'
 import { failureOf, voiceAgent } from '../helpers/voice.js'
@@ -47,5 +48,15 @@ describe('toStopOnInterrupt', () => {
     const r = agent.currentResponse!
     const before = r.audio.filter((c) => c.receivedAt! <= r.interruptedAt!).reduce((n, c) => n + c.data.length, 0)
     expect(before / 48).toBeGreaterThanOrEqual(300)
+  })
+
+  it('ends within one timeout even when the agent starts late and never stops', async () => {
+    const { agent } = await voiceAgent({ reply: LONG, latencyMs: 1500, paceMs: 'realtime', honourCancel: false })
+    await agent.sendText('tell me everything')
+    const started = performance.now()
+    const message = await failureOf(expect(agent).toStopOnInterrupt({ within: 100, timeout: 1600 }))
+    // 1.5 s to start speaking, then the stop phase: the rest of the 1.6 s, but at least within + 250 ms.
+    expect(performance.now() - started).toBeLessThan(2600)
+    expect(message).toMatch(/the response had not ended \d+ ms after the interrupt/)
   })
 })
