@@ -47,12 +47,7 @@ export async function toRespondWithin(
   return trackPending(this, received, 'toRespondWithin', async () => {
     const { response, timeout: timedOut } = await drive(received, timeout, (r) => r.firstAudioAt !== null)
     const turn = latestTurn(observe(received))
-    if (!response || !turn) {
-      return {
-        pass: false,
-        message: () => `${head}\n\nNo user turn to measure: send audio or text to the agent before asserting its latency.`,
-      }
-    }
+    if (!response || !turn) return noTurnToMeasure(head)
     const start = turn.endedAt ?? response.requestedAt
     if (response.firstAudioAt === null) {
       const why = timedOut
@@ -69,6 +64,13 @@ export async function toRespondWithin(
     }
     return latencyResult(this, head, 'first audio', response.firstAudioAt - start, maxMs, '', describeTimings(turn, response))
   })
+}
+
+function noTurnToMeasure(head: string): MatcherResult {
+  return {
+    pass: false,
+    message: () => `${head}\n\nNo user turn to measure: send audio or text to the agent before asserting its latency.`,
+  }
 }
 
 /** The verdict on a measured latency, with the same wording for first audio and first speech. */
@@ -114,12 +116,7 @@ async function firstSpeech(
   return trackPending(this, received, 'toRespondWithin', async () => {
     const { response, timeout: timedOut } = await drive(received, timeout, hasSpeech)
     const turn = latestTurn(observe(received))
-    if (!response || !turn) {
-      return {
-        pass: false,
-        message: () => `${head}\n\nNo user turn to measure: send audio or text to the agent before asserting its latency.`,
-      }
-    }
+    if (!response || !turn) return noTurnToMeasure(head)
     const start = turn.endedAt ?? response.requestedAt
     const speech = responseSpeechTiming(response, detection)
     if (speech.firstSpeechAt === null) {
