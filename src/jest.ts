@@ -4,17 +4,17 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from '@jest/globals'
 import type { OpenAIRealtimeAdapter } from './adapter/openai-realtime-adapter.js'
-import { ExpectVoiceError } from './errors.js'
+import { ExpectVoiceError } from './errors/index.js'
 import { createFakeRealtimeServer, type FakeRealtimeServer, type FakeRealtimeServerOptions } from './fake-server/index.js'
-import type { VoiceAgentOptions } from './fixtures/connect-agent.js'
-import { jestOutcome, jestSessionContext, openVoiceSession, type VoiceSession } from './recording/voice-session.js'
+import type { VoiceAgentOptions } from './runners/connect-agent.js'
+import { jestOutcome, jestSessionContext, openVoiceSession, type VoiceSession } from './runners/voice-session.js'
 import { assertNoPendingMatchers, voiceMatchers, type VoiceAgentMatchers } from './matchers/index.js'
-import { transcriptSerializer } from './snapshot/transcript-serializer.js'
-import type { VoiceArtifactsOptions } from './artifacts/config.js'
-import { startJestRecording, type JestRecording } from './fixtures/jest-recording.js'
-import type { VoiceUserFixtureOptions } from './fixtures/voice-user-fixture.js'
+import { transcriptSerializer } from './conversation/transcript-serializer.js'
+import type { VoiceArtifactsOptions } from './reports/config.js'
+import { startJestRecording, type JestRecording } from './runners/jest-failure-recording.js'
+import type { VoiceUserFixtureOptions } from './runners/voice-user-fixture.js'
 import { createVoiceUser, type VoiceUser } from './user/voice-user.js'
-import { defaultUserVoice } from './fixtures/voice-user-fixture.js'
+import { defaultUserVoice } from './runners/voice-user-fixture.js'
 
 expect.extend(voiceMatchers as unknown as Parameters<typeof expect.extend>[0])
 expect.addSnapshotSerializer(transcriptSerializer as unknown as Parameters<typeof expect.addSnapshotSerializer>[0])
@@ -109,13 +109,13 @@ export function useVoiceAgent(options: UseVoiceAgentOptions = {}): VoiceAgentHan
   }
 }
 
-export { transcriptSerializer } from './snapshot/transcript-serializer.js'
+export { transcriptSerializer } from './conversation/transcript-serializer.js'
 export { configureVoiceMatchers } from './matchers/index.js'
-export type { VoiceAgentOptions } from './fixtures/connect-agent.js'
+export type { VoiceAgentOptions } from './runners/connect-agent.js'
 export type { VoiceAgentMatchers }
-export { configureVoiceArtifacts, type VoiceArtifactsMode, type VoiceArtifactsOptions } from './artifacts/config.js'
+export { configureVoiceArtifacts, type VoiceArtifactsMode, type VoiceArtifactsOptions } from './reports/config.js'
 export { createVoiceUser, type SayOptions, type SayResult, type VoiceUser, type VoiceUserOptions, type VoiceUserVoice } from './user/voice-user.js'
-export type { VoiceUserFixtureOptions } from './fixtures/voice-user-fixture.js'
+export type { VoiceUserFixtureOptions } from './runners/voice-user-fixture.js'
 
 declare module 'expect' {
   // `import { expect } from '@jest/globals'`

@@ -5,14 +5,14 @@
 import { expect, test as base, type TestContext } from 'vitest'
 import type { OpenAIRealtimeAdapter } from './adapter/openai-realtime-adapter.js'
 import { createFakeRealtimeServer, type FakeRealtimeServer, type FakeRealtimeServerOptions } from './fake-server/index.js'
-import type { VoiceAgentOptions } from './fixtures/connect-agent.js'
-import { openVoiceSession, vitestOutcome, vitestSessionContext } from './recording/voice-session.js'
-import { conversationReport } from './fixtures/conversation-report.js'
+import type { VoiceAgentOptions } from './runners/connect-agent.js'
+import { openVoiceSession, vitestOutcome, vitestSessionContext } from './runners/voice-session.js'
+import { conversationReport } from './reports/conversation-report.js'
 import { assertNoPendingMatchers, voiceMatchers, type VoiceAgentMatchers } from './matchers/index.js'
-import { transcriptSerializer } from './snapshot/transcript-serializer.js'
-import type { VoiceArtifactsOptions } from './artifacts/config.js'
-import { startVitestRecording, type VoiceRecordingMeta } from './fixtures/vitest-recording.js'
-import { defaultUserVoice, provideVoiceUser, type VoiceUserFixtureOptions } from './fixtures/voice-user-fixture.js'
+import { transcriptSerializer } from './conversation/transcript-serializer.js'
+import type { VoiceArtifactsOptions } from './reports/config.js'
+import { startVitestRecording, type VoiceRecordingMeta } from './runners/vitest-failure-recording.js'
+import { defaultUserVoice, provideVoiceUser, type VoiceUserFixtureOptions } from './runners/voice-user-fixture.js'
 import type { VoiceUser } from './user/voice-user.js'
 
 expect.extend(voiceMatchers as unknown as Parameters<typeof expect.extend>[0])
@@ -132,13 +132,13 @@ export const test = base.extend<VoiceTestFixtures>(voiceFixtures as never)
 export const fakeTest = base.extend<FakeVoiceTestFixtures>(fakeVoiceFixtures as never)
 
 export { expect }
-export { transcriptSerializer } from './snapshot/transcript-serializer.js'
+export { transcriptSerializer } from './conversation/transcript-serializer.js'
 export { configureVoiceMatchers } from './matchers/index.js'
-export type { VoiceAgentOptions } from './fixtures/connect-agent.js'
+export type { VoiceAgentOptions } from './runners/connect-agent.js'
 export type { VoiceAgentMatchers }
-export { configureVoiceArtifacts, type VoiceArtifactsMode, type VoiceArtifactsOptions } from './artifacts/config.js'
+export { configureVoiceArtifacts, type VoiceArtifactsMode, type VoiceArtifactsOptions } from './reports/config.js'
 export { createVoiceUser, type SayOptions, type SayResult, type VoiceUser, type VoiceUserOptions, type VoiceUserVoice } from './user/voice-user.js'
-export type { VoiceUserFixtureOptions } from './fixtures/voice-user-fixture.js'
+export type { VoiceUserFixtureOptions } from './runners/voice-user-fixture.js'
 export type { VoiceRecordingMeta }
 
 /** The artifact the agent fixture records when it writes a conversation recording (`testCase.artifacts()`). */

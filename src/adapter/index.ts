@@ -1,5 +1,5 @@
 export * from './types.js'
-export * from './records.js'
-export * from './timeline.js'
-export * from './transcript.js'
+export * from '../conversation/records.js'
+export * from '../conversation/timeline.js'
+export * from '../conversation/transcript.js'
 export { OpenAIRealtimeAdapter, type OpenAIRealtimeAdapterOptions, type WebSocketClientOptions } from './openai-realtime-adapter.js'

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util'
 import { performance } from 'node:perf_hooks'
-import { WebSocket, type RawData } from '../lazy-ws.js'
+import { WebSocket, type RawData } from '../ws/lazy-ws.js'
 import type { IncomingMessage } from 'node:http'
 import {
   DEFAULT_MODEL,
@@ -22,10 +22,10 @@ import {
   RealtimeServerError,
   RealtimeSessionRefusedError,
   RealtimeTimeoutError,
-} from '../errors.js'
-import { REDACT, redactSecrets } from '../redact.js'
+} from '../errors/index.js'
+import { REDACT, redactSecrets } from '../secrets/redact.js'
 import { AgentRole, type AdapterCapabilities, type AudioChunk, type VoiceAgentAdapter } from './types.js'
-import { Timeline, type TimelineEntry } from './timeline.js'
+import { Timeline, type TimelineEntry } from '../conversation/timeline.js'
 import { buildRealtimeUrl } from './url.js'
 import {
   isResponseOpen,
@@ -34,9 +34,9 @@ import {
   type ResponseRecord,
   type ToolCallRecord,
   type TurnRecord,
-} from './records.js'
-import { buildTranscript, type Transcript } from './transcript.js'
-import { AudioStore, appendAudio } from './audio-store.js'
+} from '../conversation/records.js'
+import { buildTranscript, type Transcript } from '../conversation/transcript.js'
+import { AudioStore, appendAudio } from '../conversation/audio-store.js'
 
 /**
  * Options passed through to the `ws` client (its `ClientOptions`). Declared here so that consumers' type checks do

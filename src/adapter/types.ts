@@ -1,15 +1,11 @@
+import type { AudioChunk } from '../protocol/audio-chunk.js'
+
+export type { AudioChunk }
+
 /** Who an adapter speaks for. USER drives the conversation (the voice user simulator); AGENT is the system under test. */
 export enum AgentRole {
   USER = 'user',
   AGENT = 'agent',
-}
-
-/** A slice of PCM16 little-endian mono audio. */
-export interface AudioChunk {
-  data: Buffer
-  sampleRate: number
-  /** `performance.now()` when the frame carrying this audio was received from the socket. */
-  receivedAt?: number
 }
 
 export interface AdapterCapabilities {

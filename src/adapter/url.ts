@@ -1,5 +1,5 @@
 import { REALTIME_URL } from '../protocol/events.js'
-import { InvalidOptionError } from '../errors.js'
+import { InvalidOptionError } from '../errors/index.js'
 
 /**
  * Builds the realtime endpoint from `url` (a full endpoint or a base URL such as `http://127.0.0.1:1234/v1`).

@@ -1,5 +1,5 @@
-import type { AudioChunk } from '../adapter/types.js'
-import { InvalidOptionError } from '../errors.js'
+import type { AudioChunk } from '../protocol/audio-chunk.js'
+import { InvalidOptionError } from '../errors/index.js'
 import { assertWholeSamples, pcmAndRate, type Pcm16Input } from './pcm16.js'
 
 export interface SplitAudioOptions {

@@ -1,4 +1,4 @@
-import { AudioFormatError, InvalidOptionError } from '../errors.js'
+import { AudioFormatError, InvalidOptionError } from '../errors/index.js'
 import { int16ToBuffer, int16View } from './pcm16.js'
 
 /*

@@ -1,6 +1,6 @@
 import { endianness } from 'node:os'
-import type { AudioChunk } from '../adapter/types.js'
-import { AudioFormatError, InvalidOptionError } from '../errors.js'
+import type { AudioChunk } from '../protocol/audio-chunk.js'
+import { AudioFormatError, InvalidOptionError } from '../errors/index.js'
 
 /** The Realtime API's wire rate, used whenever a bare Buffer comes without one. */
 export const DEFAULT_SAMPLE_RATE = 24_000

@@ -1,5 +1,5 @@
-import type { AudioChunk } from '../adapter/types.js'
-import { AudioFormatError, InvalidOptionError } from '../errors.js'
+import type { AudioChunk } from '../protocol/audio-chunk.js'
+import { AudioFormatError, InvalidOptionError } from '../errors/index.js'
 import { assertSampleRate, float32ToPcm16, int16ToBuffer, int16View, isAudioChunk } from './pcm16.js'
 
 /*

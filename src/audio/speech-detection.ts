@@ -1,5 +1,5 @@
-import type { AudioChunk } from '../adapter/types.js'
-import { AudioFormatError, InvalidOptionError } from '../errors.js'
+import type { AudioChunk } from '../protocol/audio-chunk.js'
+import { AudioFormatError, InvalidOptionError } from '../errors/index.js'
 import {
   DEFAULT_SAMPLE_RATE,
   assertSampleRate,

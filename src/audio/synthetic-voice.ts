@@ -11,7 +11,7 @@
  * end-of-turn silence. Decoding is strict: any sample off the pattern means "not synthetic speech" (null), so
  * noise, a sine or real speech never decode to text by accident.
  */
-import { InvalidOptionError } from '../errors.js'
+import { InvalidOptionError } from '../errors/index.js'
 
 export interface SyntheticSpeechOptions {
   /** Duration of one character (one UTF-8 byte), in ms. Default 40. */

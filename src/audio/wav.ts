@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
-import type { AudioChunk } from '../adapter/types.js'
-import { AudioFormatError, InvalidOptionError } from '../errors.js'
+import type { AudioChunk } from '../protocol/audio-chunk.js'
+import { AudioFormatError, InvalidOptionError } from '../errors/index.js'
 import { aLawDecode, muLawDecode } from './g711.js'
 import {
   DEFAULT_SAMPLE_RATE,

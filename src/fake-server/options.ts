@@ -1,6 +1,6 @@
 /** Defaults and validation of `createFakeRealtimeServer` options: fail fast, naming the option. */
 import { createHash } from 'node:crypto'
-import { InvalidOptionError } from '../errors.js'
+import { InvalidOptionError } from '../errors/index.js'
 import { synthesizeSpeech, transcribeSyntheticSpeech } from '../audio/synthetic-voice.js'
 import { PCM_RATE } from '../protocol/events.js'
 import type {

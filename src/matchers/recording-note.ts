@@ -1,5 +1,5 @@
-import { noteMatcherFailure, recordingPlanFor } from '../artifacts/registry.js'
-import { recordingNote } from '../artifacts/note.js'
+import { noteMatcherFailure, recordingPlanFor } from '../reports/registry.js'
+import { recordingNote } from '../reports/note.js'
 import type { MatcherContext, MatcherResult } from './context.js'
 
 type Matcher = (this: MatcherContext, received: never, ...args: never[]) => Promise<MatcherResult>

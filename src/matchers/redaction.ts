@@ -1,4 +1,4 @@
-import { REDACT, redactSecrets } from '../redact.js'
+import { REDACT, redactSecrets } from '../secrets/redact.js'
 import type { MatcherContext, MatcherResult } from './context.js'
 
 type Matcher = (this: MatcherContext, received: never, ...args: never[]) => Promise<MatcherResult>

@@ -1,8 +1,8 @@
-import type { ResponseRecord, TurnRecord } from '../adapter/records.js'
-import { InvalidOptionError } from '../errors.js'
+import type { ResponseRecord, TurnRecord } from '../conversation/records.js'
+import { InvalidOptionError } from '../errors/index.js'
 import { matcherConfig, type MatcherContext, type MatcherResult } from './context.js'
-import { isVoiceAgentAdapter } from './observe.js'
-import type { ResponseSpeechTiming } from './speech-timing.js'
+import { isVoiceAgentAdapter } from '../adapter/observe.js'
+import type { ResponseSpeechTiming } from '../conversation/speech-timing.js'
 
 /** The failure returned when `expect(x)` was not given an adapter: it fails with or without `.not`. */
 export function notAnAdapter(ctx: MatcherContext, name: string, received: unknown): MatcherResult | null {

@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks'
 import type { VoiceAgentAdapter } from '../adapter/types.js'
-import { InvalidOptionError } from '../errors.js'
+import { InvalidOptionError } from '../errors/index.js'
 import { hint, ms, type MatcherContext, type MatcherResult } from './context.js'
-import { drive, latestTurn, observe } from './observe.js'
+import { drive, latestTurn, observe } from '../adapter/observe.js'
 import { trackPending } from './pending.js'
 import { describeTimings, notAnAdapter, resolveTimeout } from './shared.js'
-import { formatDb, responseSpeechTiming, speechWatcher } from './speech-timing.js'
+import { formatDb, responseSpeechTiming, speechWatcher } from '../conversation/speech-timing.js'
 import type { SpeechDetectionOptions } from '../audio/speech-detection.js'
 
 export interface ToRespondWithinOptions {

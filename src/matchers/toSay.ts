@@ -1,8 +1,8 @@
 import type { VoiceAgentAdapter } from '../adapter/types.js'
-import { InvalidOptionError } from '../errors.js'
+import { InvalidOptionError } from '../errors/index.js'
 import { formatAlignment, matchPhrase } from '../text/index.js'
 import { hint, type MatcherContext, type MatcherResult } from './context.js'
-import { drive, latestTurn, observe } from './observe.js'
+import { drive, latestTurn, observe } from '../adapter/observe.js'
 import { trackPending } from './pending.js'
 import { checkMaxWer, describeTimings, excerpt, notAnAdapter, resolveTimeout } from './shared.js'
 

@@ -1,12 +1,12 @@
 import { performance } from 'node:perf_hooks'
-import { isResponseOpen } from '../adapter/records.js'
+import { isResponseOpen } from '../conversation/records.js'
 import type { VoiceAgentAdapter } from '../adapter/types.js'
-import { InvalidOptionError } from '../errors.js'
+import { InvalidOptionError } from '../errors/index.js'
 import { hint, ms, type MatcherContext, type MatcherResult } from './context.js'
-import { drive } from './observe.js'
+import { drive } from '../adapter/observe.js'
 import { trackPending } from './pending.js'
 import { notAnAdapter, resolveTimeout } from './shared.js'
-import { formatDb, responseSpeechTiming, type ResponseSpeechTiming } from './speech-timing.js'
+import { formatDb, responseSpeechTiming, type ResponseSpeechTiming } from '../conversation/speech-timing.js'
 import type { SpeechDetectionOptions } from '../audio/speech-detection.js'
 
 export interface ToStopOnInterruptOptions {

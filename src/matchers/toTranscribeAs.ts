@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks'
-import type { TurnRecord } from '../adapter/records.js'
+import type { TurnRecord } from '../conversation/records.js'
 import type { VoiceAgentAdapter } from '../adapter/types.js'
-import { InvalidOptionError } from '../errors.js'
+import { InvalidOptionError } from '../errors/index.js'
 import { formatAlignment, wordErrorRate } from '../text/index.js'
 import { hint, type MatcherContext, type MatcherResult } from './context.js'
-import { drive, hasPendingInput, latestTurn, observe, waitForValue } from './observe.js'
+import { drive, hasPendingInput, latestTurn, observe, waitForValue } from '../adapter/observe.js'
 import { trackPending } from './pending.js'
 import { checkMaxWer, notAnAdapter, resolveTimeout } from './shared.js'
 

@@ -2,7 +2,7 @@
  * Word alignment by edit distance (Levenshtein over words), shared by word error rate and
  * phrase matching. O(m·n) time, two rows of costs plus one byte per cell for the traceback.
  */
-import { InvalidOptionError } from '../errors.js'
+import { InvalidOptionError } from '../errors/index.js'
 import { phoneticKey, soundAlike, type PhoneticKey } from './phonetic.js'
 
 /**

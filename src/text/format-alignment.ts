@@ -1,5 +1,5 @@
 import type { AlignmentOp } from './align.js'
-import { InvalidOptionError } from '../errors.js'
+import { InvalidOptionError } from '../errors/index.js'
 import { readInteger, readOptions } from './options.js'
 
 export interface FormatAlignmentOptions {

@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '../errors.js'
+import { InvalidOptionError } from '../errors/index.js'
 
 /** Short, safe rendering of a bad value for an error message. */
 export function describeValue(value: unknown): string {

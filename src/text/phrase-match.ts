@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '../errors.js'
+import { InvalidOptionError } from '../errors/index.js'
 import { align, type AlignmentOp } from './align.js'
 import { tokenize } from './normalize.js'
 import { assertText, describeValue, readBoolean, readOptions, readRatio } from './options.js'

@@ -6,7 +6,7 @@ import { resampleAudio } from '../audio/resample.js'
 import { streamAudio } from '../audio/chunk.js'
 import { normalizeSyntheticSpeechText, synthesizeSpeech } from '../audio/synthetic-voice.js'
 import { decodeWav, readWav } from '../audio/wav.js'
-import { ExpectVoiceError, InvalidOptionError, MissingApiKeyError } from '../errors.js'
+import { ExpectVoiceError, InvalidOptionError, MissingApiKeyError } from '../errors/index.js'
 import { wordErrorRate } from '../text/index.js'
 
 /** The Realtime API's audio rate: what `sendAudio` takes. */

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import RealWebSocket, { WebSocketServer as RealWebSocketServer } from 'ws'
 import { describe, expect, it } from 'vitest'
-import { WebSocket, WebSocketServer } from '../../src/lazy-ws.js'
+import { WebSocket, WebSocketServer } from '../../src/ws/lazy-ws.js'
 
 describe('lazy ws', () => {
   it('has the readyState constants of ws', () => {

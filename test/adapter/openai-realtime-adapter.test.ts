@@ -10,7 +10,7 @@ import {
   RealtimeServerError,
   RealtimeSessionRefusedError,
   RealtimeTimeoutError,
-} from '../../src/errors.js'
+} from '../../src/errors/index.js'
 import { createFakeRealtimeServer, type FakeRealtimeServerOptions, type FakeRealtimeServer } from '../../src/fake-server/index.js'
 import { synthesizeSpeech, transcribeSyntheticSpeech } from '../../src/audio/synthetic-voice.js'
 import { drain } from '../helpers/drain.js'

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { AudioChunk } from '../../src/adapter/types.js'
 import { splitAudio, streamAudio, tone } from '../../src/audio/index.js'
-import { AudioFormatError, InvalidOptionError } from '../../src/errors.js'
+import { AudioFormatError, InvalidOptionError } from '../../src/errors/index.js'
 
 describe('splitAudio', () => {
   it('cuts 20 ms chunks by default, the last one shorter', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { aLawDecode, aLawEncode, muLawDecode, muLawEncode } from '../../src/audio/index.js'
-import { AudioFormatError, InvalidOptionError } from '../../src/errors.js'
+import { AudioFormatError, InvalidOptionError } from '../../src/errors/index.js'
 import { fromPcm16, toPcm16 } from './helpers.js'
 
 // Reference decode tables built from the G.711 definitions, not from the implementation:

@@ -10,7 +10,7 @@ import {
   tone,
   trimToWholeSamples,
 } from '../../src/audio/index.js'
-import { AudioFormatError, InvalidOptionError } from '../../src/errors.js'
+import { AudioFormatError, InvalidOptionError } from '../../src/errors/index.js'
 import { fromPcm16, toPcm16, zeroCrossingFrequency } from './helpers.js'
 
 describe('pcmDurationMs', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { resampleAudio, resampleFloat32, resamplePcm16, resampledLength } from '../../src/audio/index.js'
-import { AudioFormatError, InvalidOptionError } from '../../src/errors.js'
+import { AudioFormatError, InvalidOptionError } from '../../src/errors/index.js'
 import { fromPcm16, rmsDbOf, sine, toPcm16, zeroCrossingFrequency } from './helpers.js'
 
 const AMP = 0.5 * 32767

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createSpeechDetector, detectSpeech, splitAudio } from '../../src/audio/index.js'
-import { AudioFormatError, InvalidOptionError } from '../../src/errors.js'
+import { AudioFormatError, InvalidOptionError } from '../../src/errors/index.js'
 import { gaussianNoise, toPcm16 } from './helpers.js'
 
 const RATE = 24_000

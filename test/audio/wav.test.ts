@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeWav, encodeWavStereo, readWav, resamplePcm16, writeWav } from '../../src/audio/index.js'
-import { AudioFormatError, InvalidOptionError } from '../../src/errors.js'
+import { AudioFormatError, InvalidOptionError } from '../../src/errors/index.js'
 import { buildWav, fromPcm16, rng, sine, toPcm16, zeroCrossingFrequency } from './helpers.js'
 
 const RATE = 24000

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { InvalidOptionError } from '../../src/errors.js'
+import { InvalidOptionError } from '../../src/errors/index.js'
 import { createFakeRealtimeServer, type FakeRealtimeServerOptions } from '../../src/fake-server/index.js'
 import { useFakeServers } from '../helpers/fake-servers.js'
 import { HandshakeRefused, rawClient, socketHandles, types } from '../helpers/raw-client.js'

@@ -5,7 +5,7 @@ import {
   syntheticSpeechDurationMs,
   transcribeSyntheticSpeech,
 } from '../../src/audio/synthetic-voice.js'
-import { InvalidOptionError } from '../../src/errors.js'
+import { InvalidOptionError } from '../../src/errors/index.js'
 
 const silence = (ms: number, rate = 24_000) => Buffer.alloc(Math.round((ms * rate) / 1000) * 2)
 

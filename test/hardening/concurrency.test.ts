@@ -10,7 +10,7 @@ import { fakeTest } from '../../src/vitest.js'
 import { OpenAIRealtimeAdapter } from '../../src/adapter/index.js'
 import { createFakeRealtimeServer } from '../../src/fake-server/index.js'
 import { synthesizeSpeech, transcribeSyntheticSpeech } from '../../src/audio/synthetic-voice.js'
-import { formatTranscript } from '../../src/snapshot/transcript-serializer.js'
+import { formatTranscript } from '../../src/conversation/transcript-serializer.js'
 
 const N = 32
 const TURNS = 3

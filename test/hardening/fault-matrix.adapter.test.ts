@@ -11,10 +11,10 @@ import {
   RealtimeServerError,
   RealtimeSessionRefusedError,
   RealtimeTimeoutError,
-} from '../../src/errors.js'
+} from '../../src/errors/index.js'
 import { createFakeRealtimeServer, type FakeRealtimeServer, type FakeRealtimeServerOptions } from '../../src/fake-server/index.js'
 import { synthesizeSpeech, transcribeSyntheticSpeech } from '../../src/audio/synthetic-voice.js'
-import { formatTranscript } from '../../src/snapshot/transcript-serializer.js'
+import { formatTranscript } from '../../src/conversation/transcript-serializer.js'
 import { drain } from '../helpers/drain.js'
 import { printTimings, recordTiming, rejectionOf, settle } from '../helpers/outcome.js'
 import { startRawServer, type RawConnection, type RawServer } from '../helpers/raw-ws-server.js'

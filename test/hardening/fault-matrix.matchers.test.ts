@@ -6,7 +6,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import '../../src/vitest.js'
 import type { OpenAIRealtimeAdapter } from '../../src/adapter/index.js'
-import { ExpectVoiceError, RealtimeConnectionClosedError, RealtimeServerError } from '../../src/errors.js'
+import { ExpectVoiceError, RealtimeConnectionClosedError, RealtimeServerError } from '../../src/errors/index.js'
 import { createFakeRealtimeServer, type FakeRealtimeServerOptions } from '../../src/fake-server/index.js'
 import { OpenAIRealtimeAdapter as Adapter } from '../../src/adapter/index.js'
 import { drain } from '../helpers/drain.js'

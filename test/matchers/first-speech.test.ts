@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import '../../src/vitest.js'
 import { silence, tone } from '../../src/audio/pcm16.js'
 import { synthesizeSpeech } from '../../src/audio/synthetic-voice.js'
-import { responseSpeechTiming } from '../../src/matchers/speech-timing.js'
+import { responseSpeechTiming } from '../../src/conversation/speech-timing.js'
 import { failureOf, speech, voiceAgent } from '../helpers/voice.js'
 
 const LINE = 'Your table is booked.'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { InvalidOptionError } from '../../src/errors.js'
+import { InvalidOptionError } from '../../src/errors/index.js'
 import { formatAlignment, wordErrorRate, type AlignmentOp } from '../../src/text/index.js'
 
 const words = (n: number, prefix = 'word'): string => Array.from({ length: n }, (_, i) => `${prefix}${i}`).join(' ')

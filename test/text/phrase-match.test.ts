@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { InvalidOptionError } from '../../src/errors.js'
+import { InvalidOptionError } from '../../src/errors/index.js'
 import { matchPhrase } from '../../src/text/index.js'
 
 const PHRASE = 'table for 2 is booked for seven pm'

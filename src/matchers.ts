@@ -1,0 +1,2 @@
+/** `expect-voice/matchers`: the voice matchers for `expect.extend`, for any Jest-compatible runner. Imports no runner. */
+export * from './matchers/index.js'

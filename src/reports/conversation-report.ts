@@ -1,0 +1,27 @@
+import type { TurnRecord } from '../conversation/records.js'
+import type { Transcript } from '../conversation/transcript.js'
+import { formatTranscript } from '../conversation/transcript-serializer.js'
+import { responseSpeechTiming } from '../conversation/speech-timing.js'
+
+interface Reportable {
+  readonly transcript: Transcript
+  readonly turns: readonly TurnRecord[]
+}
+
+/** A plain-text account of the conversation (transcript, then per-turn timings) for failed-test reports. */
+export function conversationReport(agent: Reportable): string {
+  const timings = agent.turns.map((turn) => {
+    const r = turn.response
+    const start = turn.endedAt
+    if (!r || start === null) return `turn ${turn.index + 1}: no response`
+    const rel = (t: number | null) => (t === null ? '—' : `${Math.round(t - start)} ms`)
+    const speech = r.audio.length ? responseSpeechTiming(r) : null
+    return (
+      `turn ${turn.index + 1} (${turn.input}): response ${r.status}; created ${rel(r.createdAt)}, first audio ${rel(r.firstAudioAt)}, ` +
+      (speech ? `first speech ${rel(speech.firstSpeechAt)}, ` : '') +
+      `done ${rel(r.doneAt)}; ${Math.round(r.audioBytes / 48)} ms of agent audio` +
+      (r.interruptedAt !== null ? `; interrupted at ${rel(r.interruptedAt)}` : '')
+    )
+  })
+  return `Conversation:\n${formatTranscript(agent.transcript) || '(empty)'}\n\nTimings (from the end of each user turn):\n${timings.join('\n') || '(no turns)'}`
+}
