@@ -1,15 +1,24 @@
+/**
+ * The records of any `VoiceAgentAdapter`. `OpenAIRealtimeAdapter` keeps its own (fed by its socket); any other
+ * adapter is instrumented on first use: its own `sendAudio`/`sendText`/`recvAudio`/`interrupt` are wrapped so that
+ * what passes through them reaches the same reducer as the equivalent server and client events. Either way the
+ * matchers read one kind of record, written in one place (conversation/reducer.ts).
+ */
 import { performance } from 'node:perf_hooks'
 import type { AudioChunk, VoiceAgentAdapter } from './types.js'
-import { isResponseOpen, newResponseRecord, newTurnRecord, type ResponseRecord, type TurnRecord } from '../conversation/records.js'
-import type { TimelineEntry } from '../conversation/timeline.js'
-import { RealtimeTimeoutError } from '../errors/index.js'
-
-/** What the matchers read: turns with their responses. `OpenAIRealtimeAdapter` provides it natively. */
-export interface VoiceObservable {
-  readonly turns: readonly TurnRecord[]
-  readonly currentResponse: ResponseRecord | null
-  readonly timeline?: readonly TimelineEntry[]
-}
+import { CONVERSATION } from '../conversation/observable.js'
+import {
+  applyServerEvent,
+  Conversation,
+  interrupted,
+  responseCreateSent,
+  responseRequested,
+  unseenAudioTurn,
+  userAudio,
+  userAudioCommitted,
+  userText,
+} from '../conversation/reducer.js'
+import type { TurnRecord } from '../conversation/records.js'
 
 export function isVoiceAgentAdapter(value: unknown): value is VoiceAgentAdapter {
   if (value === null || typeof value !== 'object') return false
@@ -17,151 +26,122 @@ export function isVoiceAgentAdapter(value: unknown): value is VoiceAgentAdapter 
   return typeof a.recvAudio === 'function' && typeof a.sendAudio === 'function' && typeof a.interrupt === 'function'
 }
 
-function isObservable(agent: VoiceAgentAdapter): agent is VoiceAgentAdapter & VoiceObservable {
-  const a = agent as Partial<VoiceObservable>
-  return Array.isArray(a.turns) && 'currentResponse' in agent
-}
+const instrumented = new WeakMap<VoiceAgentAdapter, Conversation>()
 
-const observers = new WeakMap<VoiceAgentAdapter, VoiceObservable>()
+/** The records of `agent`: its own when it keeps them, otherwise those of its instrumentation. */
+export function observe(agent: VoiceAgentAdapter): Conversation {
+  const own = (agent as { [CONVERSATION]?: unknown })[CONVERSATION]
+  if (own instanceof Conversation) return own
+  let conversation = instrumented.get(agent)
+  if (!conversation) {
+    conversation = instrument(agent)
+    instrumented.set(agent, conversation)
+  }
+  return conversation
+}
 
 /**
- * The observable view of an adapter. Adapters that do not record turns themselves are instrumented on first use:
- * their own `sendAudio`/`sendText`/`recvAudio`/`interrupt` are wrapped so matchers see the same records.
+ * Instrumented adapters whose `lastUserTranscript` is a getter of their own cannot be watched: for them this reads
+ * it and records a new value; it returns false. For every other adapter the records learn of transcriptions as they
+ * happen, and it returns true.
  */
-export function observe(agent: VoiceAgentAdapter): VoiceObservable {
-  if (isObservable(agent)) return agent
-  let observer = observers.get(agent)
-  if (!observer) {
-    observer = instrument(agent)
-    observers.set(agent, observer)
-  }
-  return observer
+export function syncUserTranscription(agent: VoiceAgentAdapter): boolean {
+  const feed = unwatched.get(agent)
+  if (!feed) return true
+  const text = agent.lastUserTranscript
+  if (text !== null && text !== observe(agent).lastUserTranscript) feed(text)
+  return false
 }
+const unwatched = new WeakMap<VoiceAgentAdapter, (text: string) => void>()
 
-export function latestTurn(obs: VoiceObservable): TurnRecord | null {
-  return obs.turns[obs.turns.length - 1] ?? null
+export function latestTurn(conversation: Conversation): TurnRecord | null {
+  return conversation.turns[conversation.turns.length - 1] ?? null
 }
 
 /** True when the latest turn's input has not been committed yet (the next `recvAudio` ends the turn). */
-export function hasPendingInput(obs: VoiceObservable): boolean {
-  const turn = latestTurn(obs)
+export function hasPendingInput(conversation: Conversation): boolean {
+  const turn = latestTurn(conversation)
   return !!turn && turn.endedAt === null && turn.audioBytes > 0
 }
 
-export interface DriveResult {
-  response: ResponseRecord | null
-  /** Set when the wait ran out. */
-  timeout: RealtimeTimeoutError | null
-}
-
-/**
- * Drives the adapter's receive loop until `done(response)` holds, the response ends, or the deadline passes.
- * Chunks are recorded on the response (by the adapter or the instrumentation), so later matchers see them too.
- */
-export async function drive(
-  agent: VoiceAgentAdapter,
-  timeoutMs: number,
-  done: (response: ResponseRecord) => boolean,
-): Promise<DriveResult> {
-  const obs = observe(agent)
-  const deadline = performance.now() + timeoutMs
-  for (;;) {
-    const response = obs.currentResponse
-    if (response && !hasPendingInput(obs) && (done(response) || !isResponseOpen(response))) {
-      return { response, timeout: null }
-    }
-    const remaining = Math.max(0, deadline - performance.now())
-    try {
-      const chunk = await agent.recvAudio(remaining)
-      if (chunk === null) return { response: obs.currentResponse, timeout: null }
-    } catch (err) {
-      if (err instanceof RealtimeTimeoutError || (err as Error)?.name === 'RealtimeTimeoutError') {
-        return { response: obs.currentResponse, timeout: err as RealtimeTimeoutError }
-      }
-      throw err
-    }
-  }
-}
-
-/** Polls `read` until it returns a value (not `undefined`) or the timeout passes; used for late events. */
-export async function waitForValue<T>(read: () => T | undefined, timeoutMs: number, intervalMs = 10): Promise<T | undefined> {
-  const deadline = performance.now() + timeoutMs
-  for (;;) {
-    const value = read()
-    if (value !== undefined) return value
-    const remaining = deadline - performance.now()
-    if (remaining <= 0) return undefined
-    await new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, remaining)))
-  }
-}
-
-function instrument(agent: VoiceAgentAdapter): VoiceObservable {
-  const turns: TurnRecord[] = []
-  let current: ResponseRecord | null = null
-  const newTurn = (input: 'audio' | 'text'): TurnRecord => {
-    const turn = newTurnRecord(turns.length, input)
-    turns.push(turn)
-    return turn
-  }
-  const startResponse = (turn: TurnRecord) => {
-    turn.endedAt = performance.now()
-    current = newResponseRecord(turn.endedAt)
-    current.status = 'in_progress'
-    turn.response = current
-  }
+function instrument(agent: VoiceAgentAdapter): Conversation {
+  const conversation = new Conversation()
   // Instrumentation starts at the first matcher, usually after the test already sent its input: treat that
   // unseen input as the current turn, ended by the next recvAudio (the seed's definition of the end of a turn).
-  const unseen = newTurn('audio')
+  const unseen = unseenAudioTurn(conversation)
   const sendAudio = agent.sendAudio.bind(agent)
   const recvAudio = agent.recvAudio.bind(agent)
   const interrupt = agent.interrupt.bind(agent)
   const sendText = agent.sendText?.bind(agent)
+  const ask = (turn: TurnRecord) => {
+    const at = performance.now()
+    responseCreateSent(conversation, responseRequested(conversation, turn, at), undefined, at)
+  }
 
   agent.sendAudio = async (chunk: AudioChunk) => {
-    let turn = turns[turns.length - 1]
-    if (!turn || turn.endedAt !== null || turn.input !== 'audio') turn = newTurn('audio')
-    turn.audio.push(chunk.data)
-    turn.audioBytes += chunk.data.length
+    userAudio(conversation, chunk.data)
     return sendAudio(chunk)
   }
   if (sendText) {
     agent.sendText = async (text: string) => {
-      const turn = newTurn('text')
-      turn.text = text
       await sendText(text)
-      startResponse(turn)
+      ask(userText(conversation, text, performance.now()))
     }
   }
   agent.recvAudio = async (timeoutMs: number) => {
-    const turn = turns[turns.length - 1]
-    if (turn && turn.endedAt === null && (turn.audioBytes > 0 || turn === unseen)) startResponse(turn)
-    const response = current
+    const turn = latestTurn(conversation)
+    if (turn && turn.endedAt === null && (turn.audioBytes > 0 || turn === unseen)) ask(userAudioCommitted(conversation, performance.now()))
+    const response = conversation.currentResponse
     const chunk = await recvAudio(timeoutMs)
     if (!response) return chunk
     if (chunk) {
-      const at = chunk.receivedAt ?? performance.now()
-      response.audio.push(chunk)
-      response.audioBytes += chunk.data.length
-      response.firstAudioAt ??= at
-      response.lastAudioAt = at
-      if (response.interruptedAt !== null) response.audioBytesAfterInterrupt += chunk.data.length
-    } else if (isResponseOpen(response)) {
-      response.status = response.interruptedAt !== null ? 'cancelled' : 'completed'
-      response.doneAt = performance.now()
-      response.transcript = agent.lastAgentTranscript ?? ''
-      response.transcriptFinal = true
-      if (turn && turn.input === 'audio') turn.transcription = agent.lastUserTranscript
+      applyServerEvent(conversation, 'response.output_audio.delta', { type: 'response.output_audio.delta' }, chunk.receivedAt ?? performance.now(), chunk)
+    } else if (conversation.currentResponse === response && response.doneAt === null) {
+      const at = performance.now()
+      const transcript = agent.lastAgentTranscript ?? ''
+      applyServerEvent(conversation, 'response.output_audio_transcript.done', { type: 'response.output_audio_transcript.done', transcript }, at)
+      const status = response.interruptedAt !== null ? 'cancelled' : 'completed'
+      applyServerEvent(conversation, 'response.done', { type: 'response.done', response: { status } }, at)
+      if (agent.lastUserTranscript !== null) userTranscription(agent.lastUserTranscript)
     }
     return chunk
   }
   agent.interrupt = async () => {
-    if (current && isResponseOpen(current)) current.interruptedAt ??= performance.now()
+    interrupted(conversation, performance.now())
     return interrupt()
   }
-  return {
-    turns,
-    get currentResponse() {
-      return current
-    },
+
+  const userTranscription = (transcript: string) => {
+    if (latestTurn(conversation)?.input !== 'audio') return
+    const event = { type: 'conversation.item.input_audio_transcription.completed', transcript }
+    applyServerEvent(conversation, event.type, event, performance.now())
   }
+  watchUserTranscript(agent, userTranscription)
+  return conversation
+}
+
+/**
+ * Turns assignments to `agent.lastUserTranscript` (a plain property, or an accessor with a setter) into
+ * transcription events, so a matcher waiting for a late transcription wakes when it is set.
+ */
+function watchUserTranscript(agent: VoiceAgentAdapter, onSet: (text: string) => void): void {
+  let owner: object | null = agent
+  let descriptor: PropertyDescriptor | undefined
+  while (owner && !(descriptor = Object.getOwnPropertyDescriptor(owner, 'lastUserTranscript'))) owner = Object.getPrototypeOf(owner)
+  const isData = !descriptor || 'value' in descriptor
+  if ((descriptor && !descriptor.configurable && owner === agent) || (!isData && !descriptor?.set)) {
+    unwatched.set(agent, onSet)
+    return
+  }
+  let value = isData ? (agent.lastUserTranscript ?? null) : null
+  Object.defineProperty(agent, 'lastUserTranscript', {
+    configurable: true,
+    enumerable: descriptor?.enumerable ?? true,
+    get: isData ? () => value : () => descriptor!.get!.call(agent),
+    set: (next: string | null) => {
+      if (isData) value = next
+      else descriptor!.set!.call(agent, next)
+      if (typeof next === 'string') onSet(next)
+    },
+  })
 }

@@ -6,12 +6,9 @@ import {
   DEFAULT_MODEL,
   DEFAULT_TRANSCRIPTION_MODEL,
   DEFAULT_VOICE,
-  LEGACY_EVENT_ALIASES,
   PCM_RATE,
   type FunctionTool,
   type RealtimeErrorPayload,
-  type ResponseStatus,
-  type ServerEvent,
 } from '../protocol/events.js'
 import {
   ExpectVoiceError,
@@ -25,18 +22,28 @@ import {
 } from '../errors/index.js'
 import { REDACT, redactSecrets } from '../secrets/redact.js'
 import { AgentRole, type AdapterCapabilities, type AudioChunk, type VoiceAgentAdapter } from './types.js'
-import { Timeline, type TimelineEntry } from '../conversation/timeline.js'
-import { buildRealtimeUrl } from './url.js'
+import type { TimelineEntry } from '../conversation/timeline.js'
+import { isResponseOpen, type ResponseRecord, type ToolCallRecord, type TurnRecord } from '../conversation/records.js'
+import type { Transcript } from '../conversation/transcript.js'
 import {
-  isResponseOpen,
-  newResponseRecord,
-  newTurnRecord,
-  type ResponseRecord,
-  type ToolCallRecord,
-  type TurnRecord,
-} from '../conversation/records.js'
-import { buildTranscript, type Transcript } from '../conversation/transcript.js'
-import { AudioStore, appendAudio } from '../conversation/audio-store.js'
+  applyServerEvent,
+  Conversation,
+  hasOpenResponse,
+  interrupted,
+  recordClose,
+  recordSent,
+  recordSkippedFrame,
+  responseAbandoned,
+  responseCreateSent,
+  responseRequested,
+  userAudio,
+  userAudioCommitted,
+  userText,
+} from '../conversation/reducer.js'
+import { CONVERSATION } from '../conversation/observable.js'
+import { buildRealtimeUrl } from './url.js'
+import { credentialHeaderValues, describeHttpError, readBody } from './handshake.js'
+import { decodeFrame } from './decode.js'
 
 /**
  * Options passed through to the `ws` client (its `ClientOptions`). Declared here so that consumers' type checks do
@@ -81,11 +88,6 @@ export interface OpenAIRealtimeAdapterOptions {
   timelineLimit?: number
 }
 
-const ROUTINE_ERROR_CODES = new Set(['response_cancel_not_active'])
-const FINAL_STATUSES = new Set<string>(['completed', 'cancelled', 'incomplete', 'failed'])
-/** Bytes of PCM16 per millisecond at 24 kHz. */
-const BYTES_PER_MS = (PCM_RATE * 2) / 1000
-
 type State = 'idle' | 'connecting' | 'open' | 'closed'
 
 /**
@@ -102,9 +104,6 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
     inputFormats: ['pcm16/24000'],
     outputFormats: ['pcm16/24000'],
   }
-  lastUserTranscript: string | null = null
-  lastAgentTranscript: string | null = null
-
   readonly model: string
   readonly voice: string
   readonly instructions: string | undefined
@@ -123,35 +122,22 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   #socket: WebSocket | null = null
   #state: State = 'idle'
   #close: { code: number; reason: string } | null = null
-  #timeline: Timeline
+  /** The records of this connection; written only by the reducer (conversation/reducer.ts). */
+  #conversation: Conversation
   #warnedLegacy = new Set<string>()
   #listeners = new Set<() => void>()
   #pendingError: RealtimeServerError | null = null
   #connecting: Promise<void> | null = null
   /** The last `ws` error after connect (e.g. "Max payload size exceeded"), named when the socket then closes. */
   #socketError: string | null = null
-  #errors: RealtimeServerError[] = []
-
-  #turns: TurnRecord[] = []
-  #responses: ResponseRecord[] = []
-  #responsesById = new Map<string, ResponseRecord>()
-  /** Responses whose `response.create` has been sent but whose `response.created` has not arrived. */
-  #awaitingCreated: ResponseRecord[] = []
   /** `response.create` requests held back while another response is active. */
-  #deferred: Array<{ record: ResponseRecord }> = []
+  #deferred: ResponseRecord[] = []
   #pendingInputBytes = 0
+  /** Audio of the response being read, received but not yet handed out by `recvAudio`. */
   #queue: AudioChunk[] = []
-  #reading: ResponseRecord | null = null
-  #itemAudioBytes = new Map<string, number>()
-  #currentAssistantItem: string | null = null
   #clientEventSeq = 0
-  #createByEventId = new Map<string, ResponseRecord>()
   /** Client events whose failure must not fail the caller (truncation only keeps the model's memory honest). */
   #bookkeepingEventIds = new Set<string>()
-  /** The recorded audio, both ways, packed in slabs (see audio-store.ts). */
-  #audio = new AudioStore()
-  /** One shared copy of each event type and id string kept on the timeline (thousands of entries per response). */
-  #strings = new Map<string, string>()
 
   constructor(options: OpenAIRealtimeAdapterOptions = {}) {
     const timeout = options.connectTimeoutMs ?? 10_000
@@ -176,44 +162,52 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
       )
     }
     this.#headers = { ...options.headers }
-    this.#headerSecrets = Object.entries(this.#headers)
-      .filter(([name]) => /^(authorization|proxy-authorization|api-key|x-api-key|cookie)$/i.test(name))
-      .map(([, value]) => String(value).replace(/^(Bearer|Basic)\s+/i, ''))
+    this.#headerSecrets = credentialHeaderValues(this.#headers)
     this.#wsOptions = { ...options.wsOptions }
     this.#connectTimeoutMs = timeout
     this.#logger = options.logger ?? console
-    this.#timeline = new Timeline(options.timelineLimit ?? 20_000)
+    this.#conversation = new Conversation({ timelineLimit: options.timelineLimit, redact: (text) => this.#redact(text) })
   }
 
   // ---- observation (read-only views used by matchers, snapshots and recordings) ----
 
   /** Every event sent and received, timestamped at the socket (bounded). */
   get timeline(): readonly TimelineEntry[] {
-    return this.#timeline.entries
+    return this.#conversation.timeline
   }
   /** User turns in order, each with its response. */
   get turns(): readonly TurnRecord[] {
-    return this.#turns
+    return this.#conversation.turns
   }
   /** Every response seen, including ones the server started on its own. */
   get responses(): readonly ResponseRecord[] {
-    return this.#responses
+    return this.#conversation.responses
   }
   /** The response of the latest turn (the one `recvAudio` reads). */
   get currentResponse(): ResponseRecord | null {
-    return this.#reading
+    return this.#conversation.currentResponse
   }
   /** Function calls made by the model, in order. */
   get toolCalls(): readonly ToolCallRecord[] {
-    return this.#responses.flatMap((r) => r.toolCalls)
+    return this.#conversation.toolCalls
   }
-  /** Server errors received (routine ones such as `response_cancel_not_active` excluded). */
+  /** Server errors received (routine ones such as `response_cancel_not_active` excluded; the newest 100). */
   get errors(): readonly RealtimeServerError[] {
-    return this.#errors
+    return this.#conversation.errors
   }
   /** The conversation as `user` / `agent` entries; snapshot it with `toMatchSnapshot()`. */
   get transcript(): Transcript {
-    return buildTranscript(this.#turns)
+    return this.#conversation.transcript
+  }
+  get lastUserTranscript(): string | null {
+    return this.#conversation.lastUserTranscript
+  }
+  get lastAgentTranscript(): string | null {
+    return this.#conversation.lastAgentTranscript
+  }
+  /** The records, for the matchers and reports of this package. */
+  get [CONVERSATION](): Conversation {
+    return this.#conversation
   }
   get connected(): boolean {
     return this.#state === 'open'
@@ -263,7 +257,7 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
         }
       }
       const timer = setTimeout(() => {
-        const received = this.#timeline.summarizeSince(started)
+        const received = this.#conversation.log.summarizeSince(started)
         settle(
           new RealtimeTimeoutError(
             `connect() timed out after ${this.#connectTimeoutMs} ms waiting for session.updated from ${this.url}; ` +
@@ -293,7 +287,7 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
             refusal
               ? new RealtimeSessionRefusedError(refusal, this.#close)
               : new RealtimeConnectionClosedError(
-                  `connection closed (${this.#close.code}${this.#close.reason ? ` ${this.#close.reason}` : ''}) before the session was configured; received: ${this.#timeline.summarizeSince(started).join(', ') || 'nothing'}`,
+                  `connection closed (${this.#close.code}${this.#close.reason ? ` ${this.#close.reason}` : ''}) before the session was configured; received: ${this.#conversation.log.summarizeSince(started).join(', ') || 'nothing'}`,
                   this.#close.code,
                   this.#close.reason,
                 ),
@@ -354,10 +348,7 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
       )
     }
     if (chunk.data.length === 0) return
-    const turn = this.#openTurn('audio')
-    const data = this.#audio.copy(chunk.data)
-    appendAudio(turn.audio, data)
-    turn.audioBytes += data.length
+    const data = userAudio(this.#conversation, chunk.data)
     this.#pendingInputBytes += data.length
     this.#send({ type: 'input_audio_buffer.append', audio: data.toString('base64') }, data.length)
   }
@@ -368,14 +359,11 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
       throw new InvalidOptionError('sendText(text): text must be a non-empty string')
     }
     if (this.#pendingInputBytes > 0) this.#commitAudio()
-    const turn = this.#newTurn('text')
-    turn.text = text
     this.#send({
       type: 'conversation.item.create',
       item: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] },
     })
-    turn.endedAt = performance.now()
-    this.#requestResponse(turn)
+    this.#requestResponse(userText(this.#conversation, text, performance.now()))
   }
 
   /** Returns a tool result to the model and (by default) asks for the next response. */
@@ -387,9 +375,8 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
       item: { type: 'function_call_output', call_id: callId, output: typeof output === 'string' ? output : JSON.stringify(output) },
     })
     if (options.respond ?? true) {
-      const turn = this.#newTurn('text')
-      turn.endedAt = performance.now()
-      this.#requestResponse(turn)
+      // The tool's output stands in for the user's next words: a text turn without text.
+      this.#requestResponse(userText(this.#conversation, '', performance.now()))
     }
   }
 
@@ -402,18 +389,18 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
     // A chunk already received is handed out at once, as #waitFor would, without setting up a wait.
     if (this.#queue.length && !this.#pendingError) return this.#queue.shift()!
     // Timeouts name everything received since the response was asked for, not just during this call.
-    const started = this.#reading?.requestedAt ?? performance.now()
+    const started = this.#conversation.currentResponse?.requestedAt ?? performance.now()
     return this.#waitFor(
       () => {
         if (this.#queue.length) return this.#queue.shift()!
-        if (this.#reading && !isResponseOpen(this.#reading)) return null
+        if (this.#conversation.currentResponse && !isResponseOpen(this.#conversation.currentResponse)) return null
         return undefined
       },
       timeoutMs,
       () => {
-        const received = this.#timeline.summarizeSince(started)
-        const waitingFor = this.#reading
-          ? `audio of response ${this.#reading.id ?? '(requested, not yet created)'}`
+        const received = this.#conversation.log.summarizeSince(started)
+        const waitingFor = this.#conversation.currentResponse
+          ? `audio of response ${this.#conversation.currentResponse.id ?? '(requested, not yet created)'}`
           : 'a response, but none was requested (send audio or text first)'
         return new RealtimeTimeoutError(
           `recvAudio timed out after ${timeoutMs} ms waiting for ${waitingFor}; received since it was requested: ${received.length ? received.join(', ') : 'nothing'}`,
@@ -427,22 +414,16 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   async interrupt(): Promise<void> {
     this.#assertOpen('interrupt')
     const now = performance.now()
-    const active = this.#responses.filter(isResponseOpen)
-    for (const r of active) r.interruptedAt ??= now
+    const { active, truncate } = interrupted(this.#conversation, now)
     // What was received but not yet handed out would never be played: drop it.
     this.#queue.length = 0
     // Responses still held back will never be asked for.
-    for (const { record } of this.#deferred.splice(0)) {
-      record.status = 'cancelled'
-      record.doneAt = now
-    }
+    for (const record of this.#deferred.splice(0)) responseAbandoned(this.#conversation, record, now)
     this.#send({ type: 'response.cancel' })
-    const item = this.#currentAssistantItem
-    if (item && active.length) {
-      const audioEndMs = Math.floor((this.#itemAudioBytes.get(item) ?? 0) / BYTES_PER_MS)
+    if (truncate && active.length) {
       const eventId = `evt_ev_${++this.#clientEventSeq}`
       this.#bookkeepingEventIds.add(eventId)
-      this.#send({ type: 'conversation.item.truncate', event_id: eventId, item_id: item, content_index: 0, audio_end_ms: audioEndMs })
+      this.#send({ type: 'conversation.item.truncate', event_id: eventId, item_id: truncate.itemId, content_index: 0, audio_end_ms: truncate.audioEndMs })
     }
   }
 
@@ -477,27 +458,13 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
     const socket = this.#socket
     if (!socket || socket.readyState !== WebSocket.OPEN) return
     socket.send(JSON.stringify(event))
-    this.#timeline.push({ direction: 'out', type: String(event.type), at: performance.now(), bytes: audioBytes })
-  }
-
-  #openTurn(input: 'audio' | 'text'): TurnRecord {
-    const last = this.#turns[this.#turns.length - 1]
-    if (last && last.input === input && last.endedAt === null) return last
-    return this.#newTurn(input)
-  }
-
-  #newTurn(input: 'audio' | 'text'): TurnRecord {
-    const turn = newTurnRecord(this.#turns.length, input)
-    this.#turns.push(turn)
-    return turn
+    recordSent(this.#conversation, String(event.type), performance.now(), audioBytes)
   }
 
   #commitAudio(): TurnRecord {
-    const turn = this.#openTurn('audio')
     this.#pendingInputBytes = 0
     this.#send({ type: 'input_audio_buffer.commit' })
-    turn.endedAt = performance.now()
-    return turn
+    return userAudioCommitted(this.#conversation, performance.now())
   }
 
   /** The end of the user turn: commit the pending audio and ask for a response. */
@@ -506,280 +473,57 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   }
 
   #requestResponse(turn: TurnRecord): void {
-    const record = newResponseRecord(performance.now())
-    turn.response = record
-    this.#responses.push(record)
-    this.#reading = record
+    const record = responseRequested(this.#conversation, turn, performance.now())
     this.#queue.length = 0
     // A second response.create while one is active is refused by the server: hold it until response.done.
-    if (this.#responses.some((r) => r !== record && isResponseOpen(r))) this.#deferred.push({ record })
+    if (hasOpenResponse(this.#conversation, record)) this.#deferred.push(record)
     else this.#sendResponseCreate(record)
   }
 
   #sendResponseCreate(record: ResponseRecord): void {
     const eventId = `evt_ev_${++this.#clientEventSeq}`
-    this.#createByEventId.set(eventId, record)
-    record.requestedAt = performance.now()
-    this.#awaitingCreated.push(record)
+    responseCreateSent(this.#conversation, record, eventId, performance.now())
     this.#send({ type: 'response.create', event_id: eventId })
   }
 
   #onMessage(data: RawData, isBinary: boolean): void {
     const at = performance.now()
-    if (isBinary) {
-      this.#timeline.push({ direction: 'in', type: '(binary frame skipped)', at })
+    const frame = decodeFrame(data, isBinary)
+    if ('skipped' in frame) {
+      recordSkippedFrame(this.#conversation, frame.skipped, at)
       return
     }
-    let event: ServerEvent
+    const { event, type, legacyType } = frame
+    if (legacyType && !this.#warnedLegacy.has(legacyType)) {
+      this.#warnedLegacy.add(legacyType)
+      this.#logger.warn(
+        `expect-voice: the server sent the legacy beta event "${legacyType}"; treating it as "${type}". ` +
+          'GA servers send the new name; this warning appears once per event name per adapter.',
+      )
+    }
+    if (type === 'session.updated' && this.#state === 'connecting') this.#state = 'open'
     try {
-      event = JSON.parse(data.toString())
-    } catch {
-      this.#timeline.push({ direction: 'in', type: '(non-JSON frame skipped)', at })
-      return
-    }
-    if (!event || typeof event !== 'object' || typeof event.type !== 'string') {
-      this.#timeline.push({ direction: 'in', type: '(frame without a type skipped)', at })
-      return
-    }
-    let type = event.type
-    // Own keys only: a server sending "constructor" or "__proto__" must not hit Object.prototype.
-    const alias = Object.hasOwn(LEGACY_EVENT_ALIASES, type) ? LEGACY_EVENT_ALIASES[type] : undefined
-    if (alias) {
-      if (!this.#warnedLegacy.has(type)) {
-        this.#warnedLegacy.add(type)
-        this.#logger.warn(
-          `expect-voice: the server sent the legacy beta event "${type}"; treating it as "${alias}". ` +
-            'GA servers send the new name; this warning appears once per event name per adapter.',
-        )
+      const outcome = applyServerEvent(this.#conversation, type, event, at)
+      if (outcome.chunk) this.#queue.push(outcome.chunk)
+      if (outcome.done) {
+        const next = this.#deferred.shift()
+        if (next) this.#sendResponseCreate(next)
       }
-      type = alias
-    }
-    try {
-      this.#handle(type, event, at)
+      // The server started a response we did not ask for; ask again once it is done.
+      if (outcome.retry) this.#deferred.unshift(outcome.retry)
+      if (outcome.error && !(outcome.error.eventId && this.#bookkeepingEventIds.has(outcome.error.eventId))) this.#pendingError = outcome.error
     } catch (err) {
       // A malformed event (wrong field types) must not kill the socket handler; keep it as evidence.
-      this.#timeline.push({ direction: 'in', type: `(malformed ${type} skipped: ${(err as Error).message})`, at })
+      recordSkippedFrame(this.#conversation, `(malformed ${type} skipped: ${(err as Error).message})`, at)
     }
     this.#notify()
-  }
-
-  #handle(type: string, event: ServerEvent, at: number): void {
-    const responseId = this.#shared(str(event.response_id) ?? str(obj(event.response)?.id))
-    const itemId = this.#shared(str(event.item_id) ?? str(obj(event.item)?.id))
-    const entry: TimelineEntry = { direction: 'in', type: this.#shared(type), at }
-    if (responseId) entry.responseId = responseId
-    if (itemId) entry.itemId = itemId
-    this.#timeline.push(entry)
-
-    switch (type) {
-      case 'session.updated':
-        if (this.#state === 'connecting') this.#state = 'open'
-        return
-      case 'input_audio_buffer.committed': {
-        const turn = [...this.#turns].reverse().find((t) => t.input === 'audio' && t.endedAt !== null && !t.itemId)
-        if (turn && itemId) turn.itemId = itemId
-        return
-      }
-      case 'conversation.item.input_audio_transcription.completed': {
-        const transcript = str(event.transcript) ?? ''
-        this.lastUserTranscript = transcript
-        const turn = this.#turnForItem(itemId)
-        if (turn) turn.transcription = transcript
-        return
-      }
-      case 'conversation.item.input_audio_transcription.failed': {
-        const turn = this.#turnForItem(itemId)
-        if (turn) turn.transcriptionFailed = str(obj(event.error)?.message) ?? 'transcription failed'
-        return
-      }
-      case 'response.created': {
-        const known = responseId ? this.#responsesById.get(responseId) : undefined
-        if (known) {
-          // Repeated, or late (after the response's first deltas): the response is tracked already. Taking
-          // another awaiting record here would hand its audio to the wrong response.
-          known.createdAt ??= at
-          if (known.status === 'requested') known.status = 'in_progress'
-          return
-        }
-        const id = responseId
-        const record = this.#awaitingCreated.shift() ?? this.#orphanResponse(at)
-        record.status = 'in_progress'
-        record.createdAt = at
-        if (id) {
-          record.id = id
-          this.#responsesById.set(id, record)
-        }
-        return
-      }
-      case 'response.output_item.added': {
-        const item = obj(event.item)
-        if (item && item.type === 'message' && itemId) this.#currentAssistantItem = itemId
-        return
-      }
-      case 'response.output_audio.delta': {
-        const record = this.#responseFor(responseId, at)
-        const raw = this.#audio.decodeBase64(str(event.delta) ?? '')
-        // PCM16 needs whole samples: drop a trailing odd byte rather than shift every later sample.
-        const data = raw.length % 2 ? raw.subarray(0, raw.length - 1) : raw
-        if (data.length === 0) return
-        entry.bytes = data.length
-        const chunk: AudioChunk = { data, sampleRate: PCM_RATE, receivedAt: at }
-        record.audio.push(chunk)
-        record.audioBytes += data.length
-        record.firstAudioAt ??= at
-        record.lastAudioAt = at
-        if (record.interruptedAt !== null) record.audioBytesAfterInterrupt += data.length
-        if (itemId) {
-          this.#itemAudioBytes.set(itemId, (this.#itemAudioBytes.get(itemId) ?? 0) + data.length)
-          this.#currentAssistantItem = itemId
-        }
-        // Audio after response.done is kept as evidence but never handed out after the null that ended it.
-        if (record === this.#reading && isResponseOpen(record)) this.#queue.push(chunk)
-        return
-      }
-      case 'response.output_audio_transcript.delta':
-      case 'response.output_text.delta': {
-        const record = this.#responseFor(responseId, at)
-        record.firstTranscriptAt ??= at
-        if (!record.transcriptFinal) record.transcript += str(event.delta) ?? ''
-        return
-      }
-      case 'response.output_audio_transcript.done':
-      case 'response.output_text.done': {
-        const record = this.#responseFor(responseId, at)
-        const text = str(event.transcript) ?? str(event.text)
-        if (text !== undefined) this.#finaliseTranscript(record, text)
-        return
-      }
-      case 'response.function_call_arguments.done': {
-        const record = this.#responseFor(responseId, at)
-        const callId = str(event.call_id) ?? ''
-        if (!record.toolCalls.some((c) => c.callId === callId)) {
-          record.toolCalls.push({
-            name: str(event.name) ?? '',
-            callId,
-            arguments: str(event.arguments) ?? '',
-            responseId: responseId ?? null,
-            itemId: itemId ?? null,
-            receivedAt: at,
-          })
-        }
-        return
-      }
-      case 'response.done': {
-        const response = obj(event.response)
-        const record = (responseId && this.#responsesById.get(responseId)) || this.#awaitingCreated.shift() || this.#orphanResponse(at)
-        const status = str(response?.status)
-        // A done response has ended: a missing, 'in_progress' or unknown status reads as completed (the type stays honest).
-        record.status = status && FINAL_STATUSES.has(status) ? (status as ResponseStatus) : 'completed'
-        record.statusDetails = response?.status_details ?? null
-        record.doneAt = at
-        // A cancelled response may never send transcript.done: finalise what streamed.
-        if (!record.transcriptFinal) this.#finaliseTranscript(record, record.transcript)
-        const next = this.#deferred.shift()
-        if (next) this.#sendResponseCreate(next.record)
-        return
-      }
-      case 'error': {
-        const payload = obj(event.error)
-        const error: RealtimeErrorPayload = {
-          // Every server-chosen string may echo what it was sent: redact them all, not just the message.
-          type: this.#redact(str(payload?.type) ?? 'unknown_error'),
-          code: this.#redactOrNull(str(payload?.code)),
-          message: this.#redact(str(payload?.message) ?? 'no message'),
-          param: this.#redactOrNull(str(payload?.param)),
-          event_id: str(payload?.event_id) ?? null,
-        }
-        entry.code = error.code
-        if (error.code && ROUTINE_ERROR_CODES.has(error.code)) return
-        if (error.code === 'conversation_already_has_active_response' && error.event_id) {
-          const record = this.#createByEventId.get(error.event_id)
-          if (record) {
-            // The server started a response we did not ask for; ask again once it is done.
-            this.#awaitingCreated = this.#awaitingCreated.filter((r) => r !== record)
-            this.#deferred.unshift({ record })
-            return
-          }
-        }
-        const err = new RealtimeServerError(error)
-        this.#errors.push(err)
-        if (error.event_id && this.#bookkeepingEventIds.has(error.event_id)) return
-        // An error answering our response.create means that response will never come: end it so waiters stop.
-        const refused = error.event_id ? this.#createByEventId.get(error.event_id) : undefined
-        if (refused && isResponseOpen(refused)) {
-          refused.status = 'failed'
-          refused.doneAt = at
-          this.#awaitingCreated = this.#awaitingCreated.filter((r) => r !== refused)
-        }
-        this.#pendingError = err
-        return
-      }
-      default:
-        return
-    }
-  }
-
-  /** The one shared copy of `text` on the timeline (a string per event and field otherwise; bounded table). */
-  #shared<T extends string | undefined>(text: T): T {
-    if (text === undefined) return text
-    const known = this.#strings.get(text)
-    if (known !== undefined) return known as T
-    if (this.#strings.size >= 1000) this.#strings.clear()
-    this.#strings.set(text, text)
-    return text
-  }
-
-  #finaliseTranscript(record: ResponseRecord, text: string): void {
-    record.transcript = text
-    record.transcriptFinal = true
-    if (record === this.#reading || this.#responses[this.#responses.length - 1] === record) this.lastAgentTranscript = text
-  }
-
-  #turnForItem(itemId: string | undefined): TurnRecord | undefined {
-    if (itemId) {
-      const byId = this.#turns.find((t) => t.itemId === itemId)
-      if (byId) return byId
-    }
-    return [...this.#turns].reverse().find((t) => t.input === 'audio' && t.endedAt !== null)
-  }
-
-  #responseFor(responseId: string | undefined, at: number): ResponseRecord {
-    if (responseId) {
-      const known = this.#responsesById.get(responseId)
-      if (known) return known
-    }
-    // Deltas without a known id (lenient servers): attribute them to the newest response.
-    const latest = this.#responses[this.#responses.length - 1]
-    if (latest && (!responseId || latest.id === null)) {
-      if (responseId) {
-        latest.id = responseId
-        this.#responsesById.set(responseId, latest)
-        this.#awaitingCreated = this.#awaitingCreated.filter((r) => r !== latest)
-        if (latest.status === 'requested') latest.status = 'in_progress'
-      }
-      return latest
-    }
-    const orphan = this.#orphanResponse(at)
-    if (responseId) {
-      orphan.id = responseId
-      this.#responsesById.set(responseId, orphan)
-    }
-    return orphan
-  }
-
-  /** A response the server started without our asking (e.g. server VAD): record it, never read it. */
-  #orphanResponse(at: number): ResponseRecord {
-    const record = newResponseRecord(at)
-    record.status = 'in_progress'
-    this.#responses.push(record)
-    return record
   }
 
   #onClose(code: number, reason: string): void {
     const socketError = this.#socketError
     this.#close = { code, reason: this.#redact(reason) || (socketError ? `client error: ${socketError}` : '') }
     this.#state = 'closed'
-    this.#timeline.push({ direction: 'in', type: `(socket closed ${code})`, at: performance.now() })
+    recordClose(this.#conversation, code, performance.now())
     this.#notify()
   }
 
@@ -809,7 +553,7 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
             reject(
               new RealtimeConnectionClosedError(
                 close
-                  ? `connection closed (${close.code}${close.reason ? ` ${close.reason}` : ''}) while waiting for audio; received before the close: ${this.#timeline.summarizeSince(this.#reading?.requestedAt ?? started).join(', ') || 'nothing'}`
+                  ? `connection closed (${close.code}${close.reason ? ` ${close.reason}` : ''}) while waiting for audio; received before the close: ${this.#conversation.log.summarizeSince(this.#conversation.currentResponse?.requestedAt ?? started).join(', ') || 'nothing'}`
                   : 'adapter disconnected while waiting for audio',
                 close?.code ?? null,
                 close?.reason ?? '',
@@ -848,44 +592,4 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   toJSON(): Record<string, unknown> {
     return { adapter: 'OpenAIRealtimeAdapter', url: this.url, model: this.model, role: this.role, state: this.#state }
   }
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined
-}
-
-function obj(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined
-}
-
-function readBody(res: IncomingMessage, limit = 64 * 1024, maxWaitMs = 1000): Promise<string> {
-  return new Promise((resolve) => {
-    let body = ''
-    const done = () => {
-      clearTimeout(timer)
-      resolve(body.slice(0, limit))
-    }
-    // A body that never ends (or trickles forever) gives what arrived so far.
-    const timer = setTimeout(done, maxWaitMs)
-    res.setEncoding('utf8')
-    res.on('data', (chunk: string) => {
-      if (body.length < limit) body += chunk
-    })
-    res.on('end', done)
-    res.on('error', done)
-    res.on('close', done)
-  })
-}
-
-/** Pulls the human message out of an OpenAI-style `{"error":{"message":…}}` body, else the trimmed text. */
-function describeHttpError(body: string): string {
-  try {
-    const parsed = JSON.parse(body) as { error?: { message?: string; code?: string } | string; message?: string }
-    if (typeof parsed.error === 'string') return parsed.error
-    const msg = parsed.error?.message ?? parsed.message
-    if (msg) return parsed.error && typeof parsed.error === 'object' && parsed.error.code ? `${msg} (${parsed.error.code})` : msg
-  } catch {
-    // not JSON: fall through
-  }
-  return body.trim().slice(0, 500)
 }

@@ -4,7 +4,8 @@ import type { VoiceAgentAdapter } from '../adapter/types.js'
 import { InvalidOptionError } from '../errors/index.js'
 import { formatAlignment, wordErrorRate } from '../text/index.js'
 import { hint, type MatcherContext, type MatcherResult } from './context.js'
-import { drive, hasPendingInput, latestTurn, observe, waitForValue } from '../adapter/observe.js'
+import { hasPendingInput, latestTurn, observe, syncUserTranscription } from '../adapter/observe.js'
+import { drive, waitForChange } from './drive.js'
 import { trackPending } from './pending.js'
 import { checkMaxWer, notAnAdapter, resolveTimeout } from './shared.js'
 
@@ -45,10 +46,15 @@ export async function toTranscribeAs(
         message: () => `${head}\n\nNo user audio turn to check: send audio with agent.sendAudio() first (text turns are not transcribed).`,
       }
     }
-    const native = 'turns' in received
-    const heard = await waitForValue<{ text: string } | { failed: string } | { closed: string }>(
-      () => read(turn, received, native) ?? closedWithout(received),
+    const heard = await waitForChange<{ text: string } | { failed: string } | { closed: string }>(
+      obs,
+      () => {
+        syncUserTranscription(received)
+        return read(turn) ?? closedWithout(received)
+      },
       Math.max(0, deadline - performance.now()),
+      // A third-party adapter whose transcript is a getter of its own announces nothing: look again every 25 ms.
+      syncUserTranscription(received) ? undefined : 25,
     )
     if (heard && 'closed' in heard) {
       return {
@@ -92,10 +98,8 @@ function closedWithout(agent: VoiceAgentAdapter): { closed: string } | undefined
   return close ? { closed: `${close.code}${close.reason ? ` ${close.reason}` : ''}` } : undefined
 }
 
-function read(turn: TurnRecord, agent: VoiceAgentAdapter, native: boolean): { text: string } | { failed: string } | undefined {
+function read(turn: TurnRecord): { text: string } | { failed: string } | undefined {
   if (turn.transcriptionFailed) return { failed: turn.transcriptionFailed }
   if (turn.transcription !== null) return { text: turn.transcription }
-  // Adapters without turn records only expose the latest transcription.
-  if (!native && agent.lastUserTranscript !== null) return { text: agent.lastUserTranscript }
   return undefined
 }

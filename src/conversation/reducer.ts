@@ -1,0 +1,457 @@
+/**
+ * The one writer of the conversation records. Server events (`applyServerEvent`) and what the client did (the
+ * `user*`, `request*`, `interrupted` functions, named after the client events they stand for) are the only ways a
+ * turn, response, timeline entry or transcript changes. No socket, no timer: the adapter feeds it the events it
+ * received, the instrumentation of third-party adapters (adapter/observe.ts) feeds it the equivalent events, and the
+ * unit tests feed it event lists. Every change wakes the listeners, so waits are event-driven.
+ */
+import { LEGACY_EVENT_ALIASES, PCM_RATE, type RealtimeErrorPayload, type ResponseStatus, type ServerEvent } from '../protocol/events.js'
+import type { AudioChunk } from '../protocol/audio-chunk.js'
+import { RealtimeServerError } from '../errors/index.js'
+import { AudioStore, appendAudio } from './audio-store.js'
+import { isResponseOpen, newResponseRecord, newTurnRecord, type ResponseRecord, type ToolCallRecord, type TurnRecord } from './records.js'
+import { Timeline, type TimelineEntry } from './timeline.js'
+import { buildTranscript, type Transcript } from './transcript.js'
+
+/** Errors the server sends as part of normal operation; recorded on the timeline, never surfaced. */
+const ROUTINE_ERROR_CODES = new Set(['response_cancel_not_active'])
+const FINAL_STATUSES = new Set<string>(['completed', 'cancelled', 'incomplete', 'failed'])
+/** Bytes of PCM16 per millisecond at 24 kHz. */
+const BYTES_PER_MS = (PCM_RATE * 2) / 1000
+/** Server errors kept (the newest); a flood of error events must not grow memory without bound. */
+const ERRORS_KEPT = 100
+/** Distinct event-type and id strings shared across timeline entries before the table starts over. */
+const SHARED_STRINGS = 1000
+
+export interface ConversationOptions {
+  /** Maximum number of timeline entries kept. Default 20 000. */
+  timelineLimit?: number
+  /** Applied to every server-chosen string kept in an error (servers may echo what they were sent, keys included). */
+  redact?: (text: string) => string
+}
+
+/** The records of one connection: turns, responses, the timeline, and what the reducer needs to attribute events. */
+export class Conversation {
+  /** User turns in order, each with its response. */
+  readonly turns: TurnRecord[] = []
+  /** Every response seen, including ones the server started on its own. */
+  readonly responses: ResponseRecord[] = []
+  /** The response of the latest turn (the one `recvAudio` reads). */
+  currentResponse: ResponseRecord | null = null
+  lastUserTranscript: string | null = null
+  lastAgentTranscript: string | null = null
+  /** Server errors received, newest `ERRORS_KEPT` (routine ones excluded). */
+  readonly errors: RealtimeServerError[] = []
+  /** Server errors received but no longer kept. */
+  droppedErrors = 0
+  readonly log: Timeline
+  /** The recorded audio, both ways, packed in slabs (see audio-store.ts). */
+  readonly audio = new AudioStore()
+
+  // Attribution state, written only by the functions below.
+  readonly responsesById = new Map<string, ResponseRecord>()
+  /** Responses whose `response.create` has been sent but whose `response.created` has not arrived. */
+  awaitingCreated: ResponseRecord[] = []
+  readonly createByEventId = new Map<string, ResponseRecord>()
+  readonly itemAudioBytes = new Map<string, number>()
+  currentAssistantItem: string | null = null
+  /** One shared copy of each event type and id string kept on the timeline (thousands of entries per response). */
+  readonly strings = new Map<string, string>()
+  readonly listeners = new Set<() => void>()
+  readonly redact: (text: string) => string
+
+  constructor(options: ConversationOptions = {}) {
+    this.log = new Timeline(options.timelineLimit ?? 20_000)
+    this.redact = options.redact ?? ((text) => text)
+  }
+
+  /** Every event sent and received, timestamped at the socket (bounded). */
+  get timeline(): readonly TimelineEntry[] {
+    return this.log.entries
+  }
+  /** Function calls made by the model, in order. */
+  get toolCalls(): readonly ToolCallRecord[] {
+    return this.responses.flatMap((r) => r.toolCalls)
+  }
+  /** The conversation as `user` / `agent` entries. */
+  get transcript(): Transcript {
+    return buildTranscript(this.turns)
+  }
+}
+
+/** Calls `listener` after every change of the records; returns the unsubscribe function. */
+export function subscribe(conversation: Conversation, listener: () => void): () => void {
+  conversation.listeners.add(listener)
+  return () => conversation.listeners.delete(listener)
+}
+
+function notify(conversation: Conversation): void {
+  // Called for every event: no copy (a Set visits no listener deleted during the loop), nothing to do when nobody waits.
+  if (conversation.listeners.size === 0) return
+  for (const listener of conversation.listeners) listener()
+}
+
+/** The GA name of a server event type (legacy beta names mapped), or `undefined` when it is already GA. */
+export function gaEventType(type: string): string | undefined {
+  // Own keys only: a server sending "constructor" or "__proto__" must not hit Object.prototype.
+  return Object.hasOwn(LEGACY_EVENT_ALIASES, type) ? LEGACY_EVENT_ALIASES[type] : undefined
+}
+
+/** What the caller of `applyServerEvent` has to act on (the reducer itself sends nothing). */
+export interface ServerEventOutcome {
+  /** Audio of the response being read, to hand out. */
+  chunk?: AudioChunk
+  /** A response ended with this event. */
+  done?: ResponseRecord
+  /** A non-routine server error, already recorded in `errors`. */
+  error?: RealtimeServerError
+  /** Our `response.create` was refused because another response is active: ask again once it is done. */
+  retry?: ResponseRecord
+}
+
+const NOTHING: ServerEventOutcome = Object.freeze({})
+
+/**
+ * Applies one received server event (already parsed; `type` already mapped to its GA name) at `at`
+ * (`performance.now()` at socket receipt). `audio`: the decoded PCM of an audio delta when the caller decoded it
+ * (or a third-party adapter's chunk); otherwise the base64 `delta` is decoded here.
+ */
+export function applyServerEvent(conversation: Conversation, type: string, event: ServerEvent, at: number, audio?: AudioChunk): ServerEventOutcome {
+  const outcome = reduce(conversation, type, event, at, audio)
+  notify(conversation)
+  return outcome
+}
+
+/** Records an event that was received but not applied (binary, non-JSON, malformed), as evidence. */
+export function recordSkippedFrame(conversation: Conversation, description: string, at: number): void {
+  conversation.log.push({ direction: 'in', type: description, at })
+  notify(conversation)
+}
+
+/** Records the socket's close on the timeline and wakes every waiter. */
+export function recordClose(conversation: Conversation, code: number, at: number): void {
+  conversation.log.push({ direction: 'in', type: `(socket closed ${code})`, at })
+  notify(conversation)
+}
+
+/** Records a client event on the timeline (`bytes`: the audio it carried). */
+export function recordSent(conversation: Conversation, type: string, at: number, bytes?: number): void {
+  conversation.log.push({ direction: 'out', type, at, bytes })
+}
+
+function reduce(c: Conversation, type: string, event: ServerEvent, at: number, audio: AudioChunk | undefined): ServerEventOutcome {
+  const responseId = shared(c, str(event.response_id) ?? str(obj(event.response)?.id))
+  const itemId = shared(c, str(event.item_id) ?? str(obj(event.item)?.id))
+  const entry: TimelineEntry = { direction: 'in', type: shared(c, type), at }
+  if (responseId) entry.responseId = responseId
+  if (itemId) entry.itemId = itemId
+  c.log.push(entry)
+
+  switch (type) {
+    case 'input_audio_buffer.committed': {
+      const turn = findLast(c.turns, (t) => t.input === 'audio' && t.endedAt !== null && !t.itemId)
+      if (turn && itemId) turn.itemId = itemId
+      return NOTHING
+    }
+    case 'conversation.item.input_audio_transcription.completed': {
+      const transcript = str(event.transcript) ?? ''
+      c.lastUserTranscript = transcript
+      const turn = turnForItem(c, itemId)
+      if (turn) turn.transcription = transcript
+      return NOTHING
+    }
+    case 'conversation.item.input_audio_transcription.failed': {
+      const turn = turnForItem(c, itemId)
+      if (turn) turn.transcriptionFailed = str(obj(event.error)?.message) ?? 'transcription failed'
+      return NOTHING
+    }
+    case 'response.created': {
+      const known = responseId ? c.responsesById.get(responseId) : undefined
+      if (known) {
+        // Repeated, or late (after the response's first deltas): the response is tracked already. Taking
+        // another awaiting record here would hand its audio to the wrong response.
+        known.createdAt ??= at
+        if (known.status === 'requested') known.status = 'in_progress'
+        return NOTHING
+      }
+      const record = c.awaitingCreated.shift() ?? orphanResponse(c, at)
+      record.status = 'in_progress'
+      record.createdAt = at
+      if (responseId) {
+        record.id = responseId
+        c.responsesById.set(responseId, record)
+      }
+      return NOTHING
+    }
+    case 'response.output_item.added': {
+      const item = obj(event.item)
+      if (item && item.type === 'message' && itemId) c.currentAssistantItem = itemId
+      return NOTHING
+    }
+    case 'response.output_audio.delta': {
+      const record = responseFor(c, responseId, at)
+      let chunk: AudioChunk
+      if (audio) {
+        chunk = audio.receivedAt === undefined ? { ...audio, receivedAt: at } : audio
+      } else {
+        const raw = c.audio.decodeBase64(str(event.delta) ?? '')
+        // PCM16 needs whole samples: drop a trailing odd byte rather than shift every later sample.
+        const data = raw.length % 2 ? raw.subarray(0, raw.length - 1) : raw
+        chunk = { data, sampleRate: PCM_RATE, receivedAt: at }
+      }
+      const bytes = chunk.data.length
+      if (bytes === 0) return NOTHING
+      entry.bytes = bytes
+      const open = isResponseOpen(record)
+      record.audio.push(chunk)
+      record.audioBytes += bytes
+      record.firstAudioAt ??= at
+      record.lastAudioAt = at
+      if (record.interruptedAt !== null) record.audioBytesAfterInterrupt += bytes
+      if (itemId) {
+        c.itemAudioBytes.set(itemId, (c.itemAudioBytes.get(itemId) ?? 0) + bytes)
+        c.currentAssistantItem = itemId
+      }
+      // Audio after response.done is kept as evidence but never handed out after the null that ended it.
+      return record === c.currentResponse && open ? { chunk } : NOTHING
+    }
+    case 'response.output_audio_transcript.delta':
+    case 'response.output_text.delta': {
+      const record = responseFor(c, responseId, at)
+      record.firstTranscriptAt ??= at
+      if (!record.transcriptFinal) record.transcript += str(event.delta) ?? ''
+      return NOTHING
+    }
+    case 'response.output_audio_transcript.done':
+    case 'response.output_text.done': {
+      const record = responseFor(c, responseId, at)
+      const text = str(event.transcript) ?? str(event.text)
+      if (text !== undefined) finaliseTranscript(c, record, text)
+      return NOTHING
+    }
+    case 'response.function_call_arguments.done': {
+      const record = responseFor(c, responseId, at)
+      const callId = str(event.call_id) ?? ''
+      if (!record.toolCalls.some((call) => call.callId === callId)) {
+        record.toolCalls.push({
+          name: str(event.name) ?? '',
+          callId,
+          arguments: str(event.arguments) ?? '',
+          responseId: responseId ?? null,
+          itemId: itemId ?? null,
+          receivedAt: at,
+        })
+      }
+      return NOTHING
+    }
+    case 'response.done': {
+      const response = obj(event.response)
+      const record = (responseId && c.responsesById.get(responseId)) || c.awaitingCreated.shift() || orphanResponse(c, at)
+      const status = str(response?.status)
+      // A done response has ended: a missing, 'in_progress' or unknown status reads as completed (the type stays honest).
+      record.status = status && FINAL_STATUSES.has(status) ? (status as ResponseStatus) : 'completed'
+      record.statusDetails = response?.status_details ?? null
+      record.doneAt = at
+      // A cancelled response may never send transcript.done: finalise what streamed.
+      if (!record.transcriptFinal) finaliseTranscript(c, record, record.transcript)
+      return { done: record }
+    }
+    case 'error': {
+      const payload = obj(event.error)
+      const redactOrNull = (text: string | undefined) => (text === undefined ? null : c.redact(text))
+      const error: RealtimeErrorPayload = {
+        // Every server-chosen string may echo what it was sent: redact them all, not just the message.
+        type: c.redact(str(payload?.type) ?? 'unknown_error'),
+        code: redactOrNull(str(payload?.code)),
+        message: c.redact(str(payload?.message) ?? 'no message'),
+        param: redactOrNull(str(payload?.param)),
+        event_id: str(payload?.event_id) ?? null,
+      }
+      entry.code = error.code
+      if (error.code && ROUTINE_ERROR_CODES.has(error.code)) return NOTHING
+      const blamed = error.event_id ? c.createByEventId.get(error.event_id) : undefined
+      if (error.code === 'conversation_already_has_active_response' && blamed) {
+        // The server started a response we did not ask for; the caller asks again once it is done.
+        c.awaitingCreated = c.awaitingCreated.filter((r) => r !== blamed)
+        return { retry: blamed }
+      }
+      const err = new RealtimeServerError(error)
+      c.errors.push(err)
+      if (c.errors.length > ERRORS_KEPT) {
+        c.errors.shift()
+        c.droppedErrors++
+      }
+      // An error answering our response.create means that response will never come: end it so waiters stop.
+      if (blamed && isResponseOpen(blamed)) {
+        blamed.status = 'failed'
+        blamed.doneAt = at
+        c.awaitingCreated = c.awaitingCreated.filter((r) => r !== blamed)
+      }
+      return { error: err }
+    }
+    default:
+      return NOTHING
+  }
+}
+
+// ---- what the client did ----
+
+/** `input_audio_buffer.append`: user audio joins the open audio turn (a new one when none is open). Returns the kept copy. */
+export function userAudio(c: Conversation, data: Uint8Array): Buffer {
+  const turn = openTurn(c, 'audio')
+  const kept = c.audio.copy(data)
+  appendAudio(turn.audio, kept)
+  turn.audioBytes += kept.length
+  notify(c)
+  return kept
+}
+
+/** `input_audio_buffer.commit`: the end of the open audio turn. */
+export function userAudioCommitted(c: Conversation, at: number): TurnRecord {
+  const turn = openTurn(c, 'audio')
+  turn.endedAt = at
+  notify(c)
+  return turn
+}
+
+/** `conversation.item.create` of a user message: a text turn, ended as it is sent. */
+export function userText(c: Conversation, text: string, at: number): TurnRecord {
+  const turn = newTurn(c, 'text')
+  turn.text = text
+  turn.endedAt = at
+  notify(c)
+  return turn
+}
+
+/** A user audio turn begun before anything was observed (instrumentation starts at the first matcher). */
+export function unseenAudioTurn(c: Conversation): TurnRecord {
+  return newTurn(c, 'audio')
+}
+
+/** The client wants a response to `turn` (it becomes the response being read); sent now or held back by the caller. */
+export function responseRequested(c: Conversation, turn: TurnRecord, at: number): ResponseRecord {
+  const record = newResponseRecord(at)
+  turn.response = record
+  c.responses.push(record)
+  c.currentResponse = record
+  notify(c)
+  return record
+}
+
+/** `response.create` went out for `record` (with `eventId`, so a refusal can be attributed). */
+export function responseCreateSent(c: Conversation, record: ResponseRecord, eventId: string | undefined, at: number): void {
+  if (eventId) c.createByEventId.set(eventId, record)
+  record.requestedAt = at
+  c.awaitingCreated.push(record)
+}
+
+/** A held-back response that will never be asked for (the client interrupted first). */
+export function responseAbandoned(c: Conversation, record: ResponseRecord, at: number): void {
+  record.status = 'cancelled'
+  record.doneAt = at
+  notify(c)
+}
+
+/** True while a response other than `except` is open (a second `response.create` would be refused). */
+export function hasOpenResponse(c: Conversation, except?: ResponseRecord): boolean {
+  return c.responses.some((r) => r !== except && isResponseOpen(r))
+}
+
+export interface InterruptTarget {
+  /** Responses that were open when the interrupt came. */
+  active: ResponseRecord[]
+  /** The assistant item whose audio was playing, and how much of it was received: what `conversation.item.truncate` keeps. */
+  truncate: { itemId: string; audioEndMs: number } | null
+}
+
+/** `response.cancel`: marks every open response interrupted at `at`. */
+export function interrupted(c: Conversation, at: number): InterruptTarget {
+  const active = c.responses.filter(isResponseOpen)
+  for (const r of active) r.interruptedAt ??= at
+  const item = c.currentAssistantItem
+  const truncate = item && active.length ? { itemId: item, audioEndMs: Math.floor((c.itemAudioBytes.get(item) ?? 0) / BYTES_PER_MS) } : null
+  notify(c)
+  return { active, truncate }
+}
+
+// ---- attribution ----
+
+function openTurn(c: Conversation, input: 'audio' | 'text'): TurnRecord {
+  const last = c.turns[c.turns.length - 1]
+  if (last && last.input === input && last.endedAt === null) return last
+  return newTurn(c, input)
+}
+
+function newTurn(c: Conversation, input: 'audio' | 'text'): TurnRecord {
+  const turn = newTurnRecord(c.turns.length, input)
+  c.turns.push(turn)
+  return turn
+}
+
+function finaliseTranscript(c: Conversation, record: ResponseRecord, text: string): void {
+  record.transcript = text
+  record.transcriptFinal = true
+  if (record === c.currentResponse || c.responses[c.responses.length - 1] === record) c.lastAgentTranscript = text
+}
+
+function turnForItem(c: Conversation, itemId: string | undefined): TurnRecord | undefined {
+  if (itemId) {
+    const byId = c.turns.find((t) => t.itemId === itemId)
+    if (byId) return byId
+  }
+  return findLast(c.turns, (t) => t.input === 'audio' && t.endedAt !== null)
+}
+
+function responseFor(c: Conversation, responseId: string | undefined, at: number): ResponseRecord {
+  if (responseId) {
+    const known = c.responsesById.get(responseId)
+    if (known) return known
+  }
+  // Deltas without a known id (lenient servers, third-party adapters): attribute them to the newest response.
+  const latest = c.responses[c.responses.length - 1]
+  if (latest && (!responseId || latest.id === null)) {
+    if (responseId) {
+      latest.id = responseId
+      c.responsesById.set(responseId, latest)
+      c.awaitingCreated = c.awaitingCreated.filter((r) => r !== latest)
+      if (latest.status === 'requested') latest.status = 'in_progress'
+    }
+    return latest
+  }
+  const orphan = orphanResponse(c, at)
+  if (responseId) {
+    orphan.id = responseId
+    c.responsesById.set(responseId, orphan)
+  }
+  return orphan
+}
+
+/** A response the server started without our asking (e.g. server VAD): recorded, never read. */
+function orphanResponse(c: Conversation, at: number): ResponseRecord {
+  const record = newResponseRecord(at)
+  record.status = 'in_progress'
+  c.responses.push(record)
+  return record
+}
+
+function shared<T extends string | undefined>(c: Conversation, text: T): T {
+  if (text === undefined) return text
+  const known = c.strings.get(text)
+  if (known !== undefined) return known as T
+  if (c.strings.size >= SHARED_STRINGS) c.strings.clear()
+  c.strings.set(text, text)
+  return text
+}
+
+function findLast<T>(list: readonly T[], test: (item: T) => boolean): T | undefined {
+  for (let i = list.length - 1; i >= 0; i--) if (test(list[i]!)) return list[i]
+  return undefined
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined
+}
+
+function obj(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined
+}
