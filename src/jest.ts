@@ -8,7 +8,8 @@ import { ExpectVoiceError } from './errors/index.js'
 import { createFakeRealtimeServer, type FakeRealtimeServer, type FakeRealtimeServerOptions } from './fake-server/index.js'
 import type { VoiceAgentOptions } from './runners/connect-agent.js'
 import { jestOutcome, jestSessionContext, openVoiceSession, type VoiceSession } from './runners/voice-session.js'
-import { assertNoPendingMatchers, voiceMatchers, type VoiceAgentMatchers } from './matchers/index.js'
+import { voiceMatchers, type VoiceAgentMatchers } from './matchers/index.js'
+import { runAgentTest } from './runners/agent-test.js'
 import { transcriptSerializer } from './conversation/transcript-serializer.js'
 import type { VoiceArtifactsOptions } from './reports/config.js'
 import { startJestRecording, type JestRecording } from './runners/jest-failure-recording.js'
@@ -59,7 +60,7 @@ export function useVoiceAgent(options: UseVoiceAgentOptions = {}): VoiceAgentHan
     })
   }
   beforeEach(async () => {
-    // The test's mode (live, record, replay, fake; see recording/voice-session.ts) decides where the agent connects.
+    // The test's mode (live, record, replay, fake; see runners/voice-session.ts) decides where the agent connects.
     session = await openVoiceSession(agentOptions, jestSessionContext(expect.getState(), server ? (agentOptions.url ?? server.url) : undefined))
     agent = session.agent
     recording = startJestRecording(agent, expect.getState(), artifacts)
@@ -69,25 +70,12 @@ export function useVoiceAgent(options: UseVoiceAgentOptions = {}): VoiceAgentHan
     const currentUser = user
     const currentRecording = recording
     const currentSession = session
-    const thrown: unknown[] = []
     session = null
     agent = null
     user = null
     recording = null
-    if (!current) return
-    try {
-      assertNoPendingMatchers(current)
-    } catch (err) {
-      thrown.push(err)
-      currentRecording?.fail(err)
-      throw err
-    } finally {
-      await currentUser?.disconnect()
-      await current.disconnect()
-      await currentRecording?.finish()
-      // Writes the recording (record mode, test passed) or checks the replay; throws a replay mismatch.
-      await currentSession?.finish(jestOutcome(thrown))
-    }
+    if (!current || !currentSession) return
+    await runAgentTest({ agent: current, session: currentSession, recording: currentRecording, before: currentUser, outcome: jestOutcome })
   })
 
   return {

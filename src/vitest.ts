@@ -8,7 +8,8 @@ import { createFakeRealtimeServer, type FakeRealtimeServer, type FakeRealtimeSer
 import type { VoiceAgentOptions } from './runners/connect-agent.js'
 import { openVoiceSession, vitestOutcome, vitestSessionContext } from './runners/voice-session.js'
 import { conversationReport } from './reports/conversation-report.js'
-import { assertNoPendingMatchers, voiceMatchers, type VoiceAgentMatchers } from './matchers/index.js'
+import { voiceMatchers, type VoiceAgentMatchers } from './matchers/index.js'
+import { runAgentTest } from './runners/agent-test.js'
 import { transcriptSerializer } from './conversation/transcript-serializer.js'
 import type { VoiceArtifactsOptions } from './reports/config.js'
 import { startVitestRecording, type VoiceRecordingMeta } from './runners/vitest-failure-recording.js'
@@ -28,29 +29,16 @@ async function provideAgent(
   use: AgentUse,
   recordingContext?: { task: TestContext['task']; artifacts?: VoiceArtifactsOptions },
 ): Promise<void> {
-  // The test's mode (live, record, replay, fake; see recording/voice-session.ts) decides where the agent connects.
+  // The test's mode (live, record, replay, fake; see runners/voice-session.ts) decides where the agent connects.
   const session = await openVoiceSession(options, vitestSessionContext(recordingContext?.task, fallbackUrl))
   const agent = session.agent
-  const thrown: unknown[] = []
-  // Failure recordings (WAV + timeline): written when the test ends, see fixtures/vitest-recording.ts.
+  // Failure recordings (WAV + timeline): written when the test ends, see runners/vitest-failure-recording.ts.
   const recording = recordingContext ? startVitestRecording(agent, recordingContext.task, recordingContext.artifacts) : null
   onTestFailed(({ task }) => {
     // annotate() is refused once a test has failed; task.meta reaches reporters (testCase.meta()).
     ;(task.meta as Record<string, unknown>).voiceConversation = conversationReport(agent)
   })
-  try {
-    await use(agent)
-    assertNoPendingMatchers(agent)
-  } catch (err) {
-    thrown.push(err)
-    recording?.fail(err)
-    throw err
-  } finally {
-    await agent.disconnect()
-    await recording?.finish()
-    // Writes the recording (record mode, test passed) or checks the replay; throws a replay mismatch.
-    await session.finish(vitestOutcome(recordingContext?.task, thrown))
-  }
+  await runAgentTest({ agent, session, recording, outcome: (thrown) => vitestOutcome(recordingContext?.task, thrown) }, () => use(agent))
 }
 
 /** Fixtures for your own `test.extend(voiceFixtures)`: `voiceOptions` and a connected `agent`. */
