@@ -6,7 +6,7 @@ const external = ['vitest', '@vitest/expect', '@jest/globals', 'expect', 'jest-s
 
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', matchers: 'src/matchers.ts', jest: 'src/jest.ts' },
+    entry: { index: 'src/index.ts', matchers: 'src/matchers.ts', jest: 'src/jest.ts', audio: 'src/audio.ts', text: 'src/text.ts', replay: 'src/replay.ts', reports: 'src/reports.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,

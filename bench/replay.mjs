@@ -20,15 +20,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import {
-  OpenAIRealtimeAdapter,
-  createFakeRealtimeServer,
-  createRecordingProxy,
-  createReplayServer,
-  recordingPaths,
-  saveSessionRecording,
-  synthesizeSpeech,
-} from 'expect-voice'
+import { OpenAIRealtimeAdapter, createFakeRealtimeServer, synthesizeSpeech } from 'expect-voice'
+import { createRecordingProxy, createReplayServer, recordingPaths, saveSessionRecording } from 'expect-voice/replay'
 
 const args = new Set(process.argv.slice(2))
 const realTime = args.has('--real-time')

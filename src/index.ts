@@ -1,22 +1,38 @@
-/** `expect-voice`: the runner-agnostic core. Imports no test runner. */
-export * from './adapter/index.js'
-export * from './errors/index.js'
-export * from './fake-server/index.js'
-export * from './audio/index.js'
-export * from './text/index.js'
-export { synthesizeSpeech, transcribeSyntheticSpeech } from './audio/synthetic-voice.js'
+/**
+ * `expect-voice`: the runner-neutral core. The adapter and its contract, the records it keeps, every error class,
+ * the fake realtime server with its synthetic voice, the simulated caller, and the transcript serializer. Imports no
+ * test runner. Helpers live on their own subpaths: `expect-voice/audio`, `/text`, `/replay`, `/reports`.
+ */
+export { OpenAIRealtimeAdapter, type OpenAIRealtimeAdapterOptions, type WebSocketClientOptions } from './adapter/openai-realtime-adapter.js'
+export { AgentRole, type AdapterCapabilities, type AudioChunk, type VoiceAgentAdapter } from './adapter/types.js'
+export type { ResponseRecord, ToolCallRecord, TurnRecord } from './conversation/records.js'
+export type { TimelineEntry } from './conversation/timeline.js'
+export type { Transcript, TranscriptEntry, TranscriptStatus } from './conversation/transcript.js'
 export { transcriptSerializer, formatTranscript } from './conversation/transcript-serializer.js'
 export { conversationReport } from './reports/conversation-report.js'
-export * from './user/index.js'
-export * from './reports/index.js'
-export { responseSpeechTiming, playbackStarts, type ResponseSpeechTiming } from './conversation/speech-timing.js'
+export * from './errors/index.js'
+export { UnawaitedMatcherError } from './matchers/pending.js'
+export { ReplayMismatchError } from './replay/match.js'
 export { redactSecrets } from './secrets/redact.js'
-export * from './replay/index.js'
+export { createFakeRealtimeServer } from './fake-server/index.js'
+export type * from './fake-server/index.js'
+export { synthesizeSpeech, transcribeSyntheticSpeech } from './audio/synthetic-voice.js'
+export {
+  createVoiceUser,
+  VOICE_USER_INSTRUCTIONS,
+  VOICE_USER_PROMPT_PREFIX,
+  type SayOptions,
+  type SayResult,
+  type VoiceUser,
+  type VoiceUserOptions,
+  type VoiceUserVoice,
+} from './user/voice-user.js'
+export { configureVoiceMatchers, type VoiceMatcherConfig } from './matchers/context.js'
+export { configureVoiceArtifacts, type VoiceArtifactsMode, type VoiceArtifactsOptions } from './reports/config.js'
 export {
   DEFAULT_MODEL,
   DEFAULT_TRANSCRIPTION_MODEL,
   DEFAULT_VOICE,
-  LEGACY_EVENT_ALIASES,
   PCM_RATE,
   type FunctionTool,
   type ServerEvent,

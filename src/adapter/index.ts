@@ -1,5 +1,2 @@
 export * from './types.js'
-export * from '../conversation/records.js'
-export * from '../conversation/timeline.js'
-export * from '../conversation/transcript.js'
 export { OpenAIRealtimeAdapter, type OpenAIRealtimeAdapterOptions, type WebSocketClientOptions } from './openai-realtime-adapter.js'

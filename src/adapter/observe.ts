@@ -30,8 +30,10 @@ const instrumented = new WeakMap<VoiceAgentAdapter, Conversation>()
 
 /** The records of `agent`: its own when it keeps them, otherwise those of its instrumentation. */
 export function observe(agent: VoiceAgentAdapter): Conversation {
-  const own = (agent as { [CONVERSATION]?: unknown })[CONVERSATION]
-  if (own instanceof Conversation) return own
+  // Not `instanceof`: an adapter built by another copy of this package (its ESM and CJS builds both loaded) keeps
+  // records of the same shape, and the reducer's functions work on them.
+  const own = (agent as { [CONVERSATION]?: Conversation })[CONVERSATION]
+  if (own && Array.isArray(own.turns) && own.listeners instanceof Set) return own
   let conversation = instrumented.get(agent)
   if (!conversation) {
     conversation = instrument(agent)

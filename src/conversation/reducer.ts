@@ -10,7 +10,7 @@ import type { AudioChunk } from '../protocol/audio-chunk.js'
 import { RealtimeServerError } from '../errors/index.js'
 import { AudioStore, appendAudio } from './audio-store.js'
 import { isResponseOpen, newResponseRecord, newTurnRecord, type ResponseRecord, type ToolCallRecord, type TurnRecord } from './records.js'
-import { Timeline, type TimelineEntry } from './timeline.js'
+import { MAX_TIMELINE_STRING, Timeline, truncateText, type TimelineEntry } from './timeline.js'
 import { buildTranscript, type Transcript } from './transcript.js'
 
 /** Errors the server sends as part of normal operation; recorded on the timeline, never surfaced. */
@@ -22,6 +22,10 @@ const BYTES_PER_MS = (PCM_RATE * 2) / 1000
 const ERRORS_KEPT = 100
 /** Distinct event-type and id strings shared across timeline entries before the table starts over. */
 const SHARED_STRINGS = 1000
+/** Longest server-chosen string kept in an error (type, code, message, param). */
+const MAX_ERROR_STRING = 2000
+/** How deep, how wide and how long a server object kept as evidence (`status_details`) may be. */
+const EVIDENCE_LIMITS = { depth: 8, keys: 50, string: 2000 }
 
 export interface ConversationOptions {
   /** Maximum number of timeline entries kept. Default 20 000. */
@@ -124,7 +128,7 @@ export function applyServerEvent(conversation: Conversation, type: string, event
 
 /** Records an event that was received but not applied (binary, non-JSON, malformed), as evidence. */
 export function recordSkippedFrame(conversation: Conversation, description: string, at: number): void {
-  conversation.log.push({ direction: 'in', type: description, at })
+  conversation.log.push({ direction: 'in', type: truncateText(description, MAX_TIMELINE_STRING), at })
   notify(conversation)
 }
 
@@ -250,7 +254,7 @@ function reduce(c: Conversation, type: string, event: ServerEvent, at: number, a
       const status = str(response?.status)
       // A done response has ended: a missing, 'in_progress' or unknown status reads as completed (the type stays honest).
       record.status = status && FINAL_STATUSES.has(status) ? (status as ResponseStatus) : 'completed'
-      record.statusDetails = response?.status_details ?? null
+      record.statusDetails = boundedEvidence(response?.status_details ?? null, EVIDENCE_LIMITS.depth)
       record.doneAt = at
       // A cancelled response may never send transcript.done: finalise what streamed.
       if (!record.transcriptFinal) finaliseTranscript(c, record, record.transcript)
@@ -258,12 +262,14 @@ function reduce(c: Conversation, type: string, event: ServerEvent, at: number, a
     }
     case 'error': {
       const payload = obj(event.error)
-      const redactOrNull = (text: string | undefined) => (text === undefined ? null : c.redact(text))
+      // Every server-chosen string may echo what it was sent: redact them all, not just the message. Cut first, so
+      // redaction never runs over megabytes, and a key cut in half is still recognised by its prefix.
+      const clean = (text: string) => c.redact(truncateText(text, MAX_ERROR_STRING))
+      const redactOrNull = (text: string | undefined) => (text === undefined ? null : clean(text))
       const error: RealtimeErrorPayload = {
-        // Every server-chosen string may echo what it was sent: redact them all, not just the message.
-        type: c.redact(str(payload?.type) ?? 'unknown_error'),
+        type: clean(str(payload?.type) ?? 'unknown_error'),
         code: redactOrNull(str(payload?.code)),
-        message: c.redact(str(payload?.message) ?? 'no message'),
+        message: clean(str(payload?.message) ?? 'no message'),
         param: redactOrNull(str(payload?.param)),
         event_id: str(payload?.event_id) ?? null,
       }
@@ -436,11 +442,26 @@ function orphanResponse(c: Conversation, at: number): ResponseRecord {
 
 function shared<T extends string | undefined>(c: Conversation, text: T): T {
   if (text === undefined) return text
+  if (text.length > MAX_TIMELINE_STRING) return truncateText(text, MAX_TIMELINE_STRING) as T
   const known = c.strings.get(text)
   if (known !== undefined) return known as T
   if (c.strings.size >= SHARED_STRINGS) c.strings.clear()
   c.strings.set(text, text)
   return text
+}
+
+/** A copy of a server object bounded in depth, keys and string length: stored evidence must stay serialisable. */
+function boundedEvidence(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return truncateText(value, EVIDENCE_LIMITS.string)
+  if (value === null || typeof value !== 'object') return value
+  if (depth <= 0) return '[nested too deep]'
+  if (Array.isArray(value)) return value.slice(0, EVIDENCE_LIMITS.keys).map((v) => boundedEvidence(v, depth - 1))
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(value).slice(0, EVIDENCE_LIMITS.keys)) {
+    // defineProperty: a server key named "__proto__" stays a plain key.
+    Object.defineProperty(out, key, { value: boundedEvidence((value as Record<string, unknown>)[key], depth - 1), enumerable: true, writable: true, configurable: true })
+  }
+  return out
 }
 
 function findLast<T>(list: readonly T[], test: (item: T) => boolean): T | undefined {

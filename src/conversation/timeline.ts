@@ -47,15 +47,36 @@ export class Timeline {
     return this.#dropped
   }
 
-  /** Incoming event types since `since`, compressed as `type ×n` in arrival order (for timeout messages). */
+  /**
+   * Incoming event types since `since`, compressed as `type ×n` in arrival order (for timeout messages). Bounded:
+   * at most `SUMMARY_GROUPS` groups and `SUMMARY_CHARS` characters, then one `… n more events` item.
+   */
   summarizeSince(since: number): string[] {
     const out: Array<{ type: string; count: number }> = []
+    let omitted = 0
+    let chars = 0
     for (const e of this.#entries) {
       if (e.direction !== 'in' || e.at < since) continue
       const last = out[out.length - 1]
-      if (last && last.type === e.type) last.count++
-      else out.push({ type: e.type, count: 1 })
+      if (last && last.type === e.type && omitted === 0) last.count++
+      else if (omitted > 0 || out.length >= SUMMARY_GROUPS || chars + e.type.length > SUMMARY_CHARS) omitted++
+      else {
+        out.push({ type: e.type, count: 1 })
+        chars += e.type.length + 2
+      }
     }
-    return out.map((x) => (x.count > 1 ? `${x.type} ×${x.count}` : x.type))
+    const summary = out.map((x) => (x.count > 1 ? `${x.type} ×${x.count}` : x.type))
+    if (omitted > 0) summary.push(`… ${omitted} more event${omitted === 1 ? '' : 's'}`)
+    return summary
   }
+}
+
+/** Longest event type or id kept on the timeline; servers choose them, and a 1 MB type must not be kept 1000 times. */
+export const MAX_TIMELINE_STRING = 200
+const SUMMARY_GROUPS = 60
+const SUMMARY_CHARS = 4000
+
+/** `text` cut to `max` characters, saying how long it was. */
+export function truncateText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} chars)`
 }

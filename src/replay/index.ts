@@ -6,7 +6,6 @@ export {
   RECORDING_FORMAT_VERSION,
   parseRecording,
   readSessionRecording,
-  recordingFileName,
   recordingPaths,
   serializeRecording,
   writeSessionRecording,
@@ -19,10 +18,9 @@ export {
   type SessionRecording,
   type WriteRecordingResult,
 } from './cassette.js'
-export { sameConversation, type CapturedSession } from './normalize.js'
 export { createRecordingProxy, type RecordingProxy, type RecordingProxyOptions } from './proxy.js'
 export { createReplayServer, type ReplayPacing, type ReplayServer, type ReplayServerOptions } from './replay-server.js'
-export { MISMATCH_ERROR_CODE, ReplayMismatchError, TIMING_DEPENDENT_FIELDS, type Difference, type MismatchKind } from './match.js'
+export { MISMATCH_ERROR_CODE, TIMING_DEPENDENT_FIELDS, type Difference, type MismatchKind } from './match.js'
 export {
   VOICE_TEST_MODES,
   resolveRecordReplayMode,

@@ -1,6 +1,5 @@
 // Recordings of voice conversations: a time-aligned stereo WAV (user left, agent right) and an SVG timeline.
 export {
-  configureVoiceArtifacts,
   DEFAULT_ARTIFACTS_DIR,
   type VoiceArtifactsMode,
   type VoiceArtifactsOptions,

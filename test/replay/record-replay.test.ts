@@ -21,10 +21,10 @@ import {
   readSessionRecording,
   recordingPaths,
   saveSessionRecording,
-  ReplayMismatchError,
   type ReplayServer,
   type SessionRecording,
 } from '../../src/replay/index.js'
+import { ReplayMismatchError } from '../../src/replay/match.js'
 import { settledSocketHandles, socketHandles } from '../helpers/raw-client.js'
 
 // A canary: if any byte of it reaches a recording, the test fails.
