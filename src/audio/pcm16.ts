@@ -171,11 +171,28 @@ export function concatAudio(chunks: ReadonlyArray<Pcm16Input>, opts: { sampleRat
   return out
 }
 
-/** `ms` of digital silence (zeros) as a chunk at `rate`. */
+/**
+ * Most bytes `silence` and `tone` generate: 1 GiB, about 6 hours at 24 kHz. Larger requests are mistakes (seconds
+ * passed as ms twice over) and would fail deep inside Node with a RangeError, or exhaust memory.
+ */
+export const MAX_GENERATED_BYTES = 2 ** 30
+
+/** Number of samples of a generated signal, checked against `MAX_GENERATED_BYTES`. */
+function generatedSamples(what: string, ms: number, rate: number): number {
+  const n = msToSamples(ms, rate)
+  if (n * 2 > MAX_GENERATED_BYTES) {
+    throw new InvalidOptionError(
+      `${what}: ${ms} ms at ${rate} Hz is ${n * 2} bytes of PCM16, over the limit ${MAX_GENERATED_BYTES} bytes (about ${Math.floor(MAX_GENERATED_BYTES / 2 / rate / 60)} min at this rate)`,
+    )
+  }
+  return n
+}
+
+/** `ms` of digital silence (zeros) as a chunk at `rate`. At most `MAX_GENERATED_BYTES`. */
 export function silence(ms: number, rate: number = DEFAULT_SAMPLE_RATE): AudioChunk {
   assertDuration(ms)
   assertSampleRate(rate, 'rate')
-  return { data: Buffer.alloc(msToSamples(ms, rate) * 2), sampleRate: rate }
+  return { data: Buffer.alloc(generatedSamples('silence', ms, rate) * 2), sampleRate: rate }
 }
 
 export interface ToneOptions {
@@ -187,7 +204,7 @@ export interface ToneOptions {
   phase?: number
 }
 
-/** A sine tone of `freqHz` lasting `ms`, as a chunk. Deterministic: same arguments, same bytes. */
+/** A sine tone of `freqHz` lasting `ms`, as a chunk. Deterministic: same arguments, same bytes. At most `MAX_GENERATED_BYTES`. */
 export function tone(freqHz: number, ms: number, opts: ToneOptions = {}): AudioChunk {
   const { rate = DEFAULT_SAMPLE_RATE, amplitude = 0.5, phase = 0 } = opts
   assertSampleRate(rate, 'rate')
@@ -199,7 +216,7 @@ export function tone(freqHz: number, ms: number, opts: ToneOptions = {}): AudioC
     throw new InvalidOptionError(`amplitude must be a fraction of full scale between 0 and 1, got ${amplitude}`)
   }
   if (!Number.isFinite(phase)) throw new InvalidOptionError(`phase must be a finite number of radians, got ${phase}`)
-  const n = msToSamples(ms, rate)
+  const n = generatedSamples('tone', ms, rate)
   const out = new Int16Array(n)
   const w = (2 * Math.PI * freqHz) / rate
   const peak = amplitude * 32767

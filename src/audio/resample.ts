@@ -17,6 +17,11 @@ const HALF_ZEROS = 32
 const STOPBAND_DB = 80
 /** Rate pairs whose reduced ratio needs more phases than this share a table of this many phases (phase rounded). */
 const MAX_PHASES = 1024
+/**
+ * Largest ratio toRate / fromRate accepted. Real audio is upsampled by at most 6× (8 kHz to 48 kHz); a rate
+ * such as 1 Hz (a corrupt WAV header) would make every input byte thousands of output bytes.
+ */
+export const MAX_UPSAMPLING = 64
 
 interface Kernel {
   /** Number of phases (fractional positions) in the table. */
@@ -71,6 +76,9 @@ export function resampledLength(n: number, fromRate: number, toRate: number): nu
 }
 
 function resampleSamples(input: ArrayLike<number>, fromRate: number, toRate: number, scale: number): Float32Array {
+  if (toRate > fromRate * MAX_UPSAMPLING) {
+    throw new InvalidOptionError(`cannot resample from ${fromRate} Hz to ${toRate} Hz: more than ${MAX_UPSAMPLING}× upsampling (limit ${MAX_UPSAMPLING}×)`)
+  }
   const g = gcd(fromRate, toRate)
   const L = toRate / g // output steps per M input steps
   const M = fromRate / g

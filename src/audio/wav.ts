@@ -14,7 +14,7 @@ import {
   pcmAndRate,
   type Pcm16Input,
 } from './pcm16.js'
-import { resampleFloat32 } from './resample.js'
+import { MAX_UPSAMPLING, resampleFloat32 } from './resample.js'
 
 /** How the samples in a WAV file were stored. */
 export type WavEncoding = 'pcm' | 'float' | 'mulaw' | 'alaw'
@@ -80,7 +80,15 @@ interface Fmt {
  */
 export async function readWav(input: string | Uint8Array, opts: ReadWavOptions = {}): Promise<DecodedWav> {
   if (typeof input === 'string') {
-    const bytes = await readFile(input) // fs errors (ENOENT, EACCES) pass through: they name the path
+    let bytes: Buffer
+    try {
+      bytes = await readFile(input)
+    } catch (err) {
+      // Typed like every other unreadable WAV; the fs error (its `code`, e.g. ENOENT) stays the cause.
+      const e = err as NodeJS.ErrnoException
+      const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a directory' : e.code === 'EACCES' ? 'permission denied' : e.message
+      throw new AudioFormatError(`${input}: cannot read WAV file: ${why}${e.code ? ` (${e.code})` : ''}`, { cause: err })
+    }
     return decodeWavLabelled(bytes, opts, `${input}: `)
   }
   return decodeWav(input, opts)
@@ -168,6 +176,10 @@ function decodeWavLabelled(buffer: Uint8Array, opts: ReadWavOptions, label: stri
     format: f.encoding,
   }
 
+  if (target > f.sampleRate * MAX_UPSAMPLING) {
+    // A corrupt or hostile header (1 Hz) would otherwise turn 2 KB into tens of MB of PCM.
+    fail(`sample rate ${f.sampleRate} Hz is too low to convert to ${target} Hz (limit ${MAX_UPSAMPLING}× upsampling)`)
+  }
   let pcm: Buffer
   if (f.encoding === 'pcm' && f.container === 2 && f.channels === 1) {
     // The common case: no float round trip, so 16-bit mono at the target rate is bit-exact.

@@ -1,5 +1,5 @@
 import { isTranscript, type Transcript, type TranscriptEntry } from './transcript.js'
-import { redactSecrets } from '../secrets/redact.js'
+import { chainRedactors, redactorOf, type Redactor } from '../secrets/redact.js'
 
 const STATUS_MARK: Record<TranscriptEntry['status'], string> = {
   completed: '',
@@ -10,12 +10,21 @@ const STATUS_MARK: Record<TranscriptEntry['status'], string> = {
   untranscribed: ' [not transcribed]',
 }
 
+export interface FormatTranscriptOptions {
+  /**
+   * Removes secrets from each line, in addition to the redactor the transcript carries under `REDACT` (an
+   * adapter's transcript removes that adapter's key and credential headers) and the rules for key-shaped strings.
+   */
+  redact?: Redactor
+}
+
 /** One line per entry: `user: …` / `agent: …`, with status marks and no ids, timings, audio or secrets. */
-export function formatTranscript(transcript: readonly TranscriptEntry[]): string {
+export function formatTranscript(transcript: readonly TranscriptEntry[], options: FormatTranscriptOptions = {}): string {
+  const redact = chainRedactors(options.redact, redactorOf(transcript))
   return transcript
     .map((e) => {
-      const text = e.text === null ? '' : redactSecrets(e.text.replace(/\s+/g, ' ').trim())
-      if (e.kind === 'tool_call') return `${e.role}: [tool call] ${text}(${redactSecrets(e.arguments ?? '')})`
+      const text = e.text === null ? '' : redact(e.text.replace(/\s+/g, ' ').trim())
+      if (e.kind === 'tool_call') return `${e.role}: [tool call] ${text}(${redact(e.arguments ?? '')})`
       const via = e.role === 'user' && e.kind === 'text' ? ' (text)' : ''
       return `${e.role}${via}: ${text || '…'}${STATUS_MARK[e.status]}`.trimEnd()
     })

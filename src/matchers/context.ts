@@ -1,3 +1,5 @@
+import { InvalidOptionError } from '../errors/index.js'
+
 /**
  * The part of the matcher `this` that Jest 29/30 and Vitest 4/5 share. Owning the type keeps the matchers free of
  * any runner import.
@@ -43,10 +45,16 @@ export function matcherConfig(): VoiceMatcherConfig {
 
 /** Sets defaults for every voice matcher (e.g. `{ timeout: 30_000 }` for a slow live model). */
 export function configureVoiceMatchers(config: Partial<VoiceMatcherConfig>): void {
-  if (config.timeout !== undefined && (!Number.isFinite(config.timeout) || config.timeout <= 0)) {
-    throw new TypeError(`configureVoiceMatchers: "timeout" must be a positive number of ms, got ${String(config.timeout)}`)
+  if (config === null || typeof config !== 'object') {
+    throw new InvalidOptionError(`configureVoiceMatchers: expected an options object such as { timeout: 30000 }, got ${config === null ? 'null' : typeof config}`)
   }
-  Object.assign(matcherConfig(), config)
+  const { timeout } = config
+  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0)) {
+    const got = typeof timeout === 'string' ? JSON.stringify(timeout) : String(timeout)
+    throw new InvalidOptionError(`configureVoiceMatchers: option "timeout" must be a positive finite number of ms, got ${got}`)
+  }
+  // Only known options: an unknown key copied onto the shared config would be read by nothing.
+  if (timeout !== undefined) matcherConfig().timeout = timeout
 }
 
 export function hint(ctx: MatcherContext, name: string, expected = 'expected', secondArgument?: string): string {

@@ -1,3 +1,4 @@
+import { ExpectVoiceError } from '../errors/index.js'
 import type { MatcherContext, MatcherResult } from './context.js'
 
 /**
@@ -51,7 +52,8 @@ export function pendingMatchers(agent: object): string[] {
   return [...(registry().get(agent) ?? [])].map((p) => p.matcher)
 }
 
-export class UnawaitedMatcherError extends Error {
+/** A waiting matcher was still running when its test ended (it was not awaited). */
+export class UnawaitedMatcherError extends ExpectVoiceError {
   override name = 'UnawaitedMatcherError'
   constructor(names: string[]) {
     const list = [...new Set(names)].map((n) => `expect(agent).${n}()`).join(', ')

@@ -1,4 +1,4 @@
-import { REDACT, redactSecrets } from '../secrets/redact.js'
+import { redactorFor } from '../secrets/redact.js'
 import type { MatcherContext, MatcherResult } from './context.js'
 
 type Matcher = (this: MatcherContext, received: never, ...args: never[]) => Promise<MatcherResult>
@@ -10,14 +10,24 @@ type Matcher = (this: MatcherContext, received: never, ...args: never[]) => Prom
  */
 export function withRedaction<F extends Matcher>(matcher: F): F {
   const wrapped = async function (this: MatcherContext, received: unknown, ...args: unknown[]): Promise<MatcherResult> {
-    const result = await (matcher as unknown as (this: MatcherContext, ...a: unknown[]) => Promise<MatcherResult>).call(this, received, ...args)
-    const own = (received as { [REDACT]?: (text: string) => string } | null)?.[REDACT]
-    const clean = (text: string) => redactSecrets(typeof own === 'function' ? own.call(received, text) : text)
+    const clean = redactorFor(received)
+    let result: MatcherResult
+    try {
+      result = await (matcher as unknown as (this: MatcherContext, ...a: unknown[]) => Promise<MatcherResult>).call(this, received, ...args)
+    } catch (err) {
+      // A thrown error (a bad argument printed back, a server error) is shown like a failure message.
+      if (err instanceof Error && !Object.isFrozen(err)) {
+        err.message = clean(err.message)
+        if (typeof err.stack === 'string') err.stack = clean(err.stack)
+      }
+      throw err
+    }
     const message = result.message
     return {
       ...result,
       message: () => clean(message()),
       ...(typeof result.actual === 'string' ? { actual: clean(result.actual) } : {}),
+      ...(typeof result.expected === 'string' ? { expected: clean(result.expected) } : {}),
     }
   }
   Object.defineProperty(wrapped, 'name', { value: matcher.name })

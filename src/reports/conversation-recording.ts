@@ -6,6 +6,7 @@ import { InvalidOptionError } from '../errors/index.js'
 import { isVoiceAgentAdapter, observe } from '../adapter/observe.js'
 import { layoutConversation, type ConversationLayout, type RecordableConversation } from './layout.js'
 import { sanitizeFileName } from './names.js'
+import { redactorOf } from '../secrets/redact.js'
 import { renderTimelineSvg, type TimelineSvgOptions } from './timeline-svg.js'
 
 /** Paths of a written recording. */
@@ -38,8 +39,10 @@ export async function writeConversationRecording(
   svg: TimelineSvgOptions = {},
 ): Promise<ConversationRecording> {
   const layout = layoutConversation(conversationOf(source))
+  // An adapter seen through `observe()` lends its turns, not its redactor: take it from the adapter itself.
+  const redact = svg.redact ?? redactorOf(source)
   await Promise.all([mkdir(dirname(paths.wav), { recursive: true }), mkdir(dirname(paths.timeline), { recursive: true })])
-  await Promise.all([writeFile(paths.wav, conversationWav(layout)), writeFile(paths.timeline, renderTimelineSvg(layout, svg), 'utf8')])
+  await Promise.all([writeFile(paths.wav, conversationWav(layout)), writeFile(paths.timeline, renderTimelineSvg(layout, redact ? { ...svg, redact } : svg), 'utf8')])
   return { wav: paths.wav, timeline: paths.timeline, durationMs: layout.durationMs }
 }
 

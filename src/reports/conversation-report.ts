@@ -2,14 +2,21 @@ import type { TurnRecord } from '../conversation/records.js'
 import type { Transcript } from '../conversation/transcript.js'
 import { formatTranscript } from '../conversation/transcript-serializer.js'
 import { responseSpeechTiming } from '../conversation/speech-timing.js'
+import { chainRedactors, redactorOf } from '../secrets/redact.js'
 
 interface Reportable {
   readonly transcript: Transcript
   readonly turns: readonly TurnRecord[]
 }
 
-/** A plain-text account of the conversation (transcript, then per-turn timings) for failed-test reports. */
+/**
+ * A plain-text account of the conversation (transcript, then per-turn timings) for failed-test reports. The agent's
+ * own secrets (through `REDACT`) and anything key-shaped are removed.
+ */
 export function conversationReport(agent: Reportable): string {
+  const transcript = agent.transcript
+  // The agent's redactor and the one its transcript carries (usually the same), then the generic rules.
+  const redact = chainRedactors(redactorOf(agent), redactorOf(transcript))
   const timings = agent.turns.map((turn) => {
     const r = turn.response
     const start = turn.endedAt
@@ -23,5 +30,7 @@ export function conversationReport(agent: Reportable): string {
       (r.interruptedAt !== null ? `; interrupted at ${rel(r.interruptedAt)}` : '')
     )
   })
-  return `Conversation:\n${formatTranscript(agent.transcript) || '(empty)'}\n\nTimings (from the end of each user turn):\n${timings.join('\n') || '(no turns)'}`
+  return redact(
+    `Conversation:\n${formatTranscript(transcript, { redact }) || '(empty)'}\n\nTimings (from the end of each user turn):\n${timings.join('\n') || '(no turns)'}`,
+  )
 }

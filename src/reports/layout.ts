@@ -3,6 +3,7 @@ import type { AudioChunk } from '../adapter/types.js'
 import { int16View } from '../audio/pcm16.js'
 import { resamplePcm16 } from '../audio/resample.js'
 import { responseSpeechTiming } from '../conversation/speech-timing.js'
+import { attachRedactor, redactorOf } from '../secrets/redact.js'
 
 /*
  * Lays a conversation out on one clock, the recording clock, so that user and agent audio can be written side by side
@@ -143,7 +144,8 @@ export function layoutConversation(conversation: RecordableConversation): Conver
   const user = new Int16Array(total)
   const agent = new Int16Array(total)
   for (const p of placements) mix(p.lane === 'user' ? user : agent, p.pcm, Math.round((p.atMs * RECORDING_RATE) / 1000))
-  return { sampleRate: RECORDING_RATE, durationMs: msOf(total), user, agent, turns }
+  // The adapter's redactor goes along, so the picture drawn from this layout removes the adapter's secrets.
+  return attachRedactor({ sampleRate: RECORDING_RATE, durationMs: msOf(total), user, agent, turns }, redactorOf(conversation))
 }
 
 function placeResponse(

@@ -1,11 +1,16 @@
-import { redactSecrets } from '../secrets/redact.js'
-import type { ConversationLayout, TurnLayout } from './layout.js'
+import { chainRedactors, redactorOf, type Redactor } from '../secrets/redact.js'
+import type { ConversationLayout, ResponseLayout, TurnLayout } from './layout.js'
 
 export interface TimelineSvgOptions {
   /** Heading, e.g. the test's name. */
   title?: string
   /** A second line under the heading, e.g. "failed" or the WAV file name. */
   subtitle?: string
+  /**
+   * Removes secrets from every text of the picture, in addition to the redactor the layout carries (a layout of an
+   * adapter's conversation removes that adapter's key and credential headers) and the rules for key-shaped strings.
+   */
+  redact?: Redactor
 }
 
 const MARGIN_LEFT = 74
@@ -35,7 +40,10 @@ const COLOURS = {
  * one line of timings per turn. Plain SVG 1.1 (no scripts, no external resources), so browsers and `rsvg-convert`
  * render it.
  */
-export function renderTimelineSvg(layout: ConversationLayout, options: TimelineSvgOptions = {}): string {
+export function renderTimelineSvg(source: ConversationLayout, options: TimelineSvgOptions = {}): string {
+  const redact = chainRedactors(options.redact, redactorOf(source))
+  // Every text is redacted before it is shortened to fit (a cut-off key would be harder to recognise).
+  const layout = redactTexts(source, redact)
   const duration = Math.max(layout.durationMs, 1)
   const plotWidth = Math.round(Math.min(3000, Math.max(640, (duration / 1000) * 160)))
   const width = MARGIN_LEFT + plotWidth + MARGIN_RIGHT
@@ -44,7 +52,7 @@ export function renderTimelineSvg(layout: ConversationLayout, options: TimelineS
   const height = SUMMARY_TOP + Math.max(1, summaryLines.length) * LINE + 16
   const x = (ms: number) => round(MARGIN_LEFT + (ms / duration) * plotWidth)
   const out: string[] = []
-  const title = clean(options.title ?? 'Voice conversation')
+  const title = clean(redact(options.title ?? 'Voice conversation'))
 
   out.push(
     `<?xml version="1.0" encoding="UTF-8"?>`,
@@ -54,7 +62,7 @@ export function renderTimelineSvg(layout: ConversationLayout, options: TimelineS
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text id="title" x="12" y="22" font-size="15" font-weight="bold" fill="${COLOURS.text}">${esc(fit(title, (width - 24) / 8.4))}</text>`,
   )
-  const subtitle = [options.subtitle, `${formatMs(layout.durationMs)} · user: left channel, agent: right channel`].filter(Boolean).join(' · ')
+  const subtitle = [options.subtitle === undefined ? undefined : redact(options.subtitle), `${formatMs(layout.durationMs)} · user: left channel, agent: right channel`].filter(Boolean).join(' · ')
   out.push(`<text id="subtitle" x="12" y="40" fill="${COLOURS.muted}">${esc(fit(clean(subtitle), (width - 24) / CHAR_PX))}</text>`)
 
   // Time axis and grid.
@@ -93,7 +101,18 @@ export function renderTimelineSvg(layout: ConversationLayout, options: TimelineS
   })
   if (!summaries.length) out.push(`<text x="12" y="${SUMMARY_TOP}" fill="${COLOURS.muted}">No turns: nothing was said to the agent.</text>`)
   out.push(`</g>`, `</svg>`, '')
-  return out.join('\n')
+  // A last pass over the whole document, for whatever text is added here later.
+  return redact(out.join('\n'))
+}
+
+/** The layout with every text (what was said, tool names) redacted; the audio is shared, not copied. */
+function redactTexts(layout: ConversationLayout, redact: Redactor): ConversationLayout {
+  const response = (r: ResponseLayout | null): ResponseLayout | null =>
+    r && { ...r, transcript: redact(r.transcript), toolCalls: r.toolCalls.map((t) => redact(t)) }
+  return {
+    ...layout,
+    turns: layout.turns.map((t) => ({ ...t, userText: t.userText === null ? null : redact(t.userText), response: response(t.response) })),
+  }
 }
 
 function turnMarks(turn: TurnLayout, x: (ms: number) => number): string[] {
@@ -245,10 +264,10 @@ function round(v: number): number {
   return Math.round(v * 10) / 10
 }
 
-/** One line of printable text, with anything that looks like a key removed. */
+/** One line of printable text (its secrets were removed by `redactTexts`). */
 function clean(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return redactSecrets(text).replace(/[\u0000-\u001f\u007f\ufffe\uffff]+/g, ' ').replace(/\s+/g, ' ').trim()
+  return text.replace(/[\u0000-\u001f\u007f\ufffe\uffff]+/g, ' ').replace(/\s+/g, ' ').trim()
 }
 
 /** Splits a summary line at its " · " separators to fit; continuation lines start with a space. */

@@ -3,7 +3,7 @@
  * phrase matching. O(m·n) time, two rows of costs plus one byte per cell for the traceback.
  */
 import { InvalidOptionError } from '../errors/index.js'
-import { phoneticKey, soundAlike, type PhoneticKey } from './phonetic.js'
+import { phoneticKey, type PhoneticKey } from './phonetic.js'
 
 /**
  * One step of a word alignment, reference (expected) against hypothesis (heard/said):
@@ -34,9 +34,13 @@ export interface Alignment {
   end: number
 }
 
-// Far beyond any transcript (10 000 × 10 000 words is 100 MB of traceback); guards memory and
-// keeps the integer costs below 2^53.
-const MAX_CELLS = 2e8
+/**
+ * Most word pairs one alignment compares (ref words + 1) × (hyp words + 1): about 14 000 × 14 000 words. Far
+ * beyond any transcript (10 000 × 10 000 words is 100 MB of traceback); guards memory and keeps the integer
+ * costs below 2^53. Phonetic mode has the same limit and about the same cost per pair.
+ */
+export const MAX_ALIGNMENT_CELLS = 2e8
+const MAX_CELLS = MAX_ALIGNMENT_CELLS
 
 const START = 0
 const HIT = 1
@@ -45,22 +49,37 @@ const SUB = 3
 const DEL = 4
 const INS = 5
 
-/** Interns words as small integers, so the inner loop compares numbers. */
+/**
+ * Interns words as small integers, so the inner loop compares numbers. In phonetic mode each distinct word also
+ * gets the ids of its two codes (-1: no code), so "sounds alike" is two integer comparisons: no cache of word
+ * pairs, which would grow with the square of the vocabulary (millions of entries for thousands of words).
+ */
 function intern(ref: readonly string[], hyp: readonly string[], phonetic: boolean) {
   const ids = new Map<string, number>()
-  const keys: (PhoneticKey | undefined)[] = []
+  const codes = new Map<string, number>()
+  const primary: number[] = []
+  const secondary: number[] = []
+  const short: boolean[] = []
+  const codeId = (code: string): number => {
+    let id = codes.get(code)
+    if (id === undefined) codes.set(code, (id = codes.size))
+    return id
+  }
   const idOf = (w: string): number => {
     let id = ids.get(w)
     if (id === undefined) {
       id = ids.size
       ids.set(w, id)
-      keys.push(phonetic ? phoneticKey(w) : undefined)
+      const key: PhoneticKey | undefined = phonetic ? phoneticKey(w) : undefined
+      primary.push(key ? codeId(key.primary) : -1)
+      secondary.push(key && key.secondary !== '' ? codeId(key.secondary) : -1)
+      short.push(key ? key.spokenLength <= 2 : false)
     }
     return id
   }
   const refIds = Int32Array.from(ref, idOf)
   const hypIds = Int32Array.from(hyp, idOf)
-  return { refIds, hypIds, keys }
+  return { refIds, hypIds, primary: Int32Array.from(primary), secondary: Int32Array.from(secondary), short }
 }
 
 export function align(ref: readonly string[], hyp: readonly string[], opts: AlignOptions): Alignment {
@@ -71,16 +90,13 @@ export function align(ref: readonly string[], hyp: readonly string[], opts: Alig
     throw new InvalidOptionError(`text too long to align: ${m} × ${n} words (limit ${MAX_CELLS} word pairs)`)
   }
   const phonetic = opts.phonetic
-  const { refIds, hypIds, keys } = intern(ref, hyp, phonetic)
-  const soundCache = new Map<number, boolean>()
+  const { refIds, hypIds, primary, secondary, short } = intern(ref, hyp, phonetic)
+  // `soundAlike` on the interned codes (same rule, see phonetic.ts).
   const sounds = (a: number, b: number): boolean => {
-    const ka = keys[a]
-    const kb = keys[b]
-    if (!ka || !kb) return false
-    const cacheKey = a * keys.length + b
-    let same = soundCache.get(cacheKey)
-    if (same === undefined) soundCache.set(cacheKey, (same = soundAlike(ka, kb)))
-    return same
+    const pa = primary[a] as number
+    if (pa < 0 || (primary[b] as number) < 0 || (short[a] && short[b])) return false
+    const sa = secondary[a] as number
+    return pa === primary[b] || (sa >= 0 && sa === secondary[b])
   }
 
   // Cost = errors first, then prefer more exact hits, then more phonetic hits (integers, so
