@@ -5,7 +5,8 @@
  */
 import type { IncomingMessage } from 'node:http'
 
-const CREDENTIAL_HEADERS = /^(authorization|proxy-authorization|api-key|x-api-key|cookie)$/i
+// Authorization, api-key (Azure), x-api-key, ocp-apim-subscription-key, x-auth-token, cookie, ...
+const CREDENTIAL_HEADERS = /auth|key|token|secret|cookie|password/i
 
 /** The secret values among handshake headers (Azure's `api-key`, a custom Authorization), scheme removed. */
 export function credentialHeaderValues(headers: Record<string, string>): string[] {

@@ -19,6 +19,7 @@ import {
   userText,
 } from '../conversation/reducer.js'
 import type { TurnRecord } from '../conversation/records.js'
+import { redactorOf } from '../secrets/redact.js'
 
 export function isVoiceAgentAdapter(value: unknown): value is VoiceAgentAdapter {
   if (value === null || typeof value !== 'object') return false
@@ -67,7 +68,8 @@ export function hasPendingInput(conversation: Conversation): boolean {
 }
 
 function instrument(agent: VoiceAgentAdapter): Conversation {
-  const conversation = new Conversation()
+  // A third-party adapter holding credentials may say how to remove them (`REDACT`); its records then carry that.
+  const conversation = new Conversation({ redact: redactorOf(agent) })
   // Instrumentation starts at the first matcher, usually after the test already sent its input: treat that
   // unseen input as the current turn, ended by the next recvAudio (the seed's definition of the end of a turn).
   const unseen = unseenAudioTurn(conversation)

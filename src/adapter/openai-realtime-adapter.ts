@@ -20,7 +20,7 @@ import {
   RealtimeSessionRefusedError,
   RealtimeTimeoutError,
 } from '../errors/index.js'
-import { REDACT, redactSecrets } from '../secrets/redact.js'
+import { createRedactor, REDACT, type Redactor } from '../secrets/redact.js'
 import { AgentRole, type AdapterCapabilities, type AudioChunk, type VoiceAgentAdapter } from './types.js'
 import type { TimelineEntry } from '../conversation/timeline.js'
 import { isResponseOpen, type ResponseRecord, type ToolCallRecord, type TurnRecord } from '../conversation/records.js'
@@ -116,6 +116,8 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   #headers: Record<string, string>
   /** Credentials given as headers (Azure's `api-key`, a custom Authorization): never printed, like the key. */
   #headerSecrets: string[]
+  /** Removes the key, the credential headers and their recognisable fragments from every text this adapter emits. */
+  #redactor: Redactor
   #wsOptions: WebSocketClientOptions
   #connectTimeoutMs: number
   #logger: { warn(message: string): void }
@@ -163,6 +165,7 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
     }
     this.#headers = { ...options.headers }
     this.#headerSecrets = credentialHeaderValues(this.#headers)
+    this.#redactor = createRedactor([this.#apiKey, ...this.#headerSecrets])
     this.#wsOptions = { ...options.wsOptions }
     this.#connectTimeoutMs = timeout
     this.#logger = options.logger ?? console
@@ -257,11 +260,13 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
         }
       }
       const timer = setTimeout(() => {
-        const received = this.#conversation.log.summarizeSince(started)
+        const received = this.#receivedSince(started)
         settle(
           new RealtimeTimeoutError(
-            `connect() timed out after ${this.#connectTimeoutMs} ms waiting for session.updated from ${this.url}; ` +
-              `received: ${received.length ? received.join(', ') : socket.readyState === WebSocket.OPEN ? 'nothing after the upgrade' : 'no upgrade response'}`,
+            this.#redact(
+              `connect() timed out after ${this.#connectTimeoutMs} ms waiting for session.updated from ${this.url}; ` +
+                `received: ${received.length ? received.join(', ') : socket.readyState === WebSocket.OPEN ? 'nothing after the upgrade' : 'no upgrade response'}`,
+            ),
             this.#connectTimeoutMs,
             received,
           ),
@@ -287,7 +292,9 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
             refusal
               ? new RealtimeSessionRefusedError(refusal, this.#close)
               : new RealtimeConnectionClosedError(
-                  `connection closed (${this.#close.code}${this.#close.reason ? ` ${this.#close.reason}` : ''}) before the session was configured; received: ${this.#conversation.log.summarizeSince(started).join(', ') || 'nothing'}`,
+                  this.#redact(
+                    `connection closed (${this.#close.code}${this.#close.reason ? ` ${this.#close.reason}` : ''}) before the session was configured; received: ${this.#receivedSince(started).join(', ') || 'nothing'}`,
+                  ),
                   this.#close.code,
                   this.#close.reason,
                 ),
@@ -398,12 +405,12 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
       },
       timeoutMs,
       () => {
-        const received = this.#conversation.log.summarizeSince(started)
+        const received = this.#receivedSince(started)
         const waitingFor = this.#conversation.currentResponse
           ? `audio of response ${this.#conversation.currentResponse.id ?? '(requested, not yet created)'}`
           : 'a response, but none was requested (send audio or text first)'
         return new RealtimeTimeoutError(
-          `recvAudio timed out after ${timeoutMs} ms waiting for ${waitingFor}; received since it was requested: ${received.length ? received.join(', ') : 'nothing'}`,
+          this.#redact(`recvAudio timed out after ${timeoutMs} ms waiting for ${waitingFor}; received since it was requested: ${received.length ? received.join(', ') : 'nothing'}`),
           timeoutMs,
           received,
         )
@@ -553,7 +560,9 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
             reject(
               new RealtimeConnectionClosedError(
                 close
-                  ? `connection closed (${close.code}${close.reason ? ` ${close.reason}` : ''}) while waiting for audio; received before the close: ${this.#conversation.log.summarizeSince(this.#conversation.currentResponse?.requestedAt ?? started).join(', ') || 'nothing'}`
+                  ? this.#redact(
+                      `connection closed (${close.code}${close.reason ? ` ${close.reason}` : ''}) while waiting for audio; received before the close: ${this.#receivedSince(this.#conversation.currentResponse?.requestedAt ?? started).join(', ') || 'nothing'}`,
+                    )
                   : 'adapter disconnected while waiting for audio',
                 close?.code ?? null,
                 close?.reason ?? '',
@@ -572,13 +581,15 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
     })
   }
 
-  #redact(text: string): string {
-    return redactSecrets(text, [this.#apiKey, ...this.#headerSecrets])
+  /** What arrived since `since`, for error messages: bounded, and redacted (servers choose event types too). */
+  #receivedSince(since: number): string[] {
+    return this.#conversation.log.summarizeSince(since).map((type) => this.#redact(type))
   }
 
-  #redactOrNull(text: string | undefined): string | null {
-    return text === undefined ? null : this.#redact(text)
+  #redact(text: string): string {
+    return this.#redactor(text)
   }
+
 
   /** Removes this adapter's credentials (and anything key-like) from `text`: used for matcher messages. */
   [REDACT](text: string): string {

@@ -1,6 +1,7 @@
 // Audio helpers: PCM16 at the Realtime API's 24 kHz, WAV in and out, resampling, G.711, chunking and speech detection.
 export {
   DEFAULT_SAMPLE_RATE,
+  MAX_GENERATED_BYTES,
   concatAudio,
   float32ToPcm16,
   int16ToBuffer,
@@ -15,7 +16,7 @@ export {
   type Pcm16Input,
   type ToneOptions,
 } from './pcm16.js'
-export { resampleAudio, resampleFloat32, resamplePcm16, resampledLength } from './resample.js'
+export { MAX_UPSAMPLING, resampleAudio, resampleFloat32, resamplePcm16, resampledLength } from './resample.js'
 export { aLawDecode, aLawEncode, muLawDecode, muLawEncode } from './g711.js'
 export {
   decodeWav,

@@ -12,6 +12,7 @@ import { AudioStore, appendAudio } from './audio-store.js'
 import { isResponseOpen, newResponseRecord, newTurnRecord, type ResponseRecord, type ToolCallRecord, type TurnRecord } from './records.js'
 import { MAX_TIMELINE_STRING, Timeline, truncateText, type TimelineEntry } from './timeline.js'
 import { buildTranscript, type Transcript } from './transcript.js'
+import { attachRedactor } from '../secrets/redact.js'
 
 /** Errors the server sends as part of normal operation; recorded on the timeline, never surfaced. */
 const ROUTINE_ERROR_CODES = new Set(['response_cancel_not_active'])
@@ -63,10 +64,12 @@ export class Conversation {
   readonly strings = new Map<string, string>()
   readonly listeners = new Set<() => void>()
   readonly redact: (text: string) => string
+  readonly #redactsOwnSecrets: boolean
 
   constructor(options: ConversationOptions = {}) {
     this.log = new Timeline(options.timelineLimit ?? 20_000)
     this.redact = options.redact ?? ((text) => text)
+    this.#redactsOwnSecrets = options.redact !== undefined
   }
 
   /** Every event sent and received, timestamped at the socket (bounded). */
@@ -77,9 +80,9 @@ export class Conversation {
   get toolCalls(): readonly ToolCallRecord[] {
     return this.responses.flatMap((r) => r.toolCalls)
   }
-  /** The conversation as `user` / `agent` entries. */
+  /** The conversation as `user` / `agent` entries, carrying the redactor that snapshots and reports apply. */
   get transcript(): Transcript {
-    return buildTranscript(this.turns)
+    return this.#redactsOwnSecrets ? attachRedactor(buildTranscript(this.turns), this.redact) : buildTranscript(this.turns)
   }
 }
 

@@ -428,9 +428,9 @@ describe('finding 2 (key fragments in errors and artifacts): masked, partial, up
     expect(toTranscribeAs).toMatch(/^expect\(agent\)\.toTranscribeAs/)
 
     // A transcript carries its adapter's redactor under REDACT (non-enumerable): the snapshot serializer only sees
-    // the transcript. Attached here as the adapter does.
+    // the transcript.
     const transcript = agent.transcript
-    if (!redactorOf(transcript)) attachRedactor(transcript, (t) => agent[REDACT](t))
+    expect(redactorOf(transcript)).toBeTypeOf('function')
     const dir = await mkdtemp(join(tmpdir(), 'expect-voice-fragments-'))
     try {
       const paths = { wav: join(dir, 'c.wav'), timeline: join(dir, 'c.timeline.svg') }
@@ -450,5 +450,30 @@ describe('finding 2 (key fragments in errors and artifacts): masked, partial, up
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
+  })
+
+  it('finding 2: a recvAudio timeout and a close mid-wait name what arrived without the key, even when event types carry it', async () => {
+    const key = projectCanary()
+    const hex = azureCanary()
+    const { fake: server, agent } = await setup(key, { faults: { neverAnswer: true } }, { headers: { 'api-key': hex } })
+    const connecting = agent.connect()
+    await new Promise((r) => setTimeout(r, 50))
+    const conn = server.connections[0]!
+    conn.send({ type: 'session.updated', session: { type: 'realtime' } })
+    await connecting
+    await agent.sendText('hello')
+    conn.send({ type: `echo ${key}` })
+    conn.send({ type: `echo ${key.toUpperCase()}` })
+    conn.send({ type: `masked sk-proj-...${key.slice(-4)} and ${hex}` })
+    await new Promise((r) => setTimeout(r, 50))
+    const timeout = await agent.recvAudio(50).then(() => null, (e: Error) => e)
+    expect(timeout?.name).toBe('RealtimeTimeoutError')
+    const closing = agent.recvAudio(2000).then(() => null, (e: Error) => e)
+    conn.close(1011, 'bye')
+    const closed = await closing
+    expect(closed?.name).toBe('RealtimeConnectionClosedError')
+    const texts = [timeout!.message, JSON.stringify((timeout as { received?: unknown }).received), closed!.message]
+    expect(texts.flatMap((t, i) => findFragments(`error ${i}`, t, [key, hex]))).toEqual([])
+    expect(timeout!.message).toContain(REDACTED)
   })
 })
