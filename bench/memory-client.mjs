@@ -15,6 +15,8 @@ const turns = config.turns ?? 6
 const userMs = config.userMs ?? 10_000
 const replyMs = config.replyMs ?? 10_000
 const chunkMs = config.userChunkMs ?? 20
+const deltaMs = config.deltaMs ?? 100
+const warmupTurns = config.warmupTurns ?? 4
 
 function settledMemory() {
   for (let i = 0; i < 4; i++) globalThis.gc()
@@ -27,7 +29,7 @@ reportResult(async () => {
   const server = startChild(new URL('./fake-server-child.mjs', import.meta.url))
   try {
     await server.ready
-    const started = await server.request('start', { scenario: 'memory', options: { chunkMs: 100 }, args: { replyMs } })
+    const started = await server.request('start', { scenario: 'memory', options: { chunkMs: deltaMs }, args: { replyMs } })
     // The user's audio exists before the conversation starts (it is the test's input, not the adapter's memory).
     const userAudio = pcm(userMs, 13)
     const chunkBytes = (chunkMs * 48) | 0
@@ -44,10 +46,9 @@ reportResult(async () => {
       for (let chunk; (chunk = await agent.recvAudio(30_000)) !== null; ) received += chunk.data.length
       return { user, received }
     }
-    // Two throwaway turns, like the measured ones, so lazily created internals and JIT-compiled code (which lives
-    // on the V8 heap too) are not counted as conversation memory.
-    await turn()
-    await turn()
+    // Throwaway turns, like the measured ones, so lazily created internals and JIT-compiled code (which lives on the
+    // V8 heap too, and keeps being optimised for a few turns) are not counted as conversation memory.
+    for (let i = 0; i < warmupTurns; i++) await turn()
     await new Promise((resolve) => setTimeout(resolve, 50))
     const warmTurns = agent.turns.length
     const before = settledMemory()
@@ -82,6 +83,7 @@ reportResult(async () => {
       userMs,
       replyMs,
       userChunkMs: chunkMs,
+      deltaMs,
       audioMinutes: minutes,
       rawPcmBytes: rawBytes,
       retainedBytes: retained,

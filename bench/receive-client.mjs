@@ -37,7 +37,8 @@ const variants = {
         await agent.sendText(text)
         for (let chunk; (chunk = await agent.recvAudio(60_000)) !== null; ) audioBytes += chunk.data.length
         if (agent.timeline.length && agent.timeline[0].at > since) throw new Error('timeline dropped entries of the measured response')
-        const events = agent.timeline.filter((e) => e.direction === 'in' && e.at >= since).length
+        // Consecutive audio deltas share one timeline entry (`count`).
+        const events = agent.timeline.filter((e) => e.direction === 'in' && e.at >= since).reduce((n, e) => n + (e.count ?? 1), 0)
         return { events, audioBytes }
       },
       close: () => agent.disconnect(),
@@ -56,7 +57,8 @@ const variants = {
         await agent.sendText(text)
         const record = agent.currentResponse
         while (record.doneAt === null) await new Promise((resolve) => setTimeout(resolve, 10))
-        const events = agent.timeline.filter((e) => e.direction === 'in' && e.at >= since).length
+        // Consecutive audio deltas share one timeline entry (`count`).
+        const events = agent.timeline.filter((e) => e.direction === 'in' && e.at >= since).reduce((n, e) => n + (e.count ?? 1), 0)
         return { events, audioBytes: record.audioBytes }
       },
       close: () => agent.disconnect(),
@@ -198,6 +200,9 @@ reportResult(async () => {
     const cpu = process.cpuUsage(cpu0)
     const wallMs = performance.now() - t0
     const usageAfter = process.resourceUsage()
+    const memoryAfter = process.memoryUsage()
+    const { getHeapSpaceStatistics } = await import('node:v8')
+    const heapSpaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, { size: s.space_size, used: s.space_used_size }]))
     if (profiler) await profiler.stop(process.env.BENCH_PROFILE)
     if (audioBytes !== mainMs * 48) throw new Error(`${audioBytes} bytes of audio, expected ${mainMs * 48}`)
 
@@ -221,6 +226,8 @@ reportResult(async () => {
       peakRssBytes: usageAfter.maxRSS * 1024,
       rssBeforeBytes: rssBefore,
       peakRssGrowthBytes: Math.max(0, usageAfter.maxRSS * 1024 - rssBefore),
+      memoryAfter,
+      heapSpaces,
       involuntaryContextSwitches: usageAfter.involuntaryContextSwitches - usageBefore.involuntaryContextSwitches,
       serverEventsSent: connection.sent,
     }

@@ -41,6 +41,7 @@ import {
   userText,
 } from '../conversation/reducer.js'
 import { CONVERSATION } from '../conversation/observable.js'
+import { DECODED_SPAN } from '../conversation/audio-store.js'
 import { buildRealtimeUrl } from './url.js'
 import { credentialHeaderValues, describeHttpError, readBody } from './handshake.js'
 import { decodeFrame } from './decode.js'
@@ -89,6 +90,12 @@ export interface OpenAIRealtimeAdapterOptions {
 }
 
 type State = 'idle' | 'connecting' | 'open' | 'closed'
+
+/** A waiting call's deadline (`performance.now()`), and how it fails when the deadline passes. */
+interface Deadline {
+  at: number
+  expire(): void
+}
 
 /**
  * A `VoiceAgentAdapter` for the OpenAI Realtime API (GA protocol) over `ws`.
@@ -140,6 +147,10 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   #clientEventSeq = 0
   /** Client events whose failure must not fail the caller (truncation only keeps the model's memory honest). */
   #bookkeepingEventIds = new Set<string>()
+  /** Deadlines of the waiting calls, and the one timer that watches them (see #watchDeadline). */
+  #deadlines = new Set<Deadline>()
+  #deadlineTimer: NodeJS.Timeout | null = null
+  #deadlineTimerAt = Infinity
 
   constructor(options: OpenAIRealtimeAdapterOptions = {}) {
     const timeout = options.connectTimeoutMs ?? 10_000
@@ -495,7 +506,7 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
 
   #onMessage(data: RawData, isBinary: boolean): void {
     const at = performance.now()
-    const frame = decodeFrame(data, isBinary)
+    const frame = decodeFrame(data, isBinary, this.#conversation.audio)
     if ('skipped' in frame) {
       recordSkippedFrame(this.#conversation, frame.skipped, at)
       return
@@ -510,7 +521,7 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
     }
     if (type === 'session.updated' && this.#state === 'connecting') this.#state = 'open'
     try {
-      const outcome = applyServerEvent(this.#conversation, type, event, at)
+      const outcome = applyServerEvent(this.#conversation, type, event, at, frame.decoded ? DECODED_SPAN : undefined)
       if (outcome.chunk) this.#queue.push(outcome.chunk)
       if (outcome.done) {
         const next = this.#deferred.shift()
@@ -535,14 +546,18 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   }
 
   #notify(): void {
-    for (const listener of [...this.#listeners]) listener()
+    // Called for every frame: no copy of the set when at most one waits (a listener removes only itself).
+    const listeners = this.#listeners
+    if (listeners.size === 0) return
+    if (listeners.size === 1) for (const listener of listeners) listener()
+    else for (const listener of [...listeners]) listener()
   }
 
   #waitFor<T>(check: () => T | undefined, timeoutMs: number, onTimeout: () => Error): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const finish = (fn: () => void) => {
         settled = true
-        clearTimeout(timer)
+        if (waiter) this.#forgetDeadline(waiter)
         this.#listeners.delete(tryNow)
         fn()
       }
@@ -573,12 +588,48 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
       }
       const started = performance.now()
       let settled = false
-      let timer: NodeJS.Timeout | undefined
+      let waiter: Deadline | undefined
       this.#listeners.add(tryNow)
       tryNow()
-      // Only a call that has to wait needs a timer: a queued chunk is handed out at once.
-      if (!settled) timer = setTimeout(() => finish(() => reject(onTimeout())), timeoutMs)
+      // Only a call that has to wait needs a deadline: a queued chunk is handed out at once.
+      if (!settled) {
+        waiter = { at: started + timeoutMs, expire: () => finish(() => reject(onTimeout())) }
+        this.#watchDeadline(waiter, timeoutMs)
+      }
     })
+  }
+
+  /**
+   * One timer per adapter for the deadlines of waiting calls, instead of one `setTimeout`/`clearTimeout` pair per
+   * wait: a receive loop that outpaces the server waits once per chunk, and arming and clearing a timer cost more
+   * than handling the chunk. The timer stays armed (unref'd while nobody waits) and re-arms itself on firing.
+   */
+  #watchDeadline(waiter: Deadline, timeoutMs: number): void {
+    this.#deadlines.add(waiter)
+    if (this.#deadlineTimer === null || waiter.at < this.#deadlineTimerAt) {
+      if (this.#deadlineTimer !== null) clearTimeout(this.#deadlineTimer)
+      this.#deadlineTimerAt = waiter.at
+      this.#deadlineTimer = setTimeout(() => this.#onDeadline(), timeoutMs)
+    } else if (this.#deadlines.size === 1) {
+      this.#deadlineTimer.ref()
+    }
+  }
+
+  #forgetDeadline(waiter: Deadline): void {
+    this.#deadlines.delete(waiter)
+    if (this.#deadlines.size === 0) this.#deadlineTimer?.unref()
+  }
+
+  #onDeadline(): void {
+    this.#deadlineTimer = null
+    const now = performance.now()
+    // Node's timers may fire a fraction of a millisecond before performance.now() reaches the deadline.
+    for (const waiter of [...this.#deadlines]) if (waiter.at <= now + 1) waiter.expire()
+    let next = Infinity
+    for (const waiter of this.#deadlines) next = Math.min(next, waiter.at)
+    if (next === Infinity) return
+    this.#deadlineTimerAt = next
+    this.#deadlineTimer = setTimeout(() => this.#onDeadline(), Math.max(1, next - now))
   }
 
   /** What arrived since `since`, for error messages: bounded, and redacted (servers choose event types too). */

@@ -11,10 +11,20 @@
  * code that reads `.buffer` must honour `byteOffset`). `npm run bench` measures what this saves.
  */
 
+import type { AudioChunk } from '../protocol/audio-chunk.js'
+
 /** Slab size: 54 deltas of 100 ms; what is left at the end of a slab is at most one chunk. */
 const SLAB_BYTES = 256 * 1024
 /** Larger chunks (a whole utterance sent at once) get their own allocation instead of a slab. */
 const MAX_PACKED_BYTES = 64 * 1024
+
+const EMPTY = Buffer.alloc(0)
+
+/**
+ * Passed to the reducer in place of an audio chunk: the delta's bytes were decoded straight from the frame into the
+ * conversation's audio store (`decodeFrameSpan`), and are its last span.
+ */
+export const DECODED_SPAN: unique symbol = Symbol('expect-voice.decoded-span')
 
 export class AudioStore {
   #slab: Buffer | null = null
@@ -39,6 +49,58 @@ export class AudioStore {
     if (max > MAX_PACKED_BYTES) return Buffer.from(text, 'base64')
     const slab = this.#reserve(max)
     return this.#take(slab, slab.write(text, this.#used, max, 'base64'))
+  }
+
+  /**
+   * Decodes base64 `text` as `decodeBase64` does, without making a Buffer view: returns where the bytes are (`slab`
+   * and `offset` of the last call; `length`, the returned count). For the descriptors of a `ChunkList`.
+   */
+  decodeBase64Span(text: string, evenOnly: boolean): number {
+    const max = base64MaxBytes(text)
+    if (max > MAX_PACKED_BYTES) {
+      this.spanSlab = Buffer.from(text, 'base64')
+      this.spanOffset = 0
+      return evenOnly ? this.spanSlab.length & ~1 : this.spanSlab.length
+    }
+    const slab = this.#reserve(max)
+    const written = slab.write(text, this.#used, max, 'base64')
+    this.spanSlab = slab
+    this.spanOffset = this.#used
+    const length = evenOnly ? written & ~1 : written
+    this.#used += (length + 7) & ~7
+    return length
+  }
+
+  /** Where the bytes of the last `decodeBase64Span` or `decodeFrameSpan` are (and, for the latter, how many). */
+  spanSlab: Buffer = EMPTY
+  spanOffset = 0
+  spanLength = 0
+
+  /**
+   * Decodes the base64 text at bytes `start`–`end` of `frame` (a received WebSocket frame) into the store, without
+   * decoding the frame to a string first. Succeeds only when every byte of that range is base64 (the decoder skips
+   * or stops at anything else, so fewer bytes come out than the length promises) and the text is padded: then the
+   * bytes equal what `decodeBase64` gives for the same text, a trailing odd byte dropped (`spanLength`). They are
+   * kept once `commitSpan()` is called; on failure, or without it, nothing is kept.
+   */
+  decodeFrameSpan(frame: Buffer, start: number, end: number): boolean {
+    const chars = end - start
+    if (chars === 0 || (chars & 3) !== 0) return false
+    let pad = 0
+    if (frame[end - 1] === 0x3d) pad = frame[end - 2] === 0x3d ? 2 : 1
+    const expected = (chars >>> 2) * 3 - pad
+    if (expected > MAX_PACKED_BYTES) return false
+    const slab = this.#reserve(expected)
+    if (slab.write(frame.toString('latin1', start, end), this.#used, expected, 'base64') !== expected) return false
+    this.spanSlab = slab
+    this.spanOffset = this.#used
+    this.spanLength = expected & ~1
+    return true
+  }
+
+  /** Keeps the bytes of the last `decodeFrameSpan` (until then, the next decode writes over them). */
+  commitSpan(): void {
+    this.#used += (this.spanLength + 7) & ~7
   }
 
   #reserve(length: number): Buffer {
@@ -74,5 +136,112 @@ export function appendAudio(list: Buffer[], chunk: Buffer): void {
     list[list.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.length + chunk.length)
   } else {
     list.push(chunk)
+  }
+}
+
+/** Chunks per block of a `ChunkList`: ~1.8 KiB of descriptors; a response wastes at most one partly used block. */
+const BLOCK_SHIFT = 6
+const BLOCK = 1 << BLOCK_SHIFT
+
+/** Descriptors of `BLOCK` chunks: where each one's bytes are, how many, at what rate, and when it arrived. */
+class ChunkBlock {
+  readonly buffers: Array<Buffer | undefined> = new Array(BLOCK)
+  /** offset, length, sample rate of each chunk. */
+  readonly spans = new Uint32Array(BLOCK * 3)
+  readonly receivedAt = new Float64Array(BLOCK)
+}
+
+/**
+ * The audio chunks of one response, in order, kept as descriptors (backing Buffer, offset, length, rate, arrival)
+ * in typed-array blocks instead of one `AudioChunk` object and one Buffer view per chunk. Those two objects cost
+ * ~170 bytes per chunk, 18 % of a 20 ms delta; a descriptor costs 28. The `AudioChunk` objects are made when
+ * someone reads the list (`chunks()`), and kept from then on (extended as chunks arrive), so readers see one
+ * stable array.
+ */
+export class ChunkList {
+  #blocks: ChunkBlock[] = []
+  /** Index (over all chunks ever appended) of the first chunk of `#blocks[0]`. */
+  #base = 0
+  /** Index of the first chunk still kept (retention drops chunks from the head). */
+  #head = 0
+  /** Chunks ever appended. */
+  #count = 0
+  #cache: AudioChunk[] | null = null
+  /** Index of the chunk `#cache[0]` stands for, and of the first chunk not yet in it. */
+  #cacheHead = 0
+  #cacheEnd = 0
+
+  /** Chunks kept. */
+  get length(): number {
+    return this.#count - this.#head
+  }
+
+  /** Appends the chunk of `length` bytes at `offset` of `buffer`. */
+  append(buffer: Buffer, offset: number, length: number, sampleRate: number, receivedAt: number): void {
+    const i = this.#count - this.#base
+    const b = i >>> BLOCK_SHIFT
+    if (b === this.#blocks.length) this.#blocks.push(new ChunkBlock())
+    const block = this.#blocks[b]!
+    const j = i & (BLOCK - 1)
+    block.buffers[j] = buffer
+    block.spans[j * 3] = offset
+    block.spans[j * 3 + 1] = length
+    block.spans[j * 3 + 2] = sampleRate
+    block.receivedAt[j] = receivedAt
+    this.#count++
+  }
+
+  /** The kept chunk `index` (0 = the oldest kept), as a new `AudioChunk`. */
+  at(index: number): AudioChunk {
+    const i = this.#head + index - this.#base
+    const block = this.#blocks[i >>> BLOCK_SHIFT]!
+    const j = i & (BLOCK - 1)
+    const buffer = block.buffers[j]!
+    const offset = block.spans[j * 3]!
+    const length = block.spans[j * 3 + 1]!
+    const data = offset === 0 && length === buffer.length ? buffer : buffer.subarray(offset, offset + length)
+    return { data, sampleRate: block.spans[j * 3 + 2]!, receivedAt: block.receivedAt[j]! }
+  }
+
+  /** The newest chunk, as a new `AudioChunk` (what `recvAudio` hands out). */
+  last(): AudioChunk {
+    return this.at(this.length - 1)
+  }
+
+  /** Bytes and sample rate of the oldest kept chunk (`undefined` when none is kept). */
+  headSpan(): { bytes: number; sampleRate: number } | undefined {
+    if (this.length === 0) return undefined
+    const i = this.#head - this.#base
+    const block = this.#blocks[i >>> BLOCK_SHIFT]!
+    const j = i & (BLOCK - 1)
+    return { bytes: block.spans[j * 3 + 1]!, sampleRate: block.spans[j * 3 + 2]! }
+  }
+
+  /** Drops the oldest kept chunk, letting go of its bytes (a slab is freed once none of its chunks is held). */
+  dropHead(): void {
+    if (this.length === 0) return
+    const i = this.#head - this.#base
+    this.#blocks[i >>> BLOCK_SHIFT]!.buffers[i & (BLOCK - 1)] = undefined
+    this.#head++
+    if (this.#head - this.#base >= BLOCK) {
+      this.#blocks.shift()
+      this.#base += BLOCK
+    }
+  }
+
+  /** The kept chunks as `AudioChunk` objects: one array per list, extended as chunks arrive. */
+  chunks(): AudioChunk[] {
+    let cache = this.#cache
+    if (cache === null) {
+      cache = this.#cache = []
+      this.#cacheHead = this.#cacheEnd = this.#head
+    }
+    if (this.#cacheHead < this.#head) {
+      cache.splice(0, Math.min(cache.length, this.#head - this.#cacheHead))
+      this.#cacheHead = this.#head
+      this.#cacheEnd = Math.max(this.#cacheEnd, this.#head)
+    }
+    for (; this.#cacheEnd < this.#count; this.#cacheEnd++) cache.push(this.at(this.#cacheEnd - this.#head))
+    return cache
   }
 }

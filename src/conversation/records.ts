@@ -1,5 +1,16 @@
 import type { ResponseStatus } from '../protocol/events.js'
 import type { AudioChunk } from '../protocol/audio-chunk.js'
+import { ChunkList } from './audio-store.js'
+
+/** Where a response record keeps its audio descriptors (written by the reducer only; read through `audio`). */
+export const RESPONSE_AUDIO: unique symbol = Symbol('expect-voice.response-audio')
+
+/**
+ * Which audio the records keep, both directions: `'all'` (default: failure recordings play it back), `'none'`
+ * (byte counts and timings only), or the newest `lastMs` of received audio and of sent audio (long and soak tests:
+ * memory stays flat). `recvAudio` hands out every chunk either way.
+ */
+export type KeepAudio = 'all' | 'none' | { readonly lastMs: number }
 
 /** A function call the model made. */
 export interface ToolCallRecord {
@@ -24,9 +35,15 @@ export interface ResponseRecord {
   firstTranscriptAt: number | null
   firstAudioAt: number | null
   doneAt: number | null
-  /** Every audio chunk received for this response, in order, as bytes. */
-  audio: AudioChunk[]
+  /**
+   * Every audio chunk received for this response and kept (see the adapter's `keepAudio`), in order, as bytes. The
+   * chunk objects are made when this is first read, and the same array is returned (and extended) afterwards.
+   */
+  readonly audio: AudioChunk[]
+  /** Bytes of audio received for this response, kept or not. */
   audioBytes: number
+  /** Bytes of audio received for this response but no longer kept (`keepAudio`); the oldest ones go first. */
+  audioDroppedBytes: number
   /** Agent transcript: streamed deltas, replaced by the final text when `.done` arrives. */
   transcript: string
   transcriptFinal: boolean
@@ -45,9 +62,12 @@ export interface TurnRecord {
   input: 'audio' | 'text'
   /** Text sent with `sendText`. */
   text: string | null
-  /** User audio sent with `sendAudio`, as bytes (PCM16 at 24 kHz). */
+  /** User audio sent with `sendAudio` and kept (see the adapter's `keepAudio`), as bytes (PCM16 at 24 kHz). */
   audio: Buffer[]
+  /** Bytes of user audio sent in this turn, kept or not. */
   audioBytes: number
+  /** Bytes of user audio sent in this turn but no longer kept (`keepAudio`); the oldest ones go first. 0 or absent: none. */
+  audioDroppedBytes?: number
   /** Item id of the committed user audio (from `input_audio_buffer.committed`). */
   itemId: string | null
   /** What the model heard (input audio transcription); `null` until it arrives. */
@@ -65,6 +85,7 @@ export function newTurnRecord(index: number, input: 'audio' | 'text'): TurnRecor
     text: null,
     audio: [],
     audioBytes: 0,
+    audioDroppedBytes: 0,
     itemId: null,
     transcription: null,
     transcriptionFailed: null,
@@ -74,7 +95,8 @@ export function newTurnRecord(index: number, input: 'audio' | 'text'): TurnRecor
 }
 
 export function newResponseRecord(requestedAt: number): ResponseRecord {
-  return {
+  const list = new ChunkList()
+  const record = {
     id: null,
     status: 'requested',
     statusDetails: null,
@@ -83,15 +105,30 @@ export function newResponseRecord(requestedAt: number): ResponseRecord {
     firstTranscriptAt: null,
     firstAudioAt: null,
     doneAt: null,
-    audio: [],
+    // An accessor in place: the chunk objects are made only when someone reads the audio.
+    get audio(): AudioChunk[] {
+      return list.chunks()
+    },
     audioBytes: 0,
+    audioDroppedBytes: 0,
     transcript: '',
     transcriptFinal: false,
     toolCalls: [],
     interruptedAt: null,
     audioBytesAfterInterrupt: 0,
     lastAudioAt: null,
-  }
+  } as ResponseRecord
+  Object.defineProperty(record, RESPONSE_AUDIO, { value: list })
+  return record
+}
+
+/** The descriptors behind `record.audio` (a record made elsewhere gets a list of its own on first use). */
+export function responseAudio(record: ResponseRecord): ChunkList {
+  const own = (record as { [RESPONSE_AUDIO]?: ChunkList })[RESPONSE_AUDIO]
+  if (own) return own
+  const list = new ChunkList()
+  Object.defineProperty(record, RESPONSE_AUDIO, { value: list })
+  return list
 }
 
 export function isResponseOpen(r: ResponseRecord): boolean {

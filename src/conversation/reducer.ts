@@ -8,8 +8,17 @@
 import { LEGACY_EVENT_ALIASES, PCM_RATE, type RealtimeErrorPayload, type ResponseStatus, type ServerEvent } from '../protocol/events.js'
 import type { AudioChunk } from '../protocol/audio-chunk.js'
 import { RealtimeServerError } from '../errors/index.js'
-import { AudioStore, appendAudio } from './audio-store.js'
-import { isResponseOpen, newResponseRecord, newTurnRecord, type ResponseRecord, type ToolCallRecord, type TurnRecord } from './records.js'
+import { AudioStore, DECODED_SPAN, appendAudio } from './audio-store.js'
+import {
+  isResponseOpen,
+  newResponseRecord,
+  newTurnRecord,
+  responseAudio,
+  type KeepAudio,
+  type ResponseRecord,
+  type ToolCallRecord,
+  type TurnRecord,
+} from './records.js'
 import { MAX_TIMELINE_STRING, Timeline, truncateText, type TimelineEntry } from './timeline.js'
 import { buildTranscript, type Transcript } from './transcript.js'
 import { attachRedactor } from '../secrets/redact.js'
@@ -33,7 +42,11 @@ export interface ConversationOptions {
   timelineLimit?: number
   /** Applied to every server-chosen string kept in an error (servers may echo what they were sent, keys included). */
   redact?: (text: string) => string
+  /** Which audio the records keep (both directions). Default `'all'`. Validated by the adapter. */
+  keepAudio?: KeepAudio
 }
+
+const AUDIO_DELTA = 'response.output_audio.delta'
 
 /** The records of one connection: turns, responses, the timeline, and what the reducer needs to attribute events. */
 export class Conversation {
@@ -65,11 +78,22 @@ export class Conversation {
   readonly listeners = new Set<() => void>()
   readonly redact: (text: string) => string
   readonly #redactsOwnSecrets: boolean
+  /** Retention: `Infinity` keeps all audio, `0` none, otherwise the newest that many ms of each direction. */
+  readonly keepAudioMs: number
+  readonly keepAudio: KeepAudio
+  /** With a bounded `keepAudio`: the records holding kept audio, oldest first, and how many ms they hold. */
+  readonly keptResponses: ResponseRecord[] = []
+  keptResponseMs = 0
+  readonly keptTurns: TurnRecord[] = []
+  keptTurnMs = 0
 
   constructor(options: ConversationOptions = {}) {
     this.log = new Timeline(options.timelineLimit ?? 20_000)
     this.redact = options.redact ?? ((text) => text)
     this.#redactsOwnSecrets = options.redact !== undefined
+    const keep = options.keepAudio ?? 'all'
+    this.keepAudio = keep
+    this.keepAudioMs = keep === 'all' ? Infinity : keep === 'none' ? 0 : keep.lastMs
   }
 
   /** Every event sent and received, timestamped at the socket (bounded). */
@@ -121,9 +145,11 @@ const NOTHING: ServerEventOutcome = Object.freeze({})
 /**
  * Applies one received server event (already parsed; `type` already mapped to its GA name) at `at`
  * (`performance.now()` at socket receipt). `audio`: the decoded PCM of an audio delta when the caller decoded it
- * (or a third-party adapter's chunk); otherwise the base64 `delta` is decoded here.
+ * (a third-party adapter's chunk), or `DECODED_SPAN` when the caller decoded the delta from the frame into the
+ * conversation's audio store (its last span; `event.delta` is then ignored); otherwise the base64 `delta` is
+ * decoded here.
  */
-export function applyServerEvent(conversation: Conversation, type: string, event: ServerEvent, at: number, audio?: AudioChunk): ServerEventOutcome {
+export function applyServerEvent(conversation: Conversation, type: string, event: ServerEvent, at: number, audio?: AudioChunk | typeof DECODED_SPAN): ServerEventOutcome {
   const outcome = reduce(conversation, type, event, at, audio)
   notify(conversation)
   return outcome
@@ -146,9 +172,10 @@ export function recordSent(conversation: Conversation, type: string, at: number,
   conversation.log.push({ direction: 'out', type, at, bytes })
 }
 
-function reduce(c: Conversation, type: string, event: ServerEvent, at: number, audio: AudioChunk | undefined): ServerEventOutcome {
+function reduce(c: Conversation, type: string, event: ServerEvent, at: number, audio: AudioChunk | typeof DECODED_SPAN | undefined): ServerEventOutcome {
   const responseId = shared(c, str(event.response_id) ?? str(obj(event.response)?.id))
   const itemId = shared(c, str(event.item_id) ?? str(obj(event.item)?.id))
+  if (type === AUDIO_DELTA) return audioDelta(c, event, at, audio, responseId, itemId)
   const entry: TimelineEntry = { direction: 'in', type: shared(c, type), at }
   if (responseId) entry.responseId = responseId
   if (itemId) entry.itemId = itemId
@@ -194,33 +221,6 @@ function reduce(c: Conversation, type: string, event: ServerEvent, at: number, a
       const item = obj(event.item)
       if (item && item.type === 'message' && itemId) c.currentAssistantItem = itemId
       return NOTHING
-    }
-    case 'response.output_audio.delta': {
-      const record = responseFor(c, responseId, at)
-      let chunk: AudioChunk
-      if (audio) {
-        chunk = audio.receivedAt === undefined ? { ...audio, receivedAt: at } : audio
-      } else {
-        const raw = c.audio.decodeBase64(str(event.delta) ?? '')
-        // PCM16 needs whole samples: drop a trailing odd byte rather than shift every later sample.
-        const data = raw.length % 2 ? raw.subarray(0, raw.length - 1) : raw
-        chunk = { data, sampleRate: PCM_RATE, receivedAt: at }
-      }
-      const bytes = chunk.data.length
-      if (bytes === 0) return NOTHING
-      entry.bytes = bytes
-      const open = isResponseOpen(record)
-      record.audio.push(chunk)
-      record.audioBytes += bytes
-      record.firstAudioAt ??= at
-      record.lastAudioAt = at
-      if (record.interruptedAt !== null) record.audioBytesAfterInterrupt += bytes
-      if (itemId) {
-        c.itemAudioBytes.set(itemId, (c.itemAudioBytes.get(itemId) ?? 0) + bytes)
-        c.currentAssistantItem = itemId
-      }
-      // Audio after response.done is kept as evidence but never handed out after the null that ended it.
-      return record === c.currentResponse && open ? { chunk } : NOTHING
     }
     case 'response.output_audio_transcript.delta':
     case 'response.output_text.delta': {
@@ -303,16 +303,140 @@ function reduce(c: Conversation, type: string, event: ServerEvent, at: number, a
   }
 }
 
+/**
+ * An audio delta: decoded into the audio store (or a third-party adapter's chunk, `audio`), recorded on its
+ * response, kept as `keepAudio` says, and handed out when it belongs to the response being read. Consecutive deltas
+ * of one item share one timeline entry (`count` deltas, `bytes` in total, `at` of the first): at 20 ms a delta, one
+ * entry each cost 10 % of the audio they describe.
+ */
+function audioDelta(c: Conversation, event: ServerEvent, at: number, audio: AudioChunk | typeof DECODED_SPAN | undefined, responseId: string | undefined, itemId: string | undefined): ServerEventOutcome {
+  const record = responseFor(c, responseId, at)
+  let buffer: Buffer
+  let offset: number
+  let bytes: number
+  let sampleRate: number
+  let receivedAt: number
+  if (audio === DECODED_SPAN) {
+    buffer = c.audio.spanSlab
+    offset = c.audio.spanOffset
+    bytes = c.audio.spanLength
+    sampleRate = PCM_RATE
+    receivedAt = at
+  } else if (audio) {
+    buffer = audio.data
+    offset = 0
+    bytes = buffer.length
+    sampleRate = audio.sampleRate
+    receivedAt = audio.receivedAt ?? at
+  } else {
+    // PCM16 needs whole samples: a trailing odd byte is dropped rather than shift every later sample.
+    bytes = c.audio.decodeBase64Span(str(event.delta) ?? '', true)
+    buffer = c.audio.spanSlab
+    offset = c.audio.spanOffset
+    sampleRate = PCM_RATE
+    receivedAt = at
+  }
+  const log = c.log.entries
+  const last = log[log.length - 1]
+  if (bytes > 0 && last !== undefined && last.type === AUDIO_DELTA && last.direction === 'in' && last.bytes !== undefined && last.responseId === responseId && last.itemId === itemId) {
+    last.bytes += bytes
+    last.count = (last.count ?? 1) + 1
+  } else {
+    // One literal with every field (the usual case): fields added later would cost a property array per entry.
+    const entry: TimelineEntry =
+      responseId && itemId && bytes > 0 ? { direction: 'in', type: AUDIO_DELTA, at, responseId, itemId, bytes } : { direction: 'in', type: AUDIO_DELTA, at }
+    if (entry.bytes === undefined) {
+      if (responseId) entry.responseId = responseId
+      if (itemId) entry.itemId = itemId
+      if (bytes > 0) entry.bytes = bytes
+    }
+    c.log.push(entry)
+  }
+  if (bytes === 0) return NOTHING
+  const open = isResponseOpen(record)
+  record.audioBytes += bytes
+  record.firstAudioAt ??= at
+  record.lastAudioAt = at
+  if (record.interruptedAt !== null) record.audioBytesAfterInterrupt += bytes
+  if (itemId) {
+    c.itemAudioBytes.set(itemId, (c.itemAudioBytes.get(itemId) ?? 0) + bytes)
+    c.currentAssistantItem = itemId
+  }
+  if (c.keepAudioMs === Infinity) responseAudio(record).append(buffer, offset, bytes, sampleRate, receivedAt)
+  else if (c.keepAudioMs === 0) record.audioDroppedBytes += bytes
+  else keepWindow(c, record, buffer, offset, bytes, sampleRate, receivedAt)
+  // Audio after response.done is kept as evidence but never handed out after the null that ended it.
+  if (record !== c.currentResponse || !open) return NOTHING
+  if (audio && audio !== DECODED_SPAN) return { chunk: audio.receivedAt === undefined ? { ...audio, receivedAt } : audio }
+  return { chunk: { data: buffer.subarray(offset, offset + bytes), sampleRate, receivedAt } }
+}
+
+/** `keepAudio: { lastMs }` for received audio: appends, then drops the oldest chunks the window no longer needs. */
+function keepWindow(c: Conversation, record: ResponseRecord, buffer: Buffer, offset: number, bytes: number, sampleRate: number, receivedAt: number): void {
+  responseAudio(record).append(buffer, offset, bytes, sampleRate, receivedAt)
+  const kept = c.keptResponses
+  if (kept[kept.length - 1] !== record) kept.push(record)
+  c.keptResponseMs += msOf(bytes, sampleRate)
+  while (kept.length > 0) {
+    const oldest = kept[0]!
+    const list = responseAudio(oldest)
+    const head = list.headSpan()
+    if (head === undefined) {
+      kept.shift()
+      continue
+    }
+    const ms = msOf(head.bytes, head.sampleRate)
+    // Keep at least `lastMs`: a chunk goes only when what stays still covers the window.
+    if (c.keptResponseMs - ms < c.keepAudioMs) break
+    list.dropHead()
+    oldest.audioDroppedBytes += head.bytes
+    c.keptResponseMs -= ms
+  }
+}
+
+function msOf(bytes: number, sampleRate: number): number {
+  return sampleRate > 0 ? (bytes * 500) / sampleRate : 0
+}
+
 // ---- what the client did ----
 
 /** `input_audio_buffer.append`: user audio joins the open audio turn (a new one when none is open). Returns the kept copy. */
 export function userAudio(c: Conversation, data: Uint8Array): Buffer {
   const turn = openTurn(c, 'audio')
+  turn.audioDroppedBytes ??= 0
+  if (c.keepAudioMs === 0) {
+    // Nothing is kept: the caller's bytes are used as they are (sent at once, never recorded).
+    turn.audioBytes += data.length
+    turn.audioDroppedBytes += data.length
+    notify(c)
+    return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+  }
   const kept = c.audio.copy(data)
   appendAudio(turn.audio, kept)
   turn.audioBytes += kept.length
+  if (c.keepAudioMs !== Infinity) keepUserWindow(c, turn, kept.length)
   notify(c)
   return kept
+}
+
+/** `keepAudio: { lastMs }` for sent audio: drops the oldest Buffers of the oldest turns the window no longer needs. */
+function keepUserWindow(c: Conversation, turn: TurnRecord, bytes: number): void {
+  const kept = c.keptTurns
+  if (kept[kept.length - 1] !== turn) kept.push(turn)
+  c.keptTurnMs += msOf(bytes, PCM_RATE)
+  while (kept.length > 0) {
+    const oldest = kept[0]!
+    const head = oldest.audio[0]
+    if (head === undefined) {
+      kept.shift()
+      continue
+    }
+    const ms = msOf(head.length, PCM_RATE)
+    if (c.keptTurnMs - ms < c.keepAudioMs) break
+    oldest.audio.shift()
+    oldest.audioDroppedBytes = (oldest.audioDroppedBytes ?? 0) + head.length
+    c.keptTurnMs -= ms
+  }
 }
 
 /** `input_audio_buffer.commit`: the end of the open audio turn. */

@@ -10,7 +10,8 @@ export interface TimelineEntry {
   code?: string | null
   /**
    * Consecutive `input_audio_buffer.append` events are kept as one entry (user audio is often sent in 20 ms chunks):
-   * `count` appends, `bytes` in total, `at` of the first.
+   * `count` appends, `bytes` in total, `at` of the first. So are consecutive `response.output_audio.delta` events of
+   * one response item (`count` deltas).
    */
   count?: number
 }
@@ -57,11 +58,12 @@ export class Timeline {
     let chars = 0
     for (const e of this.#entries) {
       if (e.direction !== 'in' || e.at < since) continue
+      const n = e.count ?? 1
       const last = out[out.length - 1]
-      if (last && last.type === e.type && omitted === 0) last.count++
-      else if (omitted > 0 || out.length >= SUMMARY_GROUPS || chars + e.type.length > SUMMARY_CHARS) omitted++
+      if (last && last.type === e.type && omitted === 0) last.count += n
+      else if (omitted > 0 || out.length >= SUMMARY_GROUPS || chars + e.type.length > SUMMARY_CHARS) omitted += n
       else {
-        out.push({ type: e.type, count: 1 })
+        out.push({ type: e.type, count: n })
         chars += e.type.length + 2
       }
     }
