@@ -23,7 +23,7 @@ import {
 import { createRedactor, REDACT, type Redactor } from '../secrets/redact.js'
 import { AgentRole, type AdapterCapabilities, type AudioChunk, type VoiceAgentAdapter } from './types.js'
 import type { TimelineEntry } from '../conversation/timeline.js'
-import { isResponseOpen, type ResponseRecord, type ToolCallRecord, type TurnRecord } from '../conversation/records.js'
+import { isResponseOpen, type KeepAudio, type ResponseRecord, type ToolCallRecord, type TurnRecord } from '../conversation/records.js'
 import type { Transcript } from '../conversation/transcript.js'
 import {
   applyServerEvent,
@@ -87,9 +87,32 @@ export interface OpenAIRealtimeAdapterOptions {
   logger?: { warn(message: string): void }
   /** Maximum number of timeline entries kept. Default 20 000. */
   timelineLimit?: number
+  /**
+   * Which audio the records keep, both directions. `'all'` (default): every byte, as failure recordings need.
+   * `{ lastMs }`: the newest `lastMs` ms of received audio and of sent audio (at least that much; older chunks are
+   * let go, oldest first), so memory stays flat in long and soak tests. `'none'`: no audio bytes, only counts and
+   * timings. `recvAudio` hands out every chunk either way, and byte counts, `firstAudioAt` and the timeline stay
+   * exact; `audioDroppedBytes` on turns and responses says what was let go, and so do failure recordings.
+   * Matchers that read the audio (`toRespondWithin` with first speech, `toStopOnInterrupt`) read what is kept: with
+   * `{ lastMs }`, the current response's newest `lastMs`; with `'none'`, nothing.
+   */
+  keepAudio?: KeepAudio
 }
 
 type State = 'idle' | 'connecting' | 'open' | 'closed'
+
+/** `keepAudio` checked: `'all'`, `'none'` or `{ lastMs }` with a positive, finite number of ms. */
+function keepAudioOption(value: unknown): KeepAudio {
+  if (value === undefined || value === 'all') return 'all'
+  if (value === 'none') return 'none'
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const keys = Object.keys(value)
+    const ms = (value as { lastMs?: unknown }).lastMs
+    if (keys.length === 1 && keys[0] === 'lastMs' && typeof ms === 'number' && Number.isFinite(ms) && ms > 0) return Object.freeze({ lastMs: ms })
+  }
+  const shown = typeof value === 'string' ? `'${value.slice(0, 40)}'` : value !== null && typeof value === 'object' ? inspect(value, { depth: 1, breakLength: Infinity }).slice(0, 80) : String(value)
+  throw new InvalidOptionError(`option "keepAudio" must be 'all', 'none' or { lastMs: <a positive number of ms> }, got ${shown}`)
+}
 
 /** A waiting call's deadline (`performance.now()`), and how it fails when the deadline passes. */
 interface Deadline {
@@ -118,6 +141,8 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   readonly transcriptionModel: string
   /** The endpoint dialled (contains no secret). */
   readonly url: string
+  /** Which audio the records keep (option `keepAudio`). */
+  readonly keepAudio: KeepAudio
 
   #apiKey: string | undefined
   #headers: Record<string, string>
@@ -180,7 +205,8 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
     this.#wsOptions = { ...options.wsOptions }
     this.#connectTimeoutMs = timeout
     this.#logger = options.logger ?? console
-    this.#conversation = new Conversation({ timelineLimit: options.timelineLimit, redact: (text) => this.#redact(text) })
+    this.keepAudio = keepAudioOption(options.keepAudio)
+    this.#conversation = new Conversation({ timelineLimit: options.timelineLimit, redact: (text) => this.#redact(text), keepAudio: this.keepAudio })
   }
 
   // ---- observation (read-only views used by matchers, snapshots and recordings) ----

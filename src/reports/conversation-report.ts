@@ -3,6 +3,7 @@ import type { Transcript } from '../conversation/transcript.js'
 import { formatTranscript } from '../conversation/transcript-serializer.js'
 import { responseSpeechTiming } from '../conversation/speech-timing.js'
 import { chainRedactors, redactorOf } from '../secrets/redact.js'
+import { audioNotKeptNote } from './layout.js'
 
 interface Reportable {
   readonly transcript: Transcript
@@ -27,10 +28,13 @@ export function conversationReport(agent: Reportable): string {
       `turn ${turn.index + 1} (${turn.input}): response ${r.status}; created ${rel(r.createdAt)}, first audio ${rel(r.firstAudioAt)}, ` +
       (speech ? `first speech ${rel(speech.firstSpeechAt)}, ` : '') +
       `done ${rel(r.doneAt)}; ${Math.round(r.audioBytes / 48)} ms of agent audio` +
+      (r.audioDroppedBytes ? ` (the oldest ${Math.round(r.audioDroppedBytes / 48)} ms not kept)` : '') +
       (r.interruptedAt !== null ? `; interrupted at ${rel(r.interruptedAt)}` : '')
     )
   })
+  const kept = audioNotKeptNote(agent.turns)
   return redact(
-    `Conversation:\n${formatTranscript(transcript, { redact }) || '(empty)'}\n\nTimings (from the end of each user turn):\n${timings.join('\n') || '(no turns)'}`,
+    `Conversation:\n${formatTranscript(transcript, { redact }) || '(empty)'}\n\nTimings (from the end of each user turn):\n${timings.join('\n') || '(no turns)'}` +
+      (kept ? `\n\n${kept}.` : ''),
   )
 }

@@ -40,6 +40,30 @@ export interface ConversationLayout {
   /** Agent audio (right channel). */
   agent: Int16Array
   turns: TurnLayout[]
+  /**
+   * Audio the adapter did not keep (its `keepAudio` option: the oldest goes first), ms per channel; `null` when every
+   * byte was kept. The recording then holds only the newest audio, each chunk still at its own time.
+   */
+  audioNotKept: { userMs: number; agentMs: number } | null
+}
+
+/** How much audio of `turns` was received or sent but not kept (`keepAudio`), ms per direction; `null`: none. */
+export function audioNotKept(turns: readonly TurnRecord[]): { userMs: number; agentMs: number } | null {
+  let user = 0
+  let agent = 0
+  for (const t of turns) {
+    user += t.audioDroppedBytes ?? 0
+    agent += t.response?.audioDroppedBytes ?? 0
+  }
+  return user || agent ? { userMs: Math.round(user / 48), agentMs: Math.round(agent / 48) } : null
+}
+
+/** The sentence recordings and reports give about audio not kept, or `null` when all of it was. */
+export function audioNotKeptNote(turns: readonly TurnRecord[]): string | null {
+  const notKept = audioNotKept(turns)
+  if (!notKept) return null
+  const parts = [notKept.agentMs ? `the oldest ${notKept.agentMs} ms of agent audio` : '', notKept.userMs ? `the oldest ${notKept.userMs} ms of user audio` : ''].filter(Boolean)
+  return `keepAudio: ${parts.join(' and ')} not kept; the recording holds the newest`
 }
 
 /** One user turn and its response on the recording clock (ms from the start of the recording). */
@@ -145,7 +169,7 @@ export function layoutConversation(conversation: RecordableConversation): Conver
   const agent = new Int16Array(total)
   for (const p of placements) mix(p.lane === 'user' ? user : agent, p.pcm, Math.round((p.atMs * RECORDING_RATE) / 1000))
   // The adapter's redactor goes along, so the picture drawn from this layout removes the adapter's secrets.
-  return attachRedactor({ sampleRate: RECORDING_RATE, durationMs: msOf(total), user, agent, turns }, redactorOf(conversation))
+  return attachRedactor({ sampleRate: RECORDING_RATE, durationMs: msOf(total), user, agent, turns, audioNotKept: audioNotKept(conversation.turns) }, redactorOf(conversation))
 }
 
 function placeResponse(

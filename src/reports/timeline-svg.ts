@@ -62,7 +62,10 @@ export function renderTimelineSvg(source: ConversationLayout, options: TimelineS
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text id="title" x="12" y="22" font-size="15" font-weight="bold" fill="${COLOURS.text}">${esc(fit(title, (width - 24) / 8.4))}</text>`,
   )
-  const subtitle = [options.subtitle === undefined ? undefined : redact(options.subtitle), `${formatMs(layout.durationMs)} · user: left channel, agent: right channel`].filter(Boolean).join(' · ')
+  const notKept = layout.audioNotKept
+    ? `audio not kept (keepAudio): ${[layout.audioNotKept.agentMs ? `agent ${formatMs(layout.audioNotKept.agentMs)}` : '', layout.audioNotKept.userMs ? `user ${formatMs(layout.audioNotKept.userMs)}` : ''].filter(Boolean).join(', ')}, the oldest`
+    : undefined
+  const subtitle = [options.subtitle === undefined ? undefined : redact(options.subtitle), `${formatMs(layout.durationMs)} · user: left channel, agent: right channel`, notKept].filter(Boolean).join(' · ')
   out.push(`<text id="subtitle" x="12" y="40" fill="${COLOURS.muted}">${esc(fit(clean(subtitle), (width - 24) / CHAR_PX))}</text>`)
 
   // Time axis and grid.

@@ -396,3 +396,39 @@ describe('lifecycle and secrets', () => {
     for (const s of surfaces) expect(s).not.toContain(CANARY)
   })
 })
+
+describe('keepAudio', () => {
+  it('rejects a bad value with an InvalidOptionError naming the option', () => {
+    for (const keepAudio of ['some', { lastMs: 0 }, { lastMs: -5 }, { lastMs: Number.NaN }, { lastMs: '100' }, { lastMs: 100, extra: 1 }, [], null, 5]) {
+      expect(() => new OpenAIRealtimeAdapter({ url: 'ws://127.0.0.1:1', keepAudio: keepAudio as never })).toThrow(/option "keepAudio" must be 'all', 'none' or \{ lastMs/)
+    }
+    expect(() => new OpenAIRealtimeAdapter({ url: 'ws://127.0.0.1:1', keepAudio: 'nope' as never })).toThrowError(expect.objectContaining({ name: 'InvalidOptionError' }))
+    expect(new OpenAIRealtimeAdapter({ url: 'ws://127.0.0.1:1' }).keepAudio).toBe('all')
+    expect(new OpenAIRealtimeAdapter({ url: 'ws://127.0.0.1:1', keepAudio: { lastMs: 250 } }).keepAudio).toEqual({ lastMs: 250 })
+  })
+
+  it("with 'none', recvAudio still hands out every byte while the records keep counts and timings only", async () => {
+    const { agent } = await connected({ reply: 'Hello there, how can I help you today?' }, { keepAudio: 'none' })
+    await agent.sendText('hi')
+    let received = 0
+    for (let chunk; (chunk = await agent.recvAudio(5000)) !== null; ) received += chunk.data.length
+    const r = agent.currentResponse!
+    expect(received).toBeGreaterThan(0)
+    expect(r.audioBytes).toBe(received)
+    expect(r.audioDroppedBytes).toBe(received)
+    expect(r.audio).toEqual([])
+    expect(r.firstAudioAt).not.toBeNull()
+  })
+
+  it('with { lastMs }, the current response keeps its newest audio and the bytes match what was handed out', async () => {
+    const { agent } = await connected({ reply: 'Hello there, how can I help you today? We have tables free all evening.' }, { keepAudio: { lastMs: 300 } })
+    await agent.sendText('hi')
+    const chunks: Buffer[] = []
+    for (let chunk; (chunk = await agent.recvAudio(5000)) !== null; ) chunks.push(chunk.data)
+    const r = agent.currentResponse!
+    const kept = Buffer.concat(r.audio.map((a) => a.data))
+    expect(kept.length).toBeGreaterThanOrEqual(300 * 48)
+    expect(r.audioDroppedBytes + kept.length).toBe(r.audioBytes)
+    expect(Buffer.concat(chunks).subarray(-kept.length).equals(kept)).toBe(true)
+  })
+})
