@@ -75,10 +75,14 @@ async function loopback(url, count, gapMs) {
  * Runs `turns` turns against a server with the given latency; returns one sample per turn. `records()` gives the
  * server's response records; `offset` moves server times onto this process's clock.
  */
-async function measureLevel(url, turns, records, offset) {
+async function measureLevel(url, turns, records, offset, echoUrl) {
   const userAudio = pcm(300, 3) // 300 ms: more than the 100 ms the API needs to commit
   const agent = new OpenAIRealtimeAdapter({ url, logger: { warn() {} } })
   await agent.connect()
+  // The physical floor, interleaved with the turns: a bare ws round trip to the same server process after the same
+  // idle pause, one after every turn, so both see the same machine at the same moments.
+  const echo = echoUrl ? await openEcho(echoUrl) : null
+  const rtts = []
   const warmup = 2 // unmeasured turns: JIT on both sides
   for (let i = 0; i < turns + warmup; i++) {
     if (turnKind === 'text') {
@@ -93,7 +97,13 @@ async function measureLevel(url, turns, records, offset) {
       // drain the response
     }
     await sleep(GAP_MS)
+    if (echo) {
+      const rtt = await echo.roundTrip()
+      if (i >= warmup) rtts.push(rtt)
+      await sleep(GAP_MS)
+    }
   }
+  await echo?.close()
   const server = await records()
   if (server.length !== agent.responses.length) throw new Error(`server saw ${server.length} responses, client ${agent.responses.length}`)
   const samples = []
@@ -117,7 +127,32 @@ async function measureLevel(url, turns, records, offset) {
     })
   })
   await agent.disconnect()
+  samples.rtts = rtts
   return samples
+}
+
+/** A bare ws client of the echo endpoint: `roundTrip()` sends one small frame and times the reply. */
+async function openEcho(url) {
+  const ws = new WebSocket(url, { perMessageDeflate: false })
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve)
+    ws.once('error', reject)
+  })
+  return {
+    async roundTrip() {
+      const t0 = performance.now()
+      await new Promise((resolve) => {
+        ws.once('message', resolve)
+        ws.send('{"type":"ping"}')
+      })
+      return performance.now() - t0
+    },
+    close: () =>
+      new Promise((resolve) => {
+        ws.once('close', resolve)
+        ws.close()
+      }),
+  }
 }
 
 function summarize(samples, byLevel) {
@@ -145,14 +180,16 @@ reportResult(async () => {
     // Server in its own process.
     const separate = []
     const separateByLevel = {}
+    const interleavedRtt = []
     for (const level of levels) {
       const options = { latencyMs: level.latencyMs, jitterMs, seed: seed + level.latencyMs }
       const started = await server.request('start', { scenario: 'latency', options })
       const records = async () => (await server.request('records', { key: started.key }))[0].responses
-      const samples = await measureLevel(started.url, level.turns, records, idle.offset)
+      const samples = await measureLevel(started.url, level.turns, records, idle.offset, echoUrl)
       await server.request('stop', { key: started.key })
       separateByLevel[level.latencyMs] = samples
       separate.push(...samples)
+      interleavedRtt.push(...samples.rtts)
     }
     const after = await loopback(echoUrl, 50, GAP_MS)
 
@@ -173,7 +210,12 @@ reportResult(async () => {
     }
 
     const idleRtt = [...idle.rtt, ...after.rtt]
+    const errorSummary = summary(separate.map((x) => x.error))
+    const rttSummary = summary(interleavedRtt)
     return {
+      // The budgeted figure: p99 of the measurement error minus p99 of a bare round trip, interleaved with the turns.
+      errorOverFloor: { errorP99: errorSummary.p99, rttP99: rttSummary.p99, p99Difference: errorSummary.p99 - rttSummary.p99, errorP50: errorSummary.p50, rttP50: rttSummary.p50 },
+      interleavedRtt: rttSummary,
       turn: turnKind,
       jitterMs,
       seed,

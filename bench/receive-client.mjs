@@ -28,7 +28,8 @@ const variants = {
   async adapter({ url, ca }) {
     // BENCH_ADAPTER_ENTRY: import the adapter from another build (A/B experiments on the hot path).
     const { OpenAIRealtimeAdapter } = await import(process.env.BENCH_ADAPTER_ENTRY ?? 'expect-voice')
-    const agent = new OpenAIRealtimeAdapter({ url, wsOptions: { ca }, logger: { warn() {} } })
+    // config.keepAudio: the retention option (the bench's bounded-memory run).
+    const agent = new OpenAIRealtimeAdapter({ url, wsOptions: { ca }, logger: { warn() {} }, ...(config.keepAudio ? { keepAudio: config.keepAudio } : {}) })
     await agent.connect()
     return {
       async respond(text) {
@@ -206,6 +207,13 @@ reportResult(async () => {
     if (profiler) await profiler.stop(process.env.BENCH_PROFILE)
     if (audioBytes !== mainMs * 48) throw new Error(`${audioBytes} bytes of audio, expected ${mainMs * 48}`)
 
+    // With --expose-gc (the bounded-memory runs): what the process still holds once garbage is collected.
+    let retainedAfterGc = null
+    if (typeof globalThis.gc === 'function') {
+      for (let i = 0; i < 3; i++) globalThis.gc()
+      const m = process.memoryUsage()
+      retainedAfterGc = { heapUsed: m.heapUsed, external: m.external, total: m.heapUsed + m.external, rss: m.rss }
+    }
     await client.close()
     const [connection] = await server.request('records', { key: started.key })
     await server.request('stop', { key: started.key })
@@ -228,7 +236,10 @@ reportResult(async () => {
       peakRssGrowthBytes: Math.max(0, usageAfter.maxRSS * 1024 - rssBefore),
       memoryAfter,
       heapSpaces,
+      retainedAfterGc,
       involuntaryContextSwitches: usageAfter.involuntaryContextSwitches - usageBefore.involuntaryContextSwitches,
+      voluntaryContextSwitches: usageAfter.voluntaryContextSwitches - usageBefore.voluntaryContextSwitches,
+      minorPageFaults: usageAfter.minorPageFault - usageBefore.minorPageFault,
       serverEventsSent: connection.sent,
     }
   } finally {
@@ -243,7 +254,7 @@ async function startProfiler() {
   session.connect()
   const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))))
   await post('Profiler.enable')
-  await post('Profiler.setSamplingInterval', { interval: 100 })
+  await post('Profiler.setSamplingInterval', { interval: Number(process.env.BENCH_PROFILE_INTERVAL ?? 100) })
   await post('Profiler.start')
   return {
     async stop(file) {

@@ -25,6 +25,13 @@ const QUOTE = 0x22
 const COLON = 0x3a
 const BACKSLASH = 0x5c
 
+/** `buf.utf8Slice` (what `toString('utf8', …)` calls after checking its arguments), where the runtime has it. */
+type Utf8Buffer = Buffer & { utf8Slice?(start: number, end: number): string }
+const UTF8_SLICE = typeof (Buffer.prototype as Utf8Buffer).utf8Slice === 'function'
+function utf8Slice(buf: Buffer, start: number, end: number): string {
+  return UTF8_SLICE ? (buf as Utf8Buffer).utf8Slice!(start, end) : buf.toString('utf8', start, end)
+}
+
 export function decodeFrame(data: RawData, isBinary: boolean, store?: AudioStore): DecodedFrame {
   if (isBinary) return { skipped: '(binary frame skipped)' }
   if (store && Buffer.isBuffer(data) && data.length >= FAST_PATH_MIN_BYTES) {
@@ -70,7 +77,7 @@ function audioDeltaSpan(frame: Buffer, store: AudioStore): DecodedFrame | undefi
   if (!store.decodeFrameSpan(frame, start, end)) return undefined
   let event: ServerEvent
   try {
-    event = JSON.parse(frame.toString('utf8', 0, start) + frame.toString('utf8', end))
+    event = JSON.parse(utf8Slice(frame, 0, start) + utf8Slice(frame, end, frame.length))
   } catch {
     return undefined
   }

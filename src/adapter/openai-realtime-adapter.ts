@@ -172,6 +172,8 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   #clientEventSeq = 0
   /** Client events whose failure must not fail the caller (truncation only keeps the model's memory honest). */
   #bookkeepingEventIds = new Set<string>()
+  /** `performance.now()` when the socket chunk being parsed arrived (set around `ws`'s own 'data' listener). */
+  #chunkAt: number | undefined = undefined
   /** Deadlines of the waiting calls, and the one timer that watches them (see #watchDeadline). */
   #deadlines = new Set<Deadline>()
   #deadlineTimer: NodeJS.Timeout | null = null
@@ -346,7 +348,17 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
         // closes with 1006: keep the reason for the close message.
         else this.#socketError ??= this.#redact(err.message)
       })
-      socket.on('open', () => this.#send({ type: 'session.update', session: this.#sessionConfig() }))
+      // Frames are stamped when their bytes arrive: `ws` parses a received chunk and emits its frames synchronously in
+      // the socket's 'data' event, so a listener ahead of its own gives every frame of that chunk the instant the
+      // chunk arrived, and a frame behind others in the chunk is not stamped late by the time they took. A listener
+      // after it clears the stamp: a frame emitted later (compressed frames inflate asynchronously) is stamped then.
+      socket.once('upgrade', (res: IncomingMessage) => {
+        res.socket?.prependListener('data', () => (this.#chunkAt = performance.now()))
+      })
+      socket.on('open', () => {
+        ;(socket as unknown as { _socket?: NodeJS.EventEmitter })._socket?.on('data', () => (this.#chunkAt = undefined))
+        this.#send({ type: 'session.update', session: this.#sessionConfig() })
+      })
       socket.on('message', (data, isBinary) => this.#onMessage(data, isBinary))
       socket.on('close', (code, reason) => this.#onClose(code, reason.toString()))
     })
@@ -424,35 +436,43 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
     }
   }
 
-  async recvAudio(timeoutMs: number): Promise<AudioChunk | null> {
-    if (!Number.isFinite(timeoutMs) || timeoutMs < 0) {
-      throw new InvalidOptionError(`recvAudio(timeoutMs): timeoutMs must be a non-negative number, got ${String(timeoutMs)}`)
+  recvAudio(timeoutMs: number): Promise<AudioChunk | null> {
+    // Not an async function: it runs once per chunk, and an async function returning #waitFor's promise costs two
+    // more microtask turns per call. Errors still come back as rejections, never as throws.
+    try {
+      if (!Number.isFinite(timeoutMs) || timeoutMs < 0) {
+        throw new InvalidOptionError(`recvAudio(timeoutMs): timeoutMs must be a non-negative number, got ${String(timeoutMs)}`)
+      }
+      this.#assertOpen('recvAudio')
+      if (this.#pendingInputBytes > 0) this.#endAudioTurn()
+      // A chunk already received is handed out at once, as #waitFor would, without setting up a wait.
+      if (this.#queue.length && !this.#pendingError) return Promise.resolve(this.#queue.shift()!)
+      return this.#waitFor(this.#nextChunk, timeoutMs, this.#recvTimeout(timeoutMs, this.#conversation.currentResponse?.requestedAt ?? performance.now()))
+    } catch (err) {
+      return Promise.reject(err)
     }
-    this.#assertOpen('recvAudio')
-    if (this.#pendingInputBytes > 0) this.#endAudioTurn()
-    // A chunk already received is handed out at once, as #waitFor would, without setting up a wait.
-    if (this.#queue.length && !this.#pendingError) return this.#queue.shift()!
-    // Timeouts name everything received since the response was asked for, not just during this call.
-    const started = this.#conversation.currentResponse?.requestedAt ?? performance.now()
-    return this.#waitFor(
-      () => {
-        if (this.#queue.length) return this.#queue.shift()!
-        if (this.#conversation.currentResponse && !isResponseOpen(this.#conversation.currentResponse)) return null
-        return undefined
-      },
-      timeoutMs,
-      () => {
-        const received = this.#receivedSince(started)
-        const waitingFor = this.#conversation.currentResponse
-          ? `audio of response ${this.#conversation.currentResponse.id ?? '(requested, not yet created)'}`
-          : 'a response, but none was requested (send audio or text first)'
-        return new RealtimeTimeoutError(
-          this.#redact(`recvAudio timed out after ${timeoutMs} ms waiting for ${waitingFor}; received since it was requested: ${received.length ? received.join(', ') : 'nothing'}`),
-          timeoutMs,
-          received,
-        )
-      },
-    )
+  }
+
+  /** What a waiting `recvAudio` resolves with: the next queued chunk, `null` once the response ended, else nothing yet. */
+  readonly #nextChunk = (): AudioChunk | null | undefined => {
+    if (this.#queue.length) return this.#queue.shift()!
+    if (this.#conversation.currentResponse && !isResponseOpen(this.#conversation.currentResponse)) return null
+    return undefined
+  }
+
+  /** The timeout error of `recvAudio`, naming everything received since the response was asked for (`started`). */
+  #recvTimeout(timeoutMs: number, started: number): () => Error {
+    return () => {
+      const received = this.#receivedSince(started)
+      const waitingFor = this.#conversation.currentResponse
+        ? `audio of response ${this.#conversation.currentResponse.id ?? '(requested, not yet created)'}`
+        : 'a response, but none was requested (send audio or text first)'
+      return new RealtimeTimeoutError(
+        this.#redact(`recvAudio timed out after ${timeoutMs} ms waiting for ${waitingFor}; received since it was requested: ${received.length ? received.join(', ') : 'nothing'}`),
+        timeoutMs,
+        received,
+      )
+    }
   }
 
   async interrupt(): Promise<void> {
@@ -531,7 +551,7 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   }
 
   #onMessage(data: RawData, isBinary: boolean): void {
-    const at = performance.now()
+    const at = this.#chunkAt ?? performance.now()
     const frame = decodeFrame(data, isBinary, this.#conversation.audio)
     if ('skipped' in frame) {
       recordSkippedFrame(this.#conversation, frame.skipped, at)

@@ -91,7 +91,7 @@ export class AudioStore {
     const expected = (chars >>> 2) * 3 - pad
     if (expected > MAX_PACKED_BYTES) return false
     const slab = this.#reserve(expected)
-    if (slab.write(frame.toString('latin1', start, end), this.#used, expected, 'base64') !== expected) return false
+    if (base64Write(slab, latin1Slice(frame, start, end), this.#used, expected) !== expected) return false
     this.spanSlab = slab
     this.spanOffset = this.#used
     this.spanLength = expected & ~1
@@ -116,6 +116,22 @@ export class AudioStore {
     this.#used += (length + 7) & ~7
     return view
   }
+}
+
+/**
+ * `buf.latin1Slice` / `buf.base64Write`: what `toString('latin1', …)` and `write(…, 'base64')` call after checking
+ * their arguments and looking the encoding up, which costs a third of the decode of a 100 ms delta. The arguments
+ * here are known to be in range; where a runtime lacks the methods, the public calls do the same.
+ */
+type FastBuffer = Buffer & { latin1Slice?(start: number, end: number): string; base64Write?(text: string, offset: number, length: number): number }
+const FAST = typeof (Buffer.prototype as FastBuffer).latin1Slice === 'function' && typeof (Buffer.prototype as FastBuffer).base64Write === 'function'
+
+function latin1Slice(buf: Buffer, start: number, end: number): string {
+  return FAST ? (buf as FastBuffer).latin1Slice!(start, end) : buf.toString('latin1', start, end)
+}
+
+function base64Write(buf: Buffer, text: string, offset: number, length: number): number {
+  return FAST ? (buf as FastBuffer).base64Write!(text, offset, length) : buf.write(text, offset, length, 'base64')
 }
 
 /** Upper bound of the decoded size, as Node computes it for `Buffer.from(text, 'base64')`. */
