@@ -16,7 +16,7 @@ const userMs = config.userMs ?? 10_000
 const replyMs = config.replyMs ?? 10_000
 const chunkMs = config.userChunkMs ?? 20
 const deltaMs = config.deltaMs ?? 100
-const warmupTurns = config.warmupTurns ?? 4
+const warmupTurns = config.warmupTurns ?? turns
 
 function settledMemory() {
   for (let i = 0; i < 4; i++) globalThis.gc()

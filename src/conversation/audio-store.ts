@@ -155,68 +155,66 @@ export function appendAudio(list: Buffer[], chunk: Buffer): void {
   }
 }
 
-/** Chunks per block of a `ChunkList`: ~1.8 KiB of descriptors; a response wastes at most one partly used block. */
-const BLOCK_SHIFT = 6
-const BLOCK = 1 << BLOCK_SHIFT
-
-/** Descriptors of `BLOCK` chunks: where each one's bytes are, how many, at what rate, and when it arrived. */
-class ChunkBlock {
-  readonly buffers: Array<Buffer | undefined> = new Array(BLOCK)
-  /** offset, length, sample rate of each chunk. */
-  readonly spans = new Uint32Array(BLOCK * 3)
-  readonly receivedAt = new Float64Array(BLOCK)
-}
+/** Initial capacity of a `ChunkList`'s descriptor arrays (they double as chunks arrive). */
+const INITIAL_CHUNKS = 16
 
 /**
- * The audio chunks of one response, in order, kept as descriptors (backing Buffer, offset, length, rate, arrival)
- * in typed-array blocks instead of one `AudioChunk` object and one Buffer view per chunk. Those two objects cost
- * ~170 bytes per chunk, 18 % of a 20 ms delta; a descriptor costs 28. The `AudioChunk` objects are made when
- * someone reads the list (`chunks()`), and kept from then on (extended as chunks arrive), so readers see one
- * stable array.
+ * The audio chunks of one response, in order, kept as descriptors (arrival time; offset, length and slab of its
+ * bytes) in typed arrays instead of one `AudioChunk` object and one Buffer view per chunk. Those two objects cost
+ * ~170 bytes per chunk, 18 % of a 20 ms delta; a descriptor costs 20 (plus the arrays' spare capacity), outside
+ * the JS heap. The `AudioChunk` objects are made when someone reads the list (`chunks()`), and kept from then on
+ * (extended as chunks arrive), so readers see one stable array.
  */
 export class ChunkList {
-  #blocks: ChunkBlock[] = []
-  /** Index (over all chunks ever appended) of the first chunk of `#blocks[0]`. */
-  #base = 0
-  /** Index of the first chunk still kept (retention drops chunks from the head). */
+  /** Arrival time of each chunk, from index `#head` to `#end`. */
+  #at = new Float64Array(INITIAL_CHUNKS)
+  /** Offset, length and slab (index into `#slabs`, minus `#slabBase`) of each chunk. */
+  #spans = new Uint32Array(INITIAL_CHUNKS * 3)
   #head = 0
-  /** Chunks ever appended. */
-  #count = 0
+  #end = 0
+  /** The Buffers holding the bytes; consecutive chunks in one slab share an entry. */
+  #slabs: Array<Buffer | undefined> = []
+  #slabBase = 0
+  /** The sample rate of the chunks, and the exceptions (third-party adapters may vary it), by chunk number. */
+  #rate = 0
+  #rates: Map<number, number> | null = null
+  /** Chunks dropped from the head (retention), so chunk numbers stay stable for `#rates` and the cache. */
+  #dropped = 0
   #cache: AudioChunk[] | null = null
-  /** Index of the chunk `#cache[0]` stands for, and of the first chunk not yet in it. */
+  /** Chunk numbers (dropped + index) of `#cache[0]` and of the first chunk not yet in it. */
   #cacheHead = 0
   #cacheEnd = 0
 
   /** Chunks kept. */
   get length(): number {
-    return this.#count - this.#head
+    return this.#end - this.#head
   }
 
   /** Appends the chunk of `length` bytes at `offset` of `buffer`. */
   append(buffer: Buffer, offset: number, length: number, sampleRate: number, receivedAt: number): void {
-    const i = this.#count - this.#base
-    const b = i >>> BLOCK_SHIFT
-    if (b === this.#blocks.length) this.#blocks.push(new ChunkBlock())
-    const block = this.#blocks[b]!
-    const j = i & (BLOCK - 1)
-    block.buffers[j] = buffer
-    block.spans[j * 3] = offset
-    block.spans[j * 3 + 1] = length
-    block.spans[j * 3 + 2] = sampleRate
-    block.receivedAt[j] = receivedAt
-    this.#count++
+    if (this.#end === this.#at.length) this.#grow()
+    let slab = this.#slabs.length - 1
+    if (slab < 0 || this.#slabs[slab] !== buffer) {
+      this.#slabs.push(buffer)
+      slab++
+    }
+    const i = this.#end++
+    this.#at[i] = receivedAt
+    this.#spans[i * 3] = offset
+    this.#spans[i * 3 + 1] = length
+    this.#spans[i * 3 + 2] = slab + this.#slabBase
+    if (this.#rate === 0) this.#rate = sampleRate
+    else if (sampleRate !== this.#rate) (this.#rates ??= new Map()).set(this.#dropped + i - this.#head, sampleRate)
   }
 
   /** The kept chunk `index` (0 = the oldest kept), as a new `AudioChunk`. */
   at(index: number): AudioChunk {
-    const i = this.#head + index - this.#base
-    const block = this.#blocks[i >>> BLOCK_SHIFT]!
-    const j = i & (BLOCK - 1)
-    const buffer = block.buffers[j]!
-    const offset = block.spans[j * 3]!
-    const length = block.spans[j * 3 + 1]!
+    const i = this.#head + index
+    const buffer = this.#slabs[this.#spans[i * 3 + 2]! - this.#slabBase]!
+    const offset = this.#spans[i * 3]!
+    const length = this.#spans[i * 3 + 1]!
     const data = offset === 0 && length === buffer.length ? buffer : buffer.subarray(offset, offset + length)
-    return { data, sampleRate: block.spans[j * 3 + 2]!, receivedAt: block.receivedAt[j]! }
+    return { data, sampleRate: this.#rateOf(index), receivedAt: this.#at[i]! }
   }
 
   /** The newest chunk, as a new `AudioChunk` (what `recvAudio` hands out). */
@@ -227,37 +225,57 @@ export class ChunkList {
   /** Bytes and sample rate of the oldest kept chunk (`undefined` when none is kept). */
   headSpan(): { bytes: number; sampleRate: number } | undefined {
     if (this.length === 0) return undefined
-    const i = this.#head - this.#base
-    const block = this.#blocks[i >>> BLOCK_SHIFT]!
-    const j = i & (BLOCK - 1)
-    return { bytes: block.spans[j * 3 + 1]!, sampleRate: block.spans[j * 3 + 2]! }
+    return { bytes: this.#spans[this.#head * 3 + 1]!, sampleRate: this.#rateOf(0) }
   }
 
   /** Drops the oldest kept chunk, letting go of its bytes (a slab is freed once none of its chunks is held). */
   dropHead(): void {
     if (this.length === 0) return
-    const i = this.#head - this.#base
-    this.#blocks[i >>> BLOCK_SHIFT]!.buffers[i & (BLOCK - 1)] = undefined
+    this.#rates?.delete(this.#dropped)
     this.#head++
-    if (this.#head - this.#base >= BLOCK) {
-      this.#blocks.shift()
-      this.#base += BLOCK
+    this.#dropped++
+    // Slabs before the new head's are no longer referenced by any kept chunk.
+    const first = this.length ? this.#spans[this.#head * 3 + 2]! - this.#slabBase : this.#slabs.length
+    if (first > 0) {
+      this.#slabs.splice(0, first)
+      this.#slabBase += first
     }
+    if (this.#head >= INITIAL_CHUNKS && this.#head * 2 >= this.#at.length) {
+      this.#at.copyWithin(0, this.#head, this.#end)
+      this.#spans.copyWithin(0, this.#head * 3, this.#end * 3)
+      this.#end -= this.#head
+      this.#head = 0
+    }
+  }
+
+  #rateOf(index: number): number {
+    return this.#rates?.get(this.#dropped + index) ?? this.#rate
+  }
+
+  #grow(): void {
+    const at = new Float64Array(this.#at.length * 2)
+    at.set(this.#at)
+    const spans = new Uint32Array(this.#spans.length * 2)
+    spans.set(this.#spans)
+    this.#at = at
+    this.#spans = spans
   }
 
   /** The kept chunks as `AudioChunk` objects: one array per list, extended as chunks arrive. */
   chunks(): AudioChunk[] {
     let cache = this.#cache
+    const head = this.#dropped
+    const end = this.#dropped + this.length
     if (cache === null) {
       cache = this.#cache = []
-      this.#cacheHead = this.#cacheEnd = this.#head
+      this.#cacheHead = this.#cacheEnd = head
     }
-    if (this.#cacheHead < this.#head) {
-      cache.splice(0, Math.min(cache.length, this.#head - this.#cacheHead))
-      this.#cacheHead = this.#head
-      this.#cacheEnd = Math.max(this.#cacheEnd, this.#head)
+    if (this.#cacheHead < head) {
+      cache.splice(0, Math.min(cache.length, head - this.#cacheHead))
+      this.#cacheHead = head
+      this.#cacheEnd = Math.max(this.#cacheEnd, head)
     }
-    for (; this.#cacheEnd < this.#count; this.#cacheEnd++) cache.push(this.at(this.#cacheEnd - this.#head))
+    for (; this.#cacheEnd < end; this.#cacheEnd++) cache.push(this.at(this.#cacheEnd - head))
     return cache
   }
 }
