@@ -13,6 +13,8 @@ const variant = process.argv[2]
 const config = JSON.parse(process.argv[3] ?? '{}')
 const warmupMs = config.warmupMs ?? 30_000
 const mainMs = config.mainMs ?? 600_000
+/** Slab size of the bare-slab variant (the adapter's audio store uses 256 KiB). */
+const SLAB_BYTES = config.slabBytes ?? 256 * 1024
 
 const SESSION = {
   type: 'realtime',
@@ -120,7 +122,7 @@ async function bareClient({ url, ca }, retain) {
   {
     const { default: WebSocket } = await import('ws')
     const kept = []
-    let slab = Buffer.allocUnsafeSlow(256 * 1024)
+    let slab = Buffer.allocUnsafeSlow(SLAB_BYTES)
     let used = 0
     const ws = new WebSocket(`${url}?model=gpt-realtime-mini`, { ca, perMessageDeflate: false })
     let events = 0
@@ -136,7 +138,7 @@ async function bareClient({ url, ca }, retain) {
           audioBytes += slab.write(event.delta, 0, 'base64')
         } else if (retain === 'slab') {
           if (slab.length - used < (event.delta.length >>> 2) * 3 + 3) {
-            slab = Buffer.allocUnsafeSlow(256 * 1024)
+            slab = Buffer.allocUnsafeSlow(SLAB_BYTES)
             used = 0
           }
           const n = slab.write(event.delta, used, 'base64')
