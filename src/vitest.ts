@@ -10,6 +10,7 @@ import { openVoiceSession, vitestOutcome, vitestSessionContext } from './runners
 import { conversationReport } from './reports/conversation-report.js'
 import { voiceMatchers, type VoiceAgentMatchers } from './matchers/index.js'
 import { runAgentTest } from './runners/agent-test.js'
+import { FakeServerPool } from './runners/fake-server-pool.js'
 import { transcriptSerializer } from './conversation/transcript-serializer.js'
 import type { VoiceArtifactsOptions } from './reports/config.js'
 import { startVitestRecording, type VoiceRecordingMeta } from './runners/vitest-failure-recording.js'
@@ -64,18 +65,25 @@ export const voiceFixtures = {
  * `fakeServerOptions`) and an `agent` connected to it.
  */
 export const fakeVoiceFixtures = {
-  fakeServerOptions: [{} as FakeRealtimeServerOptions, { scope: 'file' }] as const,
-  fakeServer: [
-    async ({ fakeServerOptions }: { fakeServerOptions: FakeRealtimeServerOptions }, use: (s: FakeRealtimeServer) => Promise<void>) => {
-      const server = await createFakeRealtimeServer(fakeServerOptions)
+  // Test-scoped, so `override` works per file, describe or test; the servers themselves are shared per file.
+  fakeServerOptions: {} as FakeRealtimeServerOptions,
+  fakeServers: [
+    // Vitest reads the destructured names to resolve dependencies: an empty pattern asks for none.
+    // eslint-disable-next-line no-empty-pattern
+    async ({}: object, use: (pool: FakeServerPool) => Promise<void>) => {
+      const pool = new FakeServerPool()
       try {
-        await use(server)
+        await use(pool)
       } finally {
-        await server.close()
+        await pool.close()
       }
     },
     { scope: 'file' },
   ] as const,
+  fakeServer: async (
+    { fakeServerOptions, fakeServers }: { fakeServerOptions: FakeRealtimeServerOptions; fakeServers: FakeServerPool },
+    use: (s: FakeRealtimeServer) => Promise<void>,
+  ) => use(await fakeServers.serverFor(fakeServerOptions)),
   voiceOptions: {} as VoiceAgentOptions,
   voiceArtifacts: {} as VoiceArtifactsOptions,
   voiceUserOptions: {} as VoiceUserFixtureOptions,
@@ -109,8 +117,13 @@ export interface VoiceTestFixtures {
 }
 
 export interface FakeVoiceTestFixtures {
-  $test: VoiceTestFixtures
-  $file: { fakeServerOptions: FakeRealtimeServerOptions; fakeServer: FakeRealtimeServer }
+  $test: VoiceTestFixtures & {
+    /** Options of this test's fake server: override them per file, describe or test. */
+    fakeServerOptions: FakeRealtimeServerOptions
+    /** The fake server this test's agent talks to (one per distinct `fakeServerOptions` in a file). */
+    fakeServer: FakeRealtimeServer
+  }
+  $file: { fakeServers: FakeServerPool }
 }
 
 /** `test` with a connected `agent` (live API via OPENAI_API_KEY, or `voiceOptions.url`). */
@@ -128,6 +141,7 @@ export { configureVoiceArtifacts, type VoiceArtifactsMode, type VoiceArtifactsOp
 export { createVoiceUser, type SayOptions, type SayResult, type VoiceUser, type VoiceUserOptions, type VoiceUserVoice } from './user/voice-user.js'
 export type { VoiceUserFixtureOptions } from './runners/voice-user-fixture.js'
 export type { VoiceRecordingMeta }
+export type { FakeServerPool }
 
 /** The artifact the agent fixture records when it writes a conversation recording (`testCase.artifacts()`). */
 export interface VoiceRecordingArtifact extends VoiceRecordingMeta {
