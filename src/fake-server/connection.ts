@@ -23,6 +23,7 @@ import { applySessionUpdate, defaultSession, sessionView } from './session-confi
 import { TimerSet } from './timers.js'
 import type { FakeConnection, FakeReplyContext, FakeResponseRecord, FakeSessionConfig } from './types.js'
 import { EnergyVad, vadSettings } from './vad.js'
+import { MAX_JSON_DEPTH, boundDepth, nestedDeeperThan } from '../loopback/frames.js'
 
 type Json = Record<string, unknown>
 
@@ -291,6 +292,12 @@ export class FakeConnectionImpl implements FakeConnection {
       }
       if (!isObject(event)) {
         this.error(protocolErrors.notAnObject(), null)
+        return
+      }
+      if (nestedDeeperThan(event, MAX_JSON_DEPTH)) {
+        // Refused before anything walks it (a recursive walk of 5,000 levels overflows the stack); kept cut short.
+        this.record(boundDepth(event, MAX_JSON_DEPTH))
+        if (!this.silent) this.error(protocolErrors.tooDeep(MAX_JSON_DEPTH), event.event_id)
         return
       }
       this.record(event)

@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream'
 import { WebSocketServer } from '../ws/lazy-ws.js'
 import { ExpectVoiceError } from '../errors/index.js'
 import { checkUpgrade, chooseProtocol, defaultRejectionBody } from './handshake.js'
-import { writeHttpResponse } from '../loopback/http-response.js'
+import { refuseUpgrade, requestUrl, writeHttpResponse } from '../loopback/http-response.js'
 import { resolveOptions } from './options.js'
 import { FakeConnectionImpl } from './connection.js'
 import { listenOnLoopback } from '../loopback/listen.js'
@@ -79,19 +79,25 @@ export async function createFakeRealtimeServer(options?: FakeRealtimeServerOptio
       writeHttpResponse(socket, reject.status, reject.body ?? defaultRejectionBody(reject.status), reject.headers)
       return
     }
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      if (closing) {
-        ws.terminate()
-        return
-      }
-      const refusal = checkUpgrade(req, url.searchParams, resolved)
-      const connection = new FakeConnectionImpl(connections.length + 1, ws, req, url, resolved, (c) => open.delete(c))
-      connections.push(connection)
-      open.add(connection)
-      connection.start(refusal)
-      pump()
-    })
+    const url = requestUrl(req.url)
+    if (!url) return refuseUpgrade(socket, 'fake realtime server', { badTarget: req.url ?? '' })
+    try {
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        if (closing) {
+          ws.terminate()
+          return
+        }
+        const refusal = checkUpgrade(req, url.searchParams, resolved)
+        const connection = new FakeConnectionImpl(connections.length + 1, ws, req, url, resolved, (c) => open.delete(c))
+        connections.push(connection)
+        open.add(connection)
+        connection.start(refusal)
+        pump()
+      })
+    } catch (error) {
+      // A bug of ours while accepting: an answer naming it, not an exception out of the 'upgrade' handler.
+      refuseUpgrade(socket, 'fake realtime server', { error })
+    }
   })
 
   const { port, url, baseURL } = await listenOnLoopback(http, !!tls)

@@ -8,6 +8,9 @@
  * client and server events is the recorded one. The first event that does not match stops the replay: the client
  * gets an `error` event (code `expect_voice_replay_mismatch`) whose message is the diff, and `mismatch` holds it.
  * Every later client event (appends aside) gets the same error, so no call waits out its timeout.
+ *
+ * No frame can take the server down: client JSON is cut at `MAX_JSON_DEPTH` levels before it is compared (as the
+ * recorder cut it), and anything a handler throws becomes a mismatch of kind `internal` naming the error.
  */
 import { createHash, type Hash } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
@@ -15,6 +18,7 @@ import { performance } from 'node:perf_hooks'
 import type { Duplex } from 'node:stream'
 import { WebSocket, WebSocketServer, type RawData } from '../ws/lazy-ws.js'
 import { InvalidOptionError } from '../errors/index.js'
+import { MAX_JSON_DEPTH, TOO_DEEP_MARKER, boundDepth, setOwn } from '../loopback/frames.js'
 import { writeHttpResponse } from '../loopback/http-response.js'
 import {
   isAudioDigestRef,
@@ -34,6 +38,7 @@ import {
   ReplayMismatchError,
   audioMismatchError,
   compareClientEvent,
+  internalError,
   mismatchError,
   missingError,
   type IdBindings,
@@ -99,7 +104,7 @@ export async function createReplayServer(recording: SessionRecording | string, o
   })
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, handleProtocols: (p) => (p.has('realtime') ? 'realtime' : false) })
 
-  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => {
     const sessionNo = connections.length + 1
     const session = rec.sessions[sessionNo - 1]
     if (session?.refused) {
@@ -107,13 +112,13 @@ export async function createReplayServer(recording: SessionRecording | string, o
       writeHttpResponse(socket, session.refused.status, session.refused.body)
       return
     }
+    const model = url.searchParams.get('model')
     wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = new ReplayConnection(ws, session ?? { model: null, events: [] }, context(sessionNo), pacing, scrub, rec.audio, report)
       connections.push(conn)
-      const model = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('model')
       if (!session) conn.fail(extraConnectionError(context(sessionNo)))
       else if (model !== session.model) conn.fail(modelMismatchError(context(sessionNo), session.model, model))
-      else conn.start()
+      else conn.guard(() => conn.start())
     })
   }
 
@@ -208,13 +213,26 @@ class ReplayConnection {
 
   start(): void {
     const ws = this.ws!
-    ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary))
+    ws.on('message', (data, isBinary) => this.guard(() => this.#onMessage(data, isBinary)))
     this.#release(0, 0, performance.now())
+  }
+
+  /** Runs a socket or timer handler; what it throws ends this connection's replay with an `internal` mismatch. */
+  guard(fn: () => void): void {
+    try {
+      fn()
+    } catch (err) {
+      if (!this.#failure) this.#failWith(internalError(this.ctx, this.#next, err))
+    }
   }
 
   /** Stop replaying and tell the client why (an `error` event it surfaces as a RealtimeServerError). */
   fail(err: ReplayMismatchError): void {
     if (this.#stopped) return
+    this.#failWith(err)
+  }
+
+  #failWith(err: ReplayMismatchError): void {
     this.report(err)
     this.#stop()
     this.#failure = err
@@ -311,7 +329,7 @@ class ReplayConnection {
       return this.audio.subarray(slice.offset, slice.offset + slice.length).toString('base64')
     }
     const out: JsonObject = {}
-    for (const [k, v] of Object.entries(value)) out[k] = this.#materialise(v, k)
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, this.#materialise(v, k))
     return out
   }
 
@@ -333,7 +351,9 @@ class ReplayConnection {
     }
     if (!isObject(parsed)) return this.#match({ $raw: this.scrub.text(text) })
     if (isAppendEvent(parsed) && typeof parsed.audio === 'string') return this.#append(Buffer.from(parsed.audio, 'base64'))
-    this.#match(normalizeClientEvent(parsed, this.scrub))
+    const bounded = boundDepth(parsed)
+    const note = bounded === parsed ? undefined : `the event sent now is nested deeper than ${MAX_JSON_DEPTH} levels; what is deeper is compared as "${TOO_DEEP_MARKER}"`
+    this.#match(normalizeClientEvent(bounded, this.scrub), note)
   }
 
   /** Appended audio is matched as a stream: chunking may change, the bytes may not. */
@@ -364,17 +384,17 @@ class ReplayConnection {
     } while (offset < bytes.length)
   }
 
-  #match(actual: JsonObject): void {
+  #match(actual: JsonObject, note?: string): void {
     if (this.#group) {
       const group = this.#group
       return this.fail(audioMismatchError(this.ctx, group.index, { bytes: group.filled, then: typeof actual.type === 'string' ? actual.type : 'another frame' }))
     }
     const index = this.#next
     const event = this.#events[index]
-    if (!event || !('client' in event)) return this.fail(mismatchError(this.ctx, index, actual, []))
+    if (!event || !('client' in event)) return this.fail(mismatchError(this.ctx, index, actual, [], note))
     const differences = compareClientEvent(event.client, actual, this.#bindings)
     if (differences.length > 0 || typeof event.client.type !== typeof actual.type) {
-      return this.fail(mismatchError(this.ctx, index, actual, differences))
+      return this.fail(mismatchError(this.ctx, index, actual, differences, note))
     }
     this.#consume(index)
   }
