@@ -40,8 +40,9 @@ export async function createFakeRealtimeServer(options?: FakeRealtimeServerOptio
   const resolved = resolveOptions(options)
   const tls = resolved.tls ? tlsMaterial(resolved.tls) : null
   const http: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }) : createHttpServer()
-  // Live offers permessage-deflate; the official client turns it off, the agents SDK leaves it on: accept both.
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: true, clientTracking: false, handleProtocols: chooseProtocol })
+  // Off by default: a compressed frame reaches the wire only once zlib is done, so pacing would not hold (live
+  // offers it; the official client declines it, the agents SDK accepts; either works without it).
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: resolved.perMessageDeflate, clientTracking: false, handleProtocols: chooseProtocol })
 
   const connections: FakeConnectionImpl[] = []
   const open = new Set<FakeConnectionImpl>()

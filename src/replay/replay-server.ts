@@ -50,7 +50,10 @@ import { Scrubber } from './scrub.js'
 export type ReplayPacing = 'recorded' | 'fast'
 
 export interface ReplayServerOptions {
-  /** `'recorded'` (default): server events keep their recorded delays; `'fast'`: no delays at all. */
+  /**
+   * `'recorded'` (default): server events keep their recorded delays, on the wire (each waits until the one
+   * before it reached the socket); `'fast'`: no delays at all.
+   */
   pacing?: ReplayPacing
   /** Serve wss:// with the shipped test certificate (or yours), for clients that only dial wss://. */
   tls?: boolean | { cert: string; key: string }
@@ -186,6 +189,9 @@ class ReplayConnection {
   #next = 0
   #queue: Array<{ due: number; event: Outgoing }> = []
   #timer: NodeJS.Timeout | null = null
+  #immediate: NodeJS.Immediate | null = null
+  /** Paced sends not yet handed to the socket: the next paced event waits for them. */
+  #inflight = 0
   #group: AudioGroup | null = null
   readonly #bindings: IdBindings = new Map()
   #stopped = false
@@ -267,9 +273,15 @@ class ReplayConnection {
 
   #stop(): void {
     this.#stopped = true
-    if (this.#timer) clearTimeout(this.#timer)
-    this.#timer = null
+    this.#cancelWake()
     this.#queue = []
+  }
+
+  #cancelWake(): void {
+    if (this.#timer) clearTimeout(this.#timer)
+    if (this.#immediate) clearImmediate(this.#immediate)
+    this.#timer = null
+    this.#immediate = null
   }
 
   /** Queue the server events (and server close) from `from` up to the next client event, relative to `anchor`. */
@@ -284,12 +296,37 @@ class ReplayConnection {
     this.#pump()
   }
 
+  /**
+   * Sends what is due. Under 'recorded' pacing one event at a time: the next waits until the last one reached the
+   * socket, and goes out from a setImmediate, so client input already received is read (and matched) first.
+   */
   #pump(): void {
-    if (this.#timer) clearTimeout(this.#timer)
-    this.#timer = null
+    this.#cancelWake()
+    if (this.#stopped || this.#queue.length === 0) return
+    if (this.pacing === 'fast') {
+      while (this.#queue.length && !this.#stopped) this.#send(this.#queue.shift()!.event)
+      return
+    }
+    if (this.#inflight > 0) return // its send callback pumps again
     const now = performance.now()
-    while (this.#queue.length && !this.#stopped && this.#queue[0]!.due <= now + 0.5) this.#send(this.#queue.shift()!.event)
-    if (this.#queue.length && !this.#stopped) this.#timer = setTimeout(() => this.#pump(), Math.max(0, this.#queue[0]!.due - now))
+    const due = this.#queue[0]!.due
+    if (due > now + 0.5) {
+      this.#timer = setTimeout(() => {
+        this.#timer = null
+        this.#wakeSoon()
+      }, due - now)
+      return
+    }
+    this.#send(this.#queue.shift()!.event, true)
+    if (this.#inflight === 0) this.#wakeSoon()
+  }
+
+  #wakeSoon(): void {
+    if (this.#stopped || this.#immediate) return
+    this.#immediate = setImmediate(() => {
+      this.#immediate = null
+      this.guard(() => this.#pump())
+    })
   }
 
   /** Everything queued goes out now: it came before the client event that just arrived. */
@@ -297,7 +334,7 @@ class ReplayConnection {
     while (this.#queue.length && !this.#stopped) this.#send(this.#queue.shift()!.event)
   }
 
-  #send(event: Outgoing): void {
+  #send(event: Outgoing, paced = false): void {
     const ws = this.ws!
     if (ws.readyState !== WebSocket.OPEN) return
     if ('close' in event) {
@@ -308,9 +345,18 @@ class ReplayConnection {
       return
     }
     const payload = event.server
-    if (typeof payload.$raw === 'string') ws.send(payload.$raw)
-    else if (typeof payload.$binary === 'string') ws.send(Buffer.from(payload.$binary, 'base64'), { binary: true })
-    else ws.send(JSON.stringify(this.#materialise(payload, '')))
+    let data: string | Buffer
+    if (typeof payload.$raw === 'string') data = payload.$raw
+    else if (typeof payload.$binary === 'string') data = Buffer.from(payload.$binary, 'base64')
+    else data = JSON.stringify(this.#materialise(payload, ''))
+    if (!paced) {
+      ws.send(data, { binary: Buffer.isBuffer(data) })
+      return
+    }
+    this.#inflight++
+    ws.send(data, { binary: Buffer.isBuffer(data) }, () => {
+      if (--this.#inflight === 0) this.#wakeSoon()
+    })
   }
 
   /** Audio references become base64 again; ids become the ones this client uses. */

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import { describe, expect, it } from 'vitest'
 import { synthesizeSpeech, transcribeSyntheticSpeech } from '../../src/audio/synthetic-voice.js'
-import type { FakeReplyContext } from '../../src/fake-server/index.js'
+import type { FakeRealtimeServerOptions, FakeReplyContext } from '../../src/fake-server/index.js'
 import { PUSH_TO_TALK, useFakeServers } from '../helpers/fake-servers.js'
 import { types, type Json, type RawClient } from '../helpers/raw-client.js'
 
@@ -191,12 +191,20 @@ describe('audio turn', () => {
     expect(elapsed).toBeLessThan(2000)
   })
 
-  it('is faster than real time by default', async () => {
-    const { client } = await connect({ reply: 'x'.repeat(250) }) // 10 s of audio
-    const start = performance.now()
-    client.send({ type: 'response.create' })
-    await client.next('response.done')
-    expect(performance.now() - start).toBeLessThan(3000)
+  it('streams at 10x real time by default, and at streamSpeed when given', async () => {
+    const timed = async (options: FakeRealtimeServerOptions) => {
+      const { client } = await connect({ reply: 'x'.repeat(250), ...options }) // 10 s of audio, 100 deltas
+      const start = performance.now()
+      client.send({ type: 'response.create' })
+      await client.next('response.done')
+      return performance.now() - start
+    }
+    const byDefault = await timed({})
+    expect(byDefault).toBeGreaterThanOrEqual(950) // 99 gaps of 10 ms: the last delta is not waited for
+    expect(byDefault).toBeLessThan(3000)
+    const fast = await timed({ streamSpeed: 50 })
+    expect(fast).toBeGreaterThanOrEqual(190)
+    expect(fast).toBeLessThan(byDefault)
   })
 
   it('transcriptionDelayMs moves transcription.completed after response.done, like live', async () => {
