@@ -338,7 +338,8 @@ function stripAudioFile(value: unknown): unknown {
   })
 }
 
-function checkAudioRefs(recording: SessionRecording, where: string): void {
+/** Throws an ExpectVoiceError naming the first `$audio` reference that is malformed or outside the recorded audio. */
+export function checkAudioRefs(recording: SessionRecording, where: string): void {
   for (const session of recording.sessions) {
     for (const event of session.events) {
       if (!('server' in event)) continue

@@ -21,6 +21,7 @@ import { InvalidOptionError } from '../errors/index.js'
 import { MAX_JSON_DEPTH, TOO_DEEP_MARKER, boundDepth, setOwn } from '../loopback/frames.js'
 import { writeHttpResponse } from '../loopback/http-response.js'
 import {
+  checkAudioRefs,
   isAudioDigestRef,
   isAudioSliceRef,
   isObject,
@@ -92,6 +93,8 @@ export async function createReplayServer(recording: SessionRecording | string, o
   if (pacing !== 'recorded' && pacing !== 'fast') throw new InvalidOptionError(`createReplayServer: option "pacing" must be 'recorded' or 'fast', got ${JSON.stringify(pacing)}`)
   const source = options.source ?? (typeof recording === 'string' ? recording : undefined)
   const rec = typeof recording === 'string' ? await readSessionRecording(recording) : recording
+  // Checked now (a file is checked as it is read), so a bad reference fails here rather than mid-replay.
+  if (typeof recording !== 'string') checkAudioRefs(rec, 'createReplayServer: the recording')
   const scrub = new Scrubber(options.secrets ?? [process.env.OPENAI_API_KEY])
   const connections: ReplayConnection[] = []
   let mismatch: ReplayMismatchError | null = null

@@ -159,6 +159,45 @@ describe('issue 11, finding 1: a client frame kills the process that hosts a rep
     expect(await malformedUpgrade(server.port)).toMatch(/^HTTP\/1\.1 400/)
   })
 
+  it('a replay handler that throws ends that replay with an internal mismatch naming the error; the server lives on', async () => {
+    const faulty = {
+      type: 'session.update',
+      get session(): unknown {
+        throw new Error('injected fault')
+      },
+    }
+    const recording: SessionRecording = {
+      version: 1,
+      sessions: [
+        { model: 'gpt-realtime-mini', events: [{ t: 0, server: { type: 'session.created' } }, { t: 1, client: faulty }] },
+        { model: 'gpt-realtime-mini', events: [{ t: 0, server: { type: 'session.created' } }, { t: 1, client: { type: 'response.create' } }, { t: 2, server: { type: 'response.done' } }] },
+      ],
+      audio: Buffer.alloc(0),
+    }
+    const server = await createReplayServer(recording)
+    closers.push(() => server.close())
+    const client = await rawClient(server.url)
+    await client.next('session.created')
+    client.send({ type: 'session.update', session: { type: 'realtime' } })
+    const { event } = await answer(client, 'a frame the replay server fails on', 'error')
+    expect(event.error.code).toBe(MISMATCH_ERROR_CODE)
+    expect(event.error.message).toMatch(/replay server failed on what the test sent[\s\S]*Error: injected fault/)
+    expect(server.mismatch?.kind).toBe('internal')
+    const next = await rawClient(server.url)
+    await next.next('session.created')
+    next.send({ type: 'response.create' })
+    await answer(next, 'the next connection', 'response.done')
+  })
+
+  it('a recording with a malformed audio reference is refused when the replay server starts, not mid-replay', async () => {
+    const recording: SessionRecording = {
+      version: 1,
+      sessions: [{ model: 'gpt-realtime-mini', events: [{ t: 0, server: { type: 'response.output_audio.delta', delta: { $audio: 'not-a-range' } } }] }],
+      audio: Buffer.alloc(0),
+    }
+    await expect(createReplayServer(recording)).rejects.toThrow(/audio reference "not-a-range" is outside the recorded audio/)
+  })
+
   it('the recording proxy forwards every hostile frame, keeps serving, and records it with bounded depth', async () => {
     const upstream = await fake()
     const proxy: RecordingProxy = await createRecordingProxy({ upstream: upstream.url, apiKey: 'sk-test-upstream-key-0000000000' })
