@@ -46,6 +46,8 @@ export const protocolErrors = {
       'Invalid event: failed to parse JSON value. Please check the value to ensure it is valid JSON. (Common errors include trailing commas, missing closing brackets, missing quotation marks, etc.)',
     ),
   notAnObject: () => body('invalid_event', 'Invalid event: expected a JSON object.'),
+  // No live capture of this case: the wording is ours (inferred).
+  tooDeep: (maxDepth: number) => body('invalid_event', `Invalid event: the JSON is nested deeper than ${maxDepth} levels.`),
   binaryFrame: () => body('invalid_event', 'Expected a text WebSocket message; binary frames are not supported.'),
   missingParameter: (param: string) => body('missing_required_parameter', `Missing required parameter: '${param}'.`, param),
   unknownParameter: (param: string) => body('unknown_parameter', `Unknown parameter: '${param}'.`, param),
