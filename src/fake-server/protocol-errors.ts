@@ -1,5 +1,5 @@
 /**
- * The live API's in-band errors: codes, params and messages as captured (research/realtime-protocol.md §1.2-1.3).
+ * The live API's in-band errors: codes, params and messages as the live API sends them.
  * Where no capture exists the wording follows third-party reports, marked "inferred".
  */
 import type { RealtimeErrorPayload } from '../protocol/events.js'

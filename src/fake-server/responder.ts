@@ -1,6 +1,5 @@
 /**
- * One response, from `response.created` to `response.done`, in the live GA order (research §4.1, §4.3, §4.4,
- * §4.6): function_call items first, then the spoken (or text) message with interleaved transcript and audio
+ * One response, from `response.created` to `response.done`, in the live GA order: function_call items first, then the spoken (or text) message with interleaved transcript and audio
  * deltas. The stream is a list of steps; the runner yields to the event loop between deltas so a
  * `response.cancel` (or a close) can land mid-stream, and a cancel stops it at once and sends the tail.
  */
