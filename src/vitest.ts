@@ -155,11 +155,17 @@ export interface VoiceRecordingArtifact extends VoiceRecordingMeta {
   attachments: Array<{ path: string; contentType: string }>
 }
 
+declare global {
+  // Vitest 4 declares `Matchers<T>`, Vitest 5 `Matchers<R, T>`: an augmentation of either conflicts with the other
+  // (TS2428 without skipLibCheck). Both build their `Assertion` from `Chai.Assertion`, which has no type parameters,
+  // and copy its methods (promise-returning ones as they are): the voice matchers are declared there, once.
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Chai {
+    interface Assertion extends VoiceAgentMatchers<void> {}
+  }
+}
+
 declare module 'vitest' {
-  // Vitest 4 declares `Matchers<T>`, Vitest 5 `Matchers<R, T>`; the voice matchers use neither parameter (they all
-  // return Promise<void>), so this one declaration serves both (Vitest 5 users need skipLibCheck, the default).
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any
-  interface Matchers<T = any> extends VoiceAgentMatchers<void> {}
   interface TestArtifactRegistry {
     'expect-voice:recording': VoiceRecordingArtifact
   }
