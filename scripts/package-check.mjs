@@ -1,0 +1,337 @@
+#!/usr/bin/env node
+/**
+ * Checks the packed tarball the way a consumer meets it: `npm pack`, install into a scratch project under the OS
+ * temp dir, then prove that whichever entry a user imports there is one core, per module format:
+ *   - dist layout: each class of the core is defined once in the ESM files, once in the CJS files, and declared
+ *     once in the .d.ts files and once in the .d.cts files;
+ *   - ESM: a Vitest file (`fakeTest` from `expect-voice/vitest`) and a Jest ESM file (`useVoiceAgent`) compare the
+ *     fixture's agent, its errors and the matchers' errors with the classes of `expect-voice`;
+ *   - CJS: the same with `require` in a Jest file;
+ *   - types: `tsc --strict` on files where a helper typed `(agent: OpenAIRealtimeAdapter)` from `expect-voice`
+ *     takes the Vitest and Jest fixtures' agents (ESM and CJS declarations).
+ * Uses the dist/ already built (`npm run check:package` builds first). Offline: the tarball's dependencies come
+ * from the npm cache through a lockfile cut from this repo's; vitest, jest and typescript are this repo's own,
+ * linked in. Exit code 0 when every check passed.
+ */
+import { execFile } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+const verbose = process.argv.includes('--verbose')
+
+/** Runner packages the scratch project borrows from this repo rather than installing again. */
+const LINKED = ['vitest', 'jest', '@jest/globals', 'expect', 'typescript', '@types/node']
+
+/** Classes that must be found, once per format, in code and in declarations. */
+const CORE_CLASSES = ['OpenAIRealtimeAdapter', 'ExpectVoiceError', 'InvalidOptionError']
+
+// The children must not inherit the settings of the run that started this script (a parent Vitest or Jest, a
+// record/replay mode, a key): the scratch tests run against the fake server only.
+function childEnv() {
+  const env = {}
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(VITEST|JEST|EXPECT_VOICE_|OPENAI_|NODE_OPTIONS$|NODE_PATH$)/.test(k)) continue
+    env[k] = v
+  }
+  return { ...env, FORCE_COLOR: '0', NO_COLOR: '1', CI: '1' }
+}
+
+function run(cmd, args, cwd, extraEnv = {}) {
+  return new Promise((resolve) => {
+    const started = performance.now()
+    execFile(cmd, args, { cwd, env: { ...childEnv(), ...extraEnv }, timeout: 120_000, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr, ms: performance.now() - started }),
+    )
+  })
+}
+
+// ---- scratch project files -------------------------------------------------------------------------------------
+
+const VITEST_TEST = `
+import { fakeTest, expect, configureVoiceMatchers as configureThroughVitest } from 'expect-voice/vitest'
+import { OpenAIRealtimeAdapter, ExpectVoiceError, InvalidOptionError, conversationReport } from 'expect-voice'
+import { voiceMatchers, configureVoiceMatchers } from 'expect-voice/matchers'
+
+const rejection = (p: Promise<unknown>) => p.then(() => new Error('expected a rejection'), (err: unknown) => err)
+
+fakeTest('ESM: expect-voice/vitest and expect-voice/matchers share the core of expect-voice', async ({ agent }) => {
+  expect(agent).toBeInstanceOf(OpenAIRealtimeAdapter)
+  // The agent's own errors.
+  const own = await rejection(agent.sendText(''))
+  expect(own).toBeInstanceOf(InvalidOptionError)
+  expect(own).toBeInstanceOf(ExpectVoiceError)
+  // A bad option given to a matcher registered by expect-voice/vitest.
+  expect(await rejection(expect(agent).toSay('x', { timeout: -1 }))).toBeInstanceOf(InvalidOptionError)
+  // The same matcher taken from expect-voice/matchers.
+  const ctx = { isNot: false, utils: { matcherHint: String, printExpected: String, printReceived: String }, equals: Object.is }
+  expect(await rejection((voiceMatchers.toSay as Function).call(ctx, agent, 'x', { timeout: -1 }))).toBeInstanceOf(InvalidOptionError)
+  expect(configureThroughVitest).toBe(configureVoiceMatchers)
+  expect(() => configureVoiceMatchers({ timeout: -1 })).toThrow(/timeout/)
+  // Records written by the fixture's adapter, read by the core's report.
+  await agent.sendText('hello there')
+  await expect(agent).toRespondWithin(5000)
+  expect(conversationReport(agent)).toMatch(/user \\(text\\): hello there/)
+})
+`
+
+const JEST_TEST_CJS = `
+const { test, expect } = require('@jest/globals')
+const { OpenAIRealtimeAdapter, ExpectVoiceError, InvalidOptionError, conversationReport } = require('expect-voice')
+const { voiceMatchers } = require('expect-voice/matchers')
+const { useVoiceAgent } = require('expect-voice/jest')
+${jestBody('CJS')}
+`
+
+const JEST_TEST_ESM = `
+import { test, expect } from '@jest/globals'
+import { OpenAIRealtimeAdapter, ExpectVoiceError, InvalidOptionError, conversationReport } from 'expect-voice'
+import { voiceMatchers } from 'expect-voice/matchers'
+import { useVoiceAgent } from 'expect-voice/jest'
+${jestBody('ESM')}
+`
+
+function jestBody(format) {
+  return `
+const rejection = (p) => p.then(() => new Error('expected a rejection'), (err) => err)
+const voice = useVoiceAgent({ fake: true })
+// Thrown by expect-voice/jest itself: the agent only exists inside a test.
+let outside
+try { void voice.agent } catch (err) { outside = err }
+
+test('${format}: expect-voice/jest and expect-voice/matchers share the core of expect-voice', async () => {
+  const { agent } = voice
+  expect(agent).toBeInstanceOf(OpenAIRealtimeAdapter)
+  expect(outside).toBeInstanceOf(ExpectVoiceError)
+  const own = await rejection(agent.sendText(''))
+  expect(own).toBeInstanceOf(InvalidOptionError)
+  expect(own).toBeInstanceOf(ExpectVoiceError)
+  expect(await rejection(expect(agent).toSay('x', { timeout: -1 }))).toBeInstanceOf(InvalidOptionError)
+  const ctx = { isNot: false, utils: { matcherHint: String, printExpected: String, printReceived: String }, equals: Object.is }
+  expect(await rejection(voiceMatchers.toSay.call(ctx, agent, 'x', { timeout: -1 }))).toBeInstanceOf(InvalidOptionError)
+  await agent.sendText('hello there')
+  await expect(agent).toRespondWithin(5000)
+  expect(conversationReport(agent)).toMatch(/user \\(text\\): hello there/)
+})
+`
+}
+
+// ESM declarations (.d.ts): the Vitest fixture, the Jest handle imported from ESM, and the matcher augmentations.
+const TYPES_ESM = `
+import { OpenAIRealtimeAdapter, conversationReport } from 'expect-voice'
+import { fakeTest, test as liveTest, expect } from 'expect-voice/vitest'
+import { useVoiceAgent } from 'expect-voice/jest'
+
+function helper(agent: OpenAIRealtimeAdapter): string {
+  return conversationReport(agent)
+}
+
+fakeTest('fake fixture', async ({ agent }) => {
+  helper(agent)
+  conversationReport(agent)
+  await expect(agent).toSay('hello')
+})
+liveTest('live fixture', async ({ agent }) => {
+  helper(agent)
+})
+export const fromJest = (): string => helper(useVoiceAgent({ fake: true }).agent)
+`
+
+// CJS declarations (.d.cts): the Jest handle and the \`expect\` augmentation of @jest/globals.
+const TYPES_CJS = `
+import { OpenAIRealtimeAdapter, conversationReport } from 'expect-voice'
+import { useVoiceAgent } from 'expect-voice/jest'
+import { voiceMatchers } from 'expect-voice/matchers'
+import { expect } from '@jest/globals'
+
+function helper(agent: OpenAIRealtimeAdapter): string {
+  return conversationReport(agent)
+}
+
+const voice = useVoiceAgent({ fake: true })
+export async function check(): Promise<string> {
+  await expect(voice.agent).toSay('hello')
+  void voiceMatchers.toSay
+  return helper(voice.agent) + conversationReport(voice.agent)
+}
+`
+
+const TSCONFIG = {
+  compilerOptions: {
+    target: 'ES2022',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    strict: true,
+    noEmit: true,
+    types: ['node'],
+    // Our own .d.ts files are checked too (augmentations of 'vitest' and 'expect' must resolve); the runners'
+    // declarations are theirs.
+    skipLibCheck: false,
+  },
+  files: ['types.mts', 'types.cts'],
+}
+
+const JEST_CONFIG = `module.exports = {
+  rootDir: __dirname,
+  testMatch: ['<rootDir>/*.jest.test.cjs', '<rootDir>/*.jest.test.mjs'],
+  testEnvironment: 'node',
+  transform: {},
+  cacheDirectory: '<rootDir>/.jest-cache',
+  testTimeout: 20000,
+}
+`
+
+// ---- steps ----------------------------------------------------------------------------------------------------
+
+/** Lockfile entries for the tarball's dependencies, cut from this repo's lockfile so `npm install --offline` finds them. */
+function scratchLockfile(tarball, integrity) {
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')).packages
+  const resolve = (from, name) => {
+    for (let base = from; ; ) {
+      const key = `${base ? `${base}/` : ''}node_modules/${name}`
+      if (lock[key]) return key
+      if (!base) return null
+      const i = base.lastIndexOf('/node_modules/')
+      base = i < 0 ? '' : base.slice(0, i)
+    }
+  }
+  const seen = new Set()
+  const walk = (key) => {
+    if (!key || seen.has(key)) return
+    seen.add(key)
+    const entry = lock[key]
+    for (const dep of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies })) walk(resolve(key, dep))
+  }
+  for (const dep of Object.keys(pkg.dependencies ?? {})) walk(resolve('', dep))
+  const packages = {
+    '': { name: 'expect-voice-package-check', dependencies: { 'expect-voice': `file:${tarball}` } },
+    'node_modules/expect-voice': { version: pkg.version, resolved: `file:${tarball}`, integrity, license: pkg.license, dependencies: pkg.dependencies },
+  }
+  for (const key of [...seen].sort()) {
+    // Flags that described this repo's tree (dev, peer) do not hold in the scratch project.
+    const { dev, peer, devOptional, ...entry } = lock[key]
+    packages[key] = entry
+  }
+  return { name: 'expect-voice-package-check', lockfileVersion: 3, requires: true, packages }
+}
+
+/**
+ * Each class defined in one file per format in dist/ (code and declarations), the core's classes among them;
+ * returns the problems found.
+ */
+function checkLayout(installed) {
+  const dist = join(installed, 'dist')
+  const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'))
+  const files = readdirSync(dist)
+  const groups = {
+    'ESM code (.js)': [files.filter((f) => f.endsWith('.js')), /^(?:var|let|const) (\w+) = class\b|^class (\w+)/gm],
+    'CJS code (.cjs)': [files.filter((f) => f.endsWith('.cjs')), /^(?:var|let|const) (\w+) = class\b|^class (\w+)/gm],
+    'ESM declarations (.d.ts)': [files.filter((f) => f.endsWith('.d.ts')), /^declare class (\w+)/gm],
+    'CJS declarations (.d.cts)': [files.filter((f) => f.endsWith('.d.cts')), /^declare class (\w+)/gm],
+  }
+  const problems = []
+  for (const [group, [names, re]] of Object.entries(groups)) {
+    const definedIn = new Map()
+    for (const file of names) {
+      for (const m of readFileSync(join(dist, file), 'utf8').matchAll(re)) {
+        const cls = m[1] ?? m[2]
+        definedIn.set(cls, [...(definedIn.get(cls) ?? []), file])
+      }
+    }
+    for (const cls of CORE_CLASSES) if (!definedIn.has(cls)) problems.push(`${group}: class ${cls} is defined nowhere`)
+    for (const [cls, where] of definedIn) {
+      if (where.length > 1) problems.push(`${group}: class ${cls} is defined ${where.length} times (${where.join(', ')}), expected once`)
+    }
+  }
+  // A file that registers with a runner must be listed in sideEffects, or a bundler may drop its import; the
+  // shared chunks are listed nowhere, so they must not register anything.
+  const sideEffects = new Set((manifest.sideEffects || []).map((f) => f.replace(/^\.\//, '')))
+  for (const file of files.filter((f) => /\.c?js$/.test(f))) {
+    const registers = /\bexpect\.(extend|addSnapshotSerializer)\(/.test(readFileSync(join(dist, file), 'utf8'))
+    if (registers && !sideEffects.has(`dist/${file}`)) problems.push(`dist/${file} registers matchers but is not in package.json sideEffects`)
+  }
+  for (const file of sideEffects) if (!existsSync(join(installed, file))) problems.push(`package.json sideEffects lists ${file}, which is not in the tarball`)
+  for (const target of exportTargets(manifest.exports)) {
+    if (!existsSync(join(installed, target))) problems.push(`package.json exports ${target}, which is not in the tarball`)
+  }
+  return problems
+}
+
+function exportTargets(node) {
+  if (typeof node === 'string') return [node]
+  return Object.values(node).flatMap(exportTargets)
+}
+
+async function main() {
+  if (!existsSync(join(root, 'dist/index.js'))) {
+    console.error('package check: no dist/; run `npm run build` first (or `npm run check:package`)')
+    return 1
+  }
+  const started = performance.now()
+  const work = mkdtempSync(join(tmpdir(), 'expect-voice-package-check-'))
+  const times = []
+  const failures = []
+  const step = async (name, fn) => {
+    const t = performance.now()
+    const result = await fn()
+    times.push(`${name} ${Math.round(performance.now() - t)} ms`)
+    return result
+  }
+  try {
+    const packed = await step('pack', () => run('npm', ['pack', '--json', '--pack-destination', work], root))
+    if (packed.code !== 0) throw new Error(`npm pack failed:\n${packed.stderr}`)
+    const tarball = JSON.parse(packed.stdout)[0].filename
+    const integrity = `sha512-${createHash('sha512').update(readFileSync(join(work, tarball))).digest('base64')}`
+
+    writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'expect-voice-package-check', private: true, type: 'module', dependencies: { 'expect-voice': `file:${tarball}` } }, null, 2))
+    writeFileSync(join(work, 'package-lock.json'), JSON.stringify(scratchLockfile(tarball, integrity), null, 2))
+    const installed = await step('install', () => run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], work))
+    if (installed.code !== 0) throw new Error(`npm install --offline failed:\n${installed.stdout}\n${installed.stderr}`)
+    for (const name of LINKED) {
+      const target = join(work, 'node_modules', name)
+      mkdirSync(dirname(target), { recursive: true })
+      symlinkSync(join(root, 'node_modules', name), target, 'dir')
+    }
+
+    for (const problem of checkLayout(join(work, 'node_modules/expect-voice'))) failures.push(`layout: ${problem}`)
+
+    writeFileSync(join(work, 'one-core.test.ts'), VITEST_TEST)
+    writeFileSync(join(work, 'one-core.jest.test.cjs'), JEST_TEST_CJS)
+    writeFileSync(join(work, 'one-core.jest.test.mjs'), JEST_TEST_ESM)
+    writeFileSync(join(work, 'jest.config.cjs'), JEST_CONFIG)
+    writeFileSync(join(work, 'types.mts'), TYPES_ESM)
+    writeFileSync(join(work, 'types.cts'), TYPES_CJS)
+    writeFileSync(join(work, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2))
+
+    const bin = (p) => join(work, 'node_modules', p)
+    // Sequential: the three are CPU-bound and the machine running this may be small.
+    const checks = [
+      ['vitest (ESM)', () => run(process.execPath, [bin('vitest/vitest.mjs'), 'run', 'one-core.test.ts', '--root', work, '--reporter=verbose'], work)],
+      // One Jest run for both files; the .mjs one needs Node's VM modules.
+      ['jest (CJS + ESM)', () => run(process.execPath, ['--experimental-vm-modules', '--no-warnings', bin('jest/bin/jest.js'), '--ci', '--config', 'jest.config.cjs'], work)],
+      ['tsc (types)', () => run(process.execPath, [bin('typescript/bin/tsc'), '-p', 'tsconfig.json'], work)],
+    ]
+    for (const [name, fn] of checks) {
+      const r = await step(name, fn)
+      if (r.code !== 0) failures.push(`${name} failed (exit ${r.code}):\n${`${r.stdout}\n${r.stderr}`.trim()}`)
+      else if (verbose) console.log(`${name}:\n${`${r.stdout}\n${r.stderr}`.trim()}`)
+    }
+  } catch (err) {
+    failures.push(err instanceof Error ? err.message : String(err))
+  } finally {
+    rmSync(work, { recursive: true, force: true })
+  }
+  const total = `${Math.round(performance.now() - started)} ms (${times.join(', ')})`
+  if (failures.length) {
+    console.error(`package check: FAILED in ${total}\n\n${failures.join('\n\n')}`)
+    return 1
+  }
+  console.log(`package check: OK in ${total}`)
+  return 0
+}
+
+process.exitCode = await main()
