@@ -29,6 +29,10 @@ const keep = process.argv.includes('--keep')
 /** Runner packages the scratch project borrows from this repo rather than installing again. */
 const LINKED = ['vitest', 'jest', '@jest/globals', 'expect', 'typescript', '@types/node']
 
+/** The only files that may load a test runner (they register the matchers on it). */
+const RUNNER_ENTRIES = new Set(['vitest.js', 'jest.js', 'jest.cjs'])
+const RUNNER_IMPORT = /(?:\bfrom|\bimport|\brequire\()\s*['"](vitest|@vitest\/expect|@jest\/globals|expect|jest-snapshot)['"]/
+
 /** Classes that must be found, once per format, in code and in declarations. */
 const CORE_CLASSES = ['OpenAIRealtimeAdapter', 'ExpectVoiceError', 'InvalidOptionError']
 
@@ -260,6 +264,11 @@ function checkLayout(installed) {
   for (const file of files.filter((f) => /\.c?js$/.test(f))) {
     const registers = /\bexpect\.(extend|addSnapshotSerializer)\(/.test(readFileSync(join(dist, file), 'utf8'))
     if (registers && !sideEffects.has(`dist/${file}`)) problems.push(`dist/${file} registers matchers but is not in package.json sideEffects`)
+  }
+  // Shared chunks are loaded by `expect-voice` too, which imports no test runner.
+  for (const file of files.filter((f) => /\.c?js$/.test(f) && !RUNNER_ENTRIES.has(f))) {
+    const runner = RUNNER_IMPORT.exec(readFileSync(join(dist, file), 'utf8'))?.[1]
+    if (runner) problems.push(`dist/${file} imports ${runner}; only ${[...RUNNER_ENTRIES].join(', ')} may`)
   }
   for (const file of sideEffects) if (!existsSync(join(installed, file))) problems.push(`package.json sideEffects lists ${file}, which is not in the tarball`)
   for (const target of exportTargets(manifest.exports)) {
