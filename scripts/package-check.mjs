@@ -9,9 +9,9 @@
  *   - CJS: the same with `require` in a Jest file;
  *   - types: `tsc --strict` on files where a helper typed `(agent: OpenAIRealtimeAdapter)` from `expect-voice`
  *     takes the Vitest and Jest fixtures' agents (ESM and CJS declarations).
- * Uses the dist/ already built (`npm run check:package` builds first). Offline: the tarball's dependencies come
- * from the npm cache through a lockfile cut from this repo's; vitest, jest and typescript are this repo's own,
- * linked in. Exit code 0 when every check passed. Options: --verbose (print each step's output), --keep.
+ * Uses the dist/ already built (`npm run check:package` builds first). The tarball's dependencies are installed
+ * through a lockfile cut from this repo's, offline from the npm cache that `npm ci` filled (else fetching only what
+ * the cache lacks); vitest, jest and typescript are this repo's own, linked in. Exit code 0 when every check passed. Options: --verbose (print each step's output), --keep.
  */
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -305,8 +305,11 @@ async function main() {
 
     writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'expect-voice-package-check', private: true, type: 'module', dependencies: { 'expect-voice': `file:${tarball}` } }, null, 2))
     writeFileSync(join(work, 'package-lock.json'), JSON.stringify(scratchLockfile(tarball, integrity), null, 2))
-    const installed = await step('install', () => run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], work))
-    if (installed.code !== 0) throw new Error(`npm install --offline failed:\n${installed.stdout}\n${installed.stderr}`)
+    const install = (mode) => run('npm', ['install', mode, '--no-audit', '--no-fund', '--ignore-scripts'], work)
+    let installed = await step('install', () => install('--offline'))
+    // A cache that lacks one of the locked tarballs (ENOTCACHED): fetch just those from the registry.
+    if (installed.code !== 0 && /ENOTCACHED/.test(installed.stderr)) installed = await step('install (prefer-offline)', () => install('--prefer-offline'))
+    if (installed.code !== 0) throw new Error(`npm install failed:\n${installed.stdout}\n${installed.stderr}`)
     for (const name of LINKED) {
       const target = join(work, 'node_modules', name)
       mkdirSync(dirname(target), { recursive: true })
