@@ -2,8 +2,9 @@
 /**
  * Checks the packed tarball the way a consumer meets it: `npm pack`, install into a scratch project under the OS
  * temp dir, then prove that whichever entry a user imports there is one core, per module format:
- *   - dist layout: each class of the core is defined once in the ESM files, once in the CJS files, and declared
- *     once in the .d.ts files and once in the .d.cts files;
+ *   - dist layout: each class is defined once in the ESM files, once in the CJS files, and declared once in the
+ *     .d.ts files and once in the .d.cts files; only the runner entries load a runner or register matchers, and
+ *     they are in `sideEffects`; every `exports` target is in the tarball;
  *   - ESM: a Vitest file (`fakeTest` from `expect-voice/vitest`) and a Jest ESM file (`useVoiceAgent`) compare the
  *     fixture's agent, its errors and the matchers' errors with the classes of `expect-voice`;
  *   - CJS: the same with `require` in a Jest file;
@@ -11,7 +12,8 @@
  *     takes the Vitest and Jest fixtures' agents (ESM and CJS declarations).
  * Uses the dist/ already built (`npm run check:package` builds first). The tarball's dependencies are installed
  * through a lockfile cut from this repo's, offline from the npm cache that `npm ci` filled (else fetching only what
- * the cache lacks); vitest, jest and typescript are this repo's own, linked in. Exit code 0 when every check passed. Options: --verbose (print each step's output), --keep.
+ * the cache lacks); vitest, jest and typescript are this repo's own, linked in. Exit code 0 when every check
+ * passed. Options: --verbose (print each step's output), --keep (leave the scratch project).
  */
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
