@@ -6,7 +6,8 @@
  *     .d.ts files and once in the .d.cts files; only the runner entries load a runner or register matchers, and
  *     they are in `sideEffects`; every `exports` target is in the tarball;
  *   - ESM: a Vitest file (`fakeTest` from `expect-voice/vitest`) and a Jest ESM file (`useVoiceAgent`) compare the
- *     fixture's agent, its errors and the matchers' errors with the classes of `expect-voice`;
+ *     fixture's agent, its errors, the matchers' errors and those of the helper subpaths (audio, text, replay)
+ *     with the classes of `expect-voice`, and read the agent's records with `expect-voice` and `/reports`;
  *   - CJS: the same with `require` in a Jest file;
  *   - types: `tsc --strict` on files where a helper typed `(agent: OpenAIRealtimeAdapter)` from `expect-voice`
  *     takes the Vitest and Jest fixtures' agents (ESM and CJS declarations).
@@ -85,38 +86,61 @@ ${open(`${format}: a bad matcher option throws the InvalidOptionError of expect-
   expect(await rejection(voiceMatchers.toSay.call(${ctx}, agent, 'x', { timeout: -1 }))).toBeInstanceOf(InvalidOptionError)
 })
 
-${open(`${format}: conversationReport of expect-voice reads the agent's records`)}
+${open(`${format}: conversationReport of expect-voice and the layout of expect-voice/reports read the agent's records`)}
   await agent.sendText('hello there')
   await expect(agent).toRespondWithin(5000)
   expect(conversationReport(agent)).toMatch(/user \\(text\\): hello there/)
+  expect(conversationWav(layoutConversation(agent)).length).toBeGreaterThan(44)
+})
+
+${open(`${format}: errors of expect-voice/audio, /text and /replay are the ExpectVoiceError hierarchy of expect-voice`)}
+  expect(() => decodeWav(42)).toThrow(InvalidOptionError)
+  expect(() => decodeWav(Buffer.from('not a wav file at all'))).toThrow(AudioFormatError)
+  expect(() => normalizeText(42)).toThrow(InvalidOptionError)
+  expect(() => parseRecording('{}')).toThrow(ExpectVoiceError)
 })
 `
 }
 
+/** The imports every scratch test file needs besides its runner's, as ESM or as CJS. */
+function imports(format) {
+  const from = {
+    'expect-voice': 'OpenAIRealtimeAdapter, ExpectVoiceError, InvalidOptionError, AudioFormatError, conversationReport',
+    'expect-voice/matchers': 'voiceMatchers',
+    'expect-voice/audio': 'decodeWav',
+    'expect-voice/text': 'normalizeText',
+    'expect-voice/replay': 'parseRecording',
+    'expect-voice/reports': 'conversationWav, layoutConversation',
+  }
+  return Object.entries(from)
+    .map(([entry, names]) => (format === 'cjs' ? `const { ${names} } = require('${entry}')` : `import { ${names} } from '${entry}'`))
+    .join('\n')
+}
+
 const VITEST_TEST = `
 import { fakeTest, expect, configureVoiceMatchers as configureThroughVitest } from 'expect-voice/vitest'
-import { OpenAIRealtimeAdapter, ExpectVoiceError, InvalidOptionError, conversationReport } from 'expect-voice'
-import { voiceMatchers, configureVoiceMatchers } from 'expect-voice/matchers'
+import { configureVoiceMatchers } from 'expect-voice'
+import { configureVoiceMatchers as configureThroughMatchers } from 'expect-voice/matchers'
+${imports('esm')}
 ${cases('ESM vitest', (name) => `fakeTest(${JSON.stringify(name)}, async ({ agent }) => {`)}
-fakeTest('ESM vitest: configureVoiceMatchers of expect-voice/vitest is the one of expect-voice/matchers', () => {
+fakeTest('ESM vitest: configureVoiceMatchers of expect-voice/vitest and /matchers is the one of expect-voice', () => {
   expect(configureThroughVitest).toBe(configureVoiceMatchers)
-  expect(() => configureVoiceMatchers({ timeout: -1 })).toThrow(/timeout/)
+  expect(configureThroughMatchers).toBe(configureVoiceMatchers)
+  expect(() => configureThroughVitest({ timeout: -1 })).toThrow(InvalidOptionError)
 })
 `
 
 const JEST_TEST_CJS = `
 const { test, expect } = require('@jest/globals')
-const { OpenAIRealtimeAdapter, ExpectVoiceError, InvalidOptionError, conversationReport } = require('expect-voice')
-const { voiceMatchers } = require('expect-voice/matchers')
 const { useVoiceAgent } = require('expect-voice/jest')
+${imports('cjs')}
 ${jestBody('CJS jest')}
 `
 
 const JEST_TEST_ESM = `
 import { test, expect } from '@jest/globals'
-import { OpenAIRealtimeAdapter, ExpectVoiceError, InvalidOptionError, conversationReport } from 'expect-voice'
-import { voiceMatchers } from 'expect-voice/matchers'
 import { useVoiceAgent } from 'expect-voice/jest'
+${imports('esm')}
 ${jestBody('ESM jest')}
 `
 
@@ -133,11 +157,13 @@ test(${JSON.stringify(`${format}: useVoiceAgent's own errors are the ExpectVoice
 `
 }
 
-// ESM declarations (.d.ts): the Vitest fixture, the Jest handle imported from ESM, and the matcher augmentations.
+// ESM declarations (.d.ts): the Vitest fixtures, the Jest handle imported from ESM, a helper subpath, and the
+// matcher augmentation of 'vitest'.
 const TYPES_ESM = `
 import { OpenAIRealtimeAdapter, conversationReport } from 'expect-voice'
 import { fakeTest, test as liveTest, expect } from 'expect-voice/vitest'
 import { useVoiceAgent } from 'expect-voice/jest'
+import { layoutConversation } from 'expect-voice/reports'
 
 function helper(agent: OpenAIRealtimeAdapter): string {
   return conversationReport(agent)
@@ -146,6 +172,7 @@ function helper(agent: OpenAIRealtimeAdapter): string {
 fakeTest('fake fixture', async ({ agent }) => {
   helper(agent)
   conversationReport(agent)
+  layoutConversation(agent)
   await expect(agent).toSay('hello')
 })
 liveTest('live fixture', async ({ agent }) => {
@@ -154,11 +181,12 @@ liveTest('live fixture', async ({ agent }) => {
 export const fromJest = (): string => helper(useVoiceAgent({ fake: true }).agent)
 `
 
-// CJS declarations (.d.cts): the Jest handle and the \`expect\` augmentation of @jest/globals.
+// CJS declarations (.d.cts): the Jest handle, a helper subpath, and the \`expect\` augmentation of @jest/globals.
 const TYPES_CJS = `
 import { OpenAIRealtimeAdapter, conversationReport } from 'expect-voice'
 import { useVoiceAgent } from 'expect-voice/jest'
 import { voiceMatchers } from 'expect-voice/matchers'
+import { layoutConversation } from 'expect-voice/reports'
 import { expect } from '@jest/globals'
 
 function helper(agent: OpenAIRealtimeAdapter): string {
@@ -169,6 +197,7 @@ const voice = useVoiceAgent({ fake: true })
 export async function check(): Promise<string> {
   await expect(voice.agent).toSay('hello')
   void voiceMatchers.toSay
+  layoutConversation(voice.agent)
   return helper(voice.agent) + conversationReport(voice.agent)
 }
 `
