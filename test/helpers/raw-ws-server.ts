@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import { onTestFinished } from 'vitest'
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 
@@ -91,6 +92,16 @@ export async function startRawServer(onConnection: (conn: RawConnection) => void
         server.close(() => resolve())
       }),
   }
+}
+
+/** `startRawServer`, closed when the current test finishes. */
+export async function rawServer(onConnection: (conn: RawConnection) => void | Promise<void>): Promise<RawServer> {
+  let server: RawServer | undefined
+  onTestFinished(async () => {
+    await server?.close()
+  })
+  server = await startRawServer(onConnection)
+  return server
 }
 
 function rawConnection(socket: Socket): RawConnection {
