@@ -1,6 +1,7 @@
 /**
  * A tiny raw `ws` client for driving the fake realtime server event by event, plus handle-leak checks.
  */
+import { onTestFinished, TestRunner } from 'vitest'
 import { WebSocket, type ClientOptions, type RawData } from 'ws'
 
 export type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -41,7 +42,10 @@ export class HandshakeRefused extends Error {
 
 const open = new Set<RawClient>()
 
-/** Open a raw client. `model` is appended as `?model=` (default 'gpt-realtime-mini'; null = none). */
+/**
+ * Open a raw client. `model` is appended as `?model=` (default 'gpt-realtime-mini'; null = none). Opened inside a
+ * test, it is closed when the test finishes; opened elsewhere (beforeAll), the caller closes it.
+ */
 export function rawClient(
   url: string,
   options: ClientOptions & { model?: string | null; apiKey?: string | null; protocols?: string[] } = {},
@@ -142,6 +146,7 @@ export function rawClient(
     },
   }
 
+  if (TestRunner.getCurrentTest()) onTestFinished(() => client.close())
   return new Promise<RawClient>((resolve, reject) => {
     ws.once('open', () => {
       open.add(client)
@@ -159,7 +164,7 @@ export function rawClient(
   })
 }
 
-/** Close every raw client still open (call from afterEach). */
+/** Close every raw client still open (the ones opened outside a test; those opened in one close when it finishes). */
 export async function closeAllRawClients(): Promise<void> {
   await Promise.all([...open].map((c) => c.close()))
 }
