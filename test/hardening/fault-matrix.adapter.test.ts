@@ -19,7 +19,7 @@ import { drain } from '../helpers/drain.js'
 import { printTimings, recordTiming, rejectionOf, settle } from '../helpers/outcome.js'
 import { rawServer } from '../helpers/raw-ws-server.js'
 import { responseEvents, scriptedVoiceAgent, sendAll, sessionUpdated, SILENT, userTurnEvents } from '../helpers/scripted.js'
-import { fakeServer, testAdapter, voiceAgent } from '../helpers/voice.js'
+import { fakeServer, speech, testAdapter, voiceAgent } from '../helpers/voice.js'
 
 const KEY = 'sk-test-hardening-000000000000000'
 const LONG = 'a reply long enough to need several audio deltas to be spoken out loud'
@@ -442,15 +442,15 @@ describe('I. odd-length and empty audio', () => {
 
   it('I4: odd-length sendAudio chunks are forwarded byte-exact (the server concatenates bytes, not samples)', async () => {
     const { agent, connection } = await voiceAgent({}, ADAPTER)
-    const speech = synthesizeSpeech('book a table for two')
+    const pcm = synthesizeSpeech('book a table for two')
     // split at odd offsets
-    for (let at = 0; at < speech.length; ) {
-      const size = Math.min(speech.length - at, 999 + (at % 7) * 2)
-      await agent.sendAudio({ data: speech.subarray(at, at + size), sampleRate: 24000 })
+    for (let at = 0; at < pcm.length; ) {
+      const size = Math.min(pcm.length - at, 999 + (at % 7) * 2)
+      await agent.sendAudio({ data: pcm.subarray(at, at + size), sampleRate: 24000 })
       at += size
     }
     await drain(agent, 2000)
-    expect(connection.inputAudio[0]!.equals(speech)).toBe(true)
+    expect(connection.inputAudio[0]!.equals(pcm)).toBe(true)
     await vi.waitFor(() => expect(agent.lastUserTranscript).toBe('book a table for two'))
   })
 })
@@ -544,7 +544,7 @@ describe('K. duplicate and out-of-order events', () => {
 
   it('K4: duplicated transcript.done and transcription events are idempotent', async () => {
     const { agent, connection } = await scriptedVoiceAgent()
-    await agent.sendAudio({ data: synthesizeSpeech('hi'), sampleRate: 24000 })
+    await agent.sendAudio(speech('hi'))
     const user = userTurnEvents('item_user_1', 'hi there')
     const events = responseEvents({ text: 'hello' })
     const done = events.find((e) => e.type === 'response.output_audio_transcript.done')!
@@ -558,7 +558,7 @@ describe('K. duplicate and out-of-order events', () => {
 
   it('K5: the transcription arriving before input_audio_buffer.committed lands on the right turn', async () => {
     const { agent, connection } = await scriptedVoiceAgent()
-    await agent.sendAudio({ data: synthesizeSpeech('hi'), sampleRate: 24000 })
+    await agent.sendAudio(speech('hi'))
     const reading = drain(agent, 1000)
     const user = userTurnEvents('item_user_1', 'early words')
     await sendAll(connection, [user[3]!, ...user.slice(0, 3), ...responseEvents({ text: 'ok' })])
@@ -604,7 +604,7 @@ describe('L. transcription failed', () => {
       },
       reply: 'sorry?',
     }, ADAPTER)
-    await agent.sendAudio({ data: synthesizeSpeech('mumble'), sampleRate: 24000 })
+    await agent.sendAudio(speech('mumble'))
     await drain(agent, 2000)
     await vi.waitFor(() => expect(agent.turns[0]!.transcriptionFailed).toMatch(/audio unintelligible/))
     expect(agent.lastUserTranscript).toBeNull()

@@ -1,39 +1,24 @@
 import { describe, expect, it } from 'vitest'
-import { newResponseRecord, type ResponseRecord, type TurnRecord } from '../../src/conversation/records.js'
-import { silence, tone } from '../../src/audio/pcm16.js'
-import { conversationWav, layoutConversation } from '../../src/reports/index.js'
+import { conversationWav, layoutConversation, newResponseRecord, silence, tone, type ResponseRecord, type TurnRecord } from '../../src/index.js'
+import { responseRecord, turnRecord } from '../helpers/builders.js'
 import { firstNonZero, readPcm16Wav } from '../helpers/wav-info.js'
 
 const RATE = 24_000
 const at = (ms: number) => Math.round((ms * RATE) / 1000)
 
 function turn(index: number, input: 'audio' | 'text', audio: Buffer[], endedAt: number | null, response: ResponseRecord | null): TurnRecord {
-  return {
-    index,
-    input,
+  return turnRecord(index, input, {
     text: input === 'text' ? 'typed line' : null,
     audio,
-    audioBytes: audio.reduce((n, b) => n + b.length, 0),
-    itemId: null,
     transcription: input === 'audio' ? `turn ${index + 1} words` : null,
-    transcriptionFailed: null,
     endedAt,
     response,
-  }
+  })
 }
 
 /** A response whose 100 ms tone chunks arrived at the given instants. */
 function response(arrivals: number[], extra: Partial<ResponseRecord> = {}): ResponseRecord {
-  const r = newResponseRecord(arrivals[0]! - 1)
-  r.status = 'completed'
-  r.transcript = 'agent words'
-  for (const receivedAt of arrivals) {
-    r.audio.push({ ...tone(400, 100, { amplitude: 0.5, phase: Math.PI / 2 }), receivedAt })
-    r.audioBytes += 4800
-  }
-  r.firstAudioAt = arrivals[0]!
-  r.lastAudioAt = arrivals[arrivals.length - 1]!
-  return Object.assign(r, extra)
+  return responseRecord(arrivals, { chunk: tone(400, 100, { amplitude: 0.5, phase: Math.PI / 2 }), transcript: 'agent words', ...extra })
 }
 
 /**

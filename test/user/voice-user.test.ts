@@ -18,7 +18,7 @@ import {
 } from '../../src/index.js'
 // Not exported by a public entry.
 import { syntheticSpeechDurationMs } from '../../src/audio/synthetic-voice.js'
-import { fakeServer, testAdapter, voiceAgent } from '../helpers/voice.js'
+import { fakeServer, speech, testAdapter, voiceAgent } from '../helpers/voice.js'
 
 afterEach(() => {
   vi.unstubAllEnvs()
@@ -86,7 +86,7 @@ describe('createVoiceUser: the synthetic (fake) voice', () => {
   it('sayAudio() plays a WAV file, WAV bytes, raw PCM16 and chunks at other rates', async () => {
     const dir = await tempDir()
     const path = join(dir, 'book.wav')
-    await writeFile(path, writeWav({ data: synthesizeSpeech('book a table'), sampleRate: 24_000 }))
+    await writeFile(path, writeWav(speech('book a table')))
 
     const { agent } = await voiceAgent()
     const user = track(createVoiceUser({ agent }))
