@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
-import { onTestFinished } from 'vitest'
+import { closedAfterTest } from './voice.js'
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 
@@ -95,13 +95,8 @@ export async function startRawServer(onConnection: (conn: RawConnection) => void
 }
 
 /** `startRawServer`, closed when the current test finishes. */
-export async function rawServer(onConnection: (conn: RawConnection) => void | Promise<void>): Promise<RawServer> {
-  let server: RawServer | undefined
-  onTestFinished(async () => {
-    await server?.close()
-  })
-  server = await startRawServer(onConnection)
-  return server
+export function rawServer(onConnection: (conn: RawConnection) => void | Promise<void>): Promise<RawServer> {
+  return closedAfterTest(() => startRawServer(onConnection), (server) => server.close())
 }
 
 function rawConnection(socket: Socket): RawConnection {

@@ -4,15 +4,8 @@
  * adapter receives is then exactly what the test sends through `conn.send` / `conn.sendRaw` / `conn.close`.
  */
 import { onTestFinished } from 'vitest'
-import {
-  createFakeRealtimeServer,
-  OpenAIRealtimeAdapter,
-  synthesizeSpeech,
-  type FakeConnection,
-  type FakeRealtimeServer,
-  type FakeRealtimeServerOptions,
-  type OpenAIRealtimeAdapterOptions,
-} from '../../src/index.js'
+import { createFakeRealtimeServer, OpenAIRealtimeAdapter, synthesizeSpeech } from '../../src/index.js'
+import type { FakeConnection, FakeRealtimeServer, FakeRealtimeServerOptions, OpenAIRealtimeAdapterOptions } from '../../src/index.js'
 import { fakeServer } from './voice.js'
 
 export type Json = Record<string, unknown>

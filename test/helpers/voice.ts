@@ -20,15 +20,22 @@ export { speech } from './builders.js'
 /** The key tests give the adapter when the key itself is not what they test. */
 export const TEST_API_KEY = 'sk-test-not-a-real-key-000000'
 
-/** A fake realtime server, closed when the current test finishes. */
-export async function fakeServer(options: FakeRealtimeServerOptions = {}): Promise<FakeRealtimeServer> {
-  let server: FakeRealtimeServer | undefined
-  // Registered first: outside a test this throws before anything was opened.
+/**
+ * `open()`s something that `close` ends when the current test finishes. The cleanup is registered before opening:
+ * outside a test this throws before anything was opened.
+ */
+export async function closedAfterTest<T>(open: () => Promise<T>, close: (opened: T) => Promise<unknown>): Promise<T> {
+  let opened: { value: T } | undefined
   onTestFinished(async () => {
-    await server?.close()
+    if (opened) await close(opened.value)
   })
-  server = await createFakeRealtimeServer(options)
-  return server
+  opened = { value: await open() }
+  return opened.value
+}
+
+/** A fake realtime server, closed when the current test finishes. */
+export function fakeServer(options: FakeRealtimeServerOptions = {}): Promise<FakeRealtimeServer> {
+  return closedAfterTest(() => createFakeRealtimeServer(options), (server) => server.close())
 }
 
 /** An adapter (not connected) for `url`, with `TEST_API_KEY` unless `options` say otherwise; disconnected when the current test finishes. */
