@@ -91,7 +91,7 @@ export async function failureOf(assertion: Promise<unknown>): Promise<string> {
 }
 
 /**
- * A failure message with its measured timings replaced, so it can be snapshotted: `+123 ms` → `+<n> ms`,
+ * A failure message with its measured timings replaced, so it can be snapshotted: `+123 ms` → `+<n> ms`, `199.87 ms` → `<n> ms`,
  * `after 123 ms` → `after <n> ms`. The phrases in `keep` (the budget, `within`, a timeout the test gave, e.g.
  * `'within 300 ms'`) are left exactly as they are, wherever they occur.
  */
@@ -102,7 +102,7 @@ export function stableMessage(message: string, keep: string[] = []): string {
     if (!text.includes(phrase)) throw new Error(`stableMessage: ${JSON.stringify(phrase)} is not in the message:\n${message}`)
     text = text.split(phrase).join(`\u0000${kept.push(phrase) - 1}\u0000`)
   }
-  return text.replace(/(\+?)\d+ ms\b/g, '$1<n> ms').replace(/\u0000(\d+)\u0000/g, (_, i: string) => kept[Number(i)]!)
+  return text.replace(/(\+?)\d+(?:\.\d+)? ms\b/g, '$1<n> ms').replace(/\u0000(\d+)\u0000/g, (_, i: string) => kept[Number(i)]!)
 }
 
 /** `stableMessage` of the failure of an async assertion that must fail. */
