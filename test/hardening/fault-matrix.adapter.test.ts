@@ -15,7 +15,7 @@ import {
   transcribeSyntheticSpeech,
   type OpenAIRealtimeAdapterOptions,
 } from '../../src/index.js'
-import { drain } from '../helpers/drain.js'
+import { drain, drainThroughErrors } from '../helpers/drain.js'
 import { printTimings, recordTiming, rejectionOf, settle } from '../helpers/outcome.js'
 import { rawServer } from '../helpers/raw-ws-server.js'
 import { responseEvents, scriptedVoiceAgent, sendAll, sessionUpdated, SILENT, userTurnEvents } from '../helpers/scripted.js'
@@ -237,20 +237,8 @@ describe('D. error events', () => {
     const events = responseEvents({ text: LONG })
     await sendAll(connection, events.slice(0, 6))
     connection.send({ type: 'error', event_id: 'event_err', error: { type: 'server_error', code: null, message: 'transient', param: null, event_id: null } })
-    const errs: unknown[] = []
-    const chunks: Buffer[] = []
-    const reader = (async () => {
-      for (;;) {
-        try {
-          const c = await agent.recvAudio(1000)
-          if (c === null) return
-          chunks.push(c.data)
-        } catch (e) {
-          errs.push(e)
-          if (errs.length > 1) throw e
-        }
-      }
-    })()
+    // one error event: it fails the waiting call once; reading on gets the rest of the response
+    const { chunks, errors: errs, done: reader } = drainThroughErrors(agent, (_, errors) => errors.length <= 1)
     await new Promise((r) => setTimeout(r, 20))
     await sendAll(connection, events.slice(6))
     const outcome = await settle(reader, 2000)
@@ -360,20 +348,7 @@ describe('F–H. malformed frames and malformed events', () => {
     // junk before the response, between its deltas, and around response.done
     const stream: unknown[] = [...JUNK.slice(0, 5).map((j) => j[1]), ...events.slice(0, 6), ...JUNK.slice(5).map((j) => j[1]), ...events.slice(6)]
     // the error events among the junk fail the waiting call (once each, as typed errors); read on after them
-    const errors: unknown[] = []
-    const chunks: Buffer[] = []
-    const reader = (async () => {
-      for (;;) {
-        try {
-          const c = await agent.recvAudio(1000)
-          if (c === null) return
-          chunks.push(c.data)
-        } catch (e) {
-          errors.push(e)
-          if (!(e instanceof RealtimeServerError)) throw e
-        }
-      }
-    })()
+    const { chunks, errors, done: reader } = drainThroughErrors(agent, (e) => e instanceof RealtimeServerError)
     for (const e of stream) connection.sendRaw(JSON.stringify(e))
     const outcome = await settle(reader, 3000)
     expect(outcome.ok ? 'ok' : outcome.error).toBe('ok')
