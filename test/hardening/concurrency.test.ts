@@ -7,10 +7,7 @@
 import { performance } from 'node:perf_hooks'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { fakeTest } from '../../src/vitest.js'
-import { OpenAIRealtimeAdapter } from '../../src/adapter/index.js'
-import { createFakeRealtimeServer } from '../../src/fake-server/index.js'
-import { synthesizeSpeech, transcribeSyntheticSpeech } from '../../src/audio/synthetic-voice.js'
-import { formatTranscript } from '../../src/conversation/transcript-serializer.js'
+import { createFakeRealtimeServer, formatTranscript, OpenAIRealtimeAdapter, synthesizeSpeech, transcribeSyntheticSpeech } from '../../src/index.js'
 import { speech } from '../helpers/voice.js'
 
 const N = 32
