@@ -40,8 +40,6 @@ export class HandshakeRefused extends Error {
   }
 }
 
-const open = new Set<RawClient>()
-
 /**
  * Open a raw client. `model` is appended as `?model=` (default 'gpt-realtime-mini'; null = none). Opened inside a
  * test, it is closed when the test finishes; opened elsewhere (beforeAll), the caller closes it.
@@ -135,7 +133,6 @@ export function rawClient(
       return events.slice(from, cursor)
     },
     async close() {
-      open.delete(client)
       if (ws.readyState === WebSocket.CLOSED) return
       if (ws.readyState === WebSocket.CONNECTING) ws.terminate()
       else ws.close()
@@ -149,7 +146,6 @@ export function rawClient(
   if (TestRunner.getCurrentTest()) onTestFinished(() => client.close())
   return new Promise<RawClient>((resolve, reject) => {
     ws.once('open', () => {
-      open.add(client)
       resolve(client)
     })
     ws.once('unexpected-response', (_req, res) => {
@@ -162,11 +158,6 @@ export function rawClient(
     })
     ws.once('error', reject)
   })
-}
-
-/** Close every raw client still open (the ones opened outside a test; those opened in one close when it finishes). */
-export async function closeAllRawClients(): Promise<void> {
-  await Promise.all([...open].map((c) => c.close()))
 }
 
 export const types = (events: Json[]): string[] => events.map((e) => e.type as string)
