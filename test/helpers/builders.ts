@@ -1,18 +1,11 @@
 /**
  * The test builders every file shares: a spoken line of the synthetic voice, and conversation records built by hand
  * (for the reports, which read records and never need a server). No test runner import: child-process fixtures
- * (test/hardening/fixtures) use them too.
+ * (test/hardening/fixtures, test/replay/fixtures) use them too. Records are built against the public
+ * `ResponseRecord` / `TurnRecord` types, so a change to their shape shows here, in one place.
  */
-import {
-  PCM_RATE,
-  newResponseRecord,
-  newTurnRecord,
-  synthesizeSpeech,
-  tone,
-  type AudioChunk,
-  type ResponseRecord,
-  type TurnRecord,
-} from '../../src/index.js'
+import { PCM_RATE, synthesizeSpeech, type AudioChunk, type ResponseRecord, type TurnRecord } from '../../src/index.js'
+import { tone } from '../../src/audio.js'
 
 /** `text` spoken by the synthetic voice (the fake server transcribes it back), as one PCM16 24 kHz chunk. */
 export const speech = (text: string): AudioChunk => ({ data: synthesizeSpeech(text), sampleRate: PCM_RATE })
@@ -31,20 +24,41 @@ export interface ResponseRecordSpec extends Partial<ResponseRecord> {
  */
 export function responseRecord(arrivals: number[], spec: ResponseRecordSpec = {}): ResponseRecord {
   const { chunk = AGENT_TONE, ...fields } = spec
-  const r = newResponseRecord((arrivals[0] ?? 1) - 1)
-  r.status = 'completed'
-  for (const receivedAt of arrivals) {
-    r.audio.push({ ...chunk, receivedAt })
-    r.audioBytes += chunk.data.length
+  return {
+    id: null,
+    status: 'completed',
+    statusDetails: null,
+    requestedAt: (arrivals[0] ?? 1) - 1,
+    createdAt: null,
+    firstTranscriptAt: null,
+    firstAudioAt: arrivals[0] ?? null,
+    doneAt: null,
+    audio: arrivals.map((receivedAt) => ({ ...chunk, receivedAt })),
+    audioBytes: arrivals.length * chunk.data.length,
+    transcript: '',
+    transcriptFinal: false,
+    toolCalls: [],
+    interruptedAt: null,
+    audioBytesAfterInterrupt: 0,
+    lastAudioAt: arrivals[arrivals.length - 1] ?? null,
+    ...fields,
   }
-  r.firstAudioAt = arrivals[0] ?? null
-  r.lastAudioAt = arrivals[arrivals.length - 1] ?? null
-  return Object.assign(r, fields)
 }
 
 /** A user turn; `audioBytes` follows from `audio`. Any field of `fields` wins. */
 export function turnRecord(index: number, input: 'audio' | 'text', fields: Partial<TurnRecord> = {}): TurnRecord {
-  const turn = Object.assign(newTurnRecord(index, input), fields)
-  if (fields.audioBytes === undefined) turn.audioBytes = turn.audio.reduce((n, b) => n + b.length, 0)
-  return turn
+  const audio = fields.audio ?? []
+  return {
+    index,
+    input,
+    text: null,
+    audio,
+    audioBytes: audio.reduce((n, b) => n + b.length, 0),
+    itemId: null,
+    transcription: null,
+    transcriptionFailed: null,
+    endedAt: null,
+    response: null,
+    ...fields,
+  }
 }

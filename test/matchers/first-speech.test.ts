@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import '../../src/vitest.js'
-import { responseSpeechTiming, silence, synthesizeSpeech, tone } from '../../src/index.js'
+import { synthesizeSpeech } from '../../src/index.js'
+import { responseSpeechTiming, silence, tone } from '../../src/audio.js'
 import { failureOf, speech, voiceAgent } from '../helpers/voice.js'
 
 const LINE = 'Your table is booked.'

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { conversationWav, layoutConversation, newResponseRecord, silence, tone, type ResponseRecord, type TurnRecord } from '../../src/index.js'
+import type { ResponseRecord, TurnRecord } from '../../src/index.js'
+import { silence, tone } from '../../src/audio.js'
+import { conversationWav, layoutConversation } from '../../src/reports.js'
 import { responseRecord, turnRecord } from '../helpers/builders.js'
 import { firstNonZero, readPcm16Wav } from '../helpers/wav-info.js'
 
@@ -61,8 +63,7 @@ describe('layoutConversation', () => {
   })
 
   it('measures first speech after leading silence', () => {
-    const r = newResponseRecord(99)
-    r.status = 'completed'
+    const r = responseRecord([], { requestedAt: 99 })
     const speech = Buffer.concat([silence(300).data, tone(400, 500, { amplitude: 0.5 }).data])
     for (let i = 0; i < speech.length; i += 4800) r.audio.push({ data: speech.subarray(i, i + 4800), sampleRate: RATE, receivedAt: 1100 + i / 4800 })
     r.firstAudioAt = 1100
@@ -76,8 +77,7 @@ describe('layoutConversation', () => {
   })
 
   it('copes with turns that never ended and responses without audio', () => {
-    const noAudio = newResponseRecord(10)
-    noAudio.status = 'failed'
+    const noAudio = responseRecord([], { requestedAt: 10, status: 'failed' })
     const layout = layoutConversation({
       turns: [turn(0, 'text', [], 10, noAudio), turn(1, 'audio', [tone(300, 200).data], null, null)],
     })

@@ -4,20 +4,11 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest'
 import '../../src/vitest.js'
-import {
-  AgentRole,
-  createVoiceUser,
-  isLoopbackUrl,
-  resolveVoiceMode,
-  synthesizeSpeech,
-  tone,
-  VOICE_USER_PROMPT_PREFIX,
-  writeWav,
-  type FakeRealtimeServer,
-  type VoiceUser,
-} from '../../src/index.js'
+import { AgentRole, createVoiceUser, synthesizeSpeech, VOICE_USER_PROMPT_PREFIX, type FakeRealtimeServer, type VoiceUser } from '../../src/index.js'
+import { tone, writeWav } from '../../src/audio.js'
 // Not exported by a public entry.
 import { syntheticSpeechDurationMs } from '../../src/audio/synthetic-voice.js'
+import { isLoopbackUrl, resolveVoiceMode } from '../../src/user/index.js'
 import { fakeServer, speech, testAdapter, voiceAgent } from '../helpers/voice.js'
 
 afterEach(() => {
