@@ -19,7 +19,7 @@ import { describe, expect, it } from 'vitest'
 import '../../src/vitest.js'
 import { conversationReport, formatTranscript, OpenAIRealtimeAdapter, transcriptSerializer } from '../../src/index.js'
 import { runHardeningChild, REPO_ROOT } from '../helpers/child-vitest.js'
-import { stripAnsi, voiceAgent } from '../helpers/voice.js'
+import { speech, stripAnsi, voiceAgent } from '../helpers/voice.js'
 import { attachRedactor, createRedactor, REDACT, REDACTED, redactorOf, redactSecrets } from '../../src/secrets/redact.js'
 import { layoutConversation } from '../../src/reports/layout.js'
 import { renderTimelineSvg } from '../../src/reports/timeline-svg.js'
@@ -27,7 +27,6 @@ import { writeConversationRecording } from '../../src/reports/conversation-recor
 import { tokenize } from '../../src/text/normalize.js'
 import { formatAlignment } from '../../src/text/format-alignment.js'
 import { wordErrorRate } from '../../src/text/word-error-rate.js'
-import { synthesizeSpeech } from '../../src/audio/synthetic-voice.js'
 
 const canary = () => `sk-canary-${randomBytes(16).toString('hex')}`
 
@@ -311,7 +310,6 @@ function echoes(key: string, hex: string): string[] {
   ]
 }
 
-const speech = (text: string) => ({ data: synthesizeSpeech(text), sampleRate: 24_000 })
 
 describe('finding 2 (key fragments in errors and artifacts): masked, partial, upper-cased and non-sk keys', () => {
   it('finding 2: redactSecrets removes every fragment of the known keys, and leaves ordinary words and ids alone', () => {
