@@ -268,6 +268,8 @@ describe('several connections', () => {
     expect(db.response.output[0].content[0].transcript).toBe('conn 2 turn 0')
     expect(da.response.id).toBe(db.response.id) // ids count per connection
     expect(da.response.conversation_id).not.toBe(db.response.conversation_id)
+    // rate_limits.updated follows response.done on each connection: wait for both before comparing what was sent
+    await Promise.all([a.next('rate_limits.updated'), b.next('rate_limits.updated')])
     expect(types(server.connections[0]!.sent)).toEqual(types(server.connections[1]!.sent))
   })
 })
