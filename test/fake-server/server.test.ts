@@ -204,8 +204,11 @@ describe('server lifecycle', () => {
 
   it('close() on a server nobody connected to resolves', async () => {
     const server = await createFakeRealtimeServer()
-    await server.close()
-    await server.close()
+    await expect(server.close()).resolves.toBeUndefined()
+    await expect(server.close()).resolves.toBeUndefined()
+    // it did close: nothing listens any more
+    const refused = (await rawClient(server.url).catch((e: unknown) => e)) as { code?: string }
+    expect(refused.code).toBe('ECONNREFUSED')
   })
 
   it('a client that resets mid-handshake does not crash the server', async () => {
@@ -214,7 +217,9 @@ describe('server lifecycle', () => {
     ws.on('error', () => {})
     ws.terminate()
     const client = await rawClient(server.url)
-    await client.next('session.created')
+    // the server still serves the next client
+    expect(await client.next('session.created')).toMatchObject({ type: 'session.created', session: { type: 'realtime' } })
+    expect(server.connections.at(-1)!.closed).toBe(false)
   })
 })
 
@@ -263,6 +268,8 @@ describe('several connections', () => {
     expect(db.response.output[0].content[0].transcript).toBe('conn 2 turn 0')
     expect(da.response.id).toBe(db.response.id) // ids count per connection
     expect(da.response.conversation_id).not.toBe(db.response.conversation_id)
+    // rate_limits.updated follows response.done on each connection: wait for both before comparing what was sent
+    await Promise.all([a.next('rate_limits.updated'), b.next('rate_limits.updated')])
     expect(types(server.connections[0]!.sent)).toEqual(types(server.connections[1]!.sent))
   })
 })

@@ -6,7 +6,6 @@
 import net from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createFakeRealtimeServer, type FakeRealtimeServer } from '../../src/fake-server/index.js'
 import {
   MISMATCH_ERROR_CODE,
   createRecordingProxy,
@@ -16,7 +15,8 @@ import {
   type ReplayServer,
   type SessionRecording,
 } from '../../src/replay/index.js'
-import { closeAllRawClients, rawClient, type Json, type RawClient } from '../helpers/raw-client.js'
+import { rawClient, type Json, type RawClient } from '../helpers/raw-client.js'
+import { closedAfterTest, fakeServer } from '../helpers/voice.js'
 
 const DEPTH = 5000
 const DEEP_SESSION_UPDATE = '{"type":"session.update","session":' + '{"a":'.repeat(DEPTH) + '1' + '}'.repeat(DEPTH) + '}'
@@ -39,18 +39,12 @@ const HOSTILE: Array<[name: string, frame: string, answer: 'error' | 'session.up
 /** A text frame whose payload is not UTF-8: `ws` refuses it with close 1007. */
 const INVALID_UTF8 = Buffer.from([0x7b, 0x22, 0x74, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d])
 
-const closers: Array<() => Promise<unknown>> = []
-afterEach(async () => {
-  await closeAllRawClients()
-  for (const close of closers.splice(0).reverse()) await close()
+// Servers and raw clients close when each test finishes (fakeServer, closedAfterTest, rawClient).
+afterEach(() => {
   expect(({} as Record<string, unknown>).polluted, 'Object.prototype was polluted').toBeUndefined()
 })
 
-async function fake(): Promise<FakeRealtimeServer> {
-  const server = await createFakeRealtimeServer({ reply: 'still here' })
-  closers.push(() => server.close())
-  return server
-}
+const fake = () => fakeServer({ reply: 'still here' })
 
 /** Sends a text frame as raw bytes (no UTF-8 check on our side). */
 function sendText(client: RawClient, data: string | Buffer): void {
@@ -126,8 +120,7 @@ describe('issue 11, finding 1: a client frame kills the process that hosts a rep
       ],
     })
     const recording: SessionRecording = { version: 1, sessions: [...HOSTILE.map(session), session(), session()], audio: Buffer.alloc(0) }
-    const server: ReplayServer = await createReplayServer(recording, { pacing: 'recorded' })
-    closers.push(() => server.close())
+    const server: ReplayServer = await closedAfterTest(() => createReplayServer(recording, { pacing: 'recorded' }), (s) => s.close())
     const ok = { type: 'session.update', session: { type: 'realtime', instructions: 'hi' } }
     for (const [name, frame] of HOSTILE) {
       const client = await rawClient(server.url)
@@ -174,8 +167,7 @@ describe('issue 11, finding 1: a client frame kills the process that hosts a rep
       ],
       audio: Buffer.alloc(0),
     }
-    const server = await createReplayServer(recording)
-    closers.push(() => server.close())
+    const server = await closedAfterTest(() => createReplayServer(recording), (s) => s.close())
     const client = await rawClient(server.url)
     await client.next('session.created')
     client.send({ type: 'session.update', session: { type: 'realtime' } })
@@ -200,8 +192,7 @@ describe('issue 11, finding 1: a client frame kills the process that hosts a rep
 
   it('the recording proxy forwards every hostile frame, keeps serving, and records it with bounded depth', async () => {
     const upstream = await fake()
-    const proxy: RecordingProxy = await createRecordingProxy({ upstream: upstream.url, apiKey: 'sk-test-upstream-key-0000000000' })
-    closers.push(() => proxy.close())
+    const proxy: RecordingProxy = await closedAfterTest(() => createRecordingProxy({ upstream: upstream.url, apiKey: 'sk-test-upstream-key-0000000000' }), (p) => p.close())
     const client = await rawClient(proxy.url, { apiKey: null })
     await client.next('session.created')
     for (const [name, frame, expected] of HOSTILE) {
@@ -225,8 +216,7 @@ describe('issue 11, finding 1: a client frame kills the process that hosts a rep
     expect(sent).toHaveLength(HOSTILE.length + 1)
     expect(JSON.stringify(sent[0])).toMatch(/nested deeper than \d+ levels/)
     // Replaying the recording: the same hostile frames match what was recorded.
-    const server = await createReplayServer(recording, { pacing: 'fast' })
-    closers.push(() => server.close())
+    const server = await closedAfterTest(() => createReplayServer(recording, { pacing: 'fast' }), (s) => s.close())
     const replayed = await rawClient(server.url)
     await replayed.next('session.created')
     for (const [name, frame, expected] of HOSTILE) {
