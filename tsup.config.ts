@@ -5,7 +5,7 @@ import { defineConfig, type Options } from 'tsup'
 // `instanceof` holds across `expect-voice` and all its subpaths. The declarations are bundled per format the same
 // way (shared dist/*-<hash>.d.ts / .d.cts), so a class is declared once and its `#private` brand matches. ESM and
 // CJS remain two copies, as in any dual package.
-const external = ['vitest', '@vitest/expect', '@jest/globals', 'expect', 'jest-snapshot', 'ws', 'natural']
+const external = ['vitest', '@vitest/expect', '@jest/globals', 'expect', 'jest-snapshot', 'ws']
 
 // Runner-agnostic core, its helper subpaths and the Jest entry ship ESM + CJS.
 const dual = {
@@ -20,11 +20,14 @@ const dual = {
 
 const common: Options = {
   dts: true,
-  sourcemap: true,
+  // No source maps: the sources are not shipped, and the unminified build reads well in a stack trace.
+  sourcemap: false,
   target: 'node20',
   platform: 'node',
   external,
   splitting: true,
+  // ESM-only and 24 KB: bundled, so the CJS build and Jest can load phonetic mode (THIRD_PARTY_NOTICES.md).
+  noExternal: ['double-metaphone'],
 }
 
 export default defineConfig([

@@ -108,8 +108,8 @@ describe('the process exits on its own', () => {
         format: 'esm',
         target: 'node20',
         logLevel: 'silent',
-        // ws' optional native add-ons and natural (loaded lazily, only for phonetic matching)
-        external: ['bufferutil', 'utf-8-validate', 'natural', 'natural/*'],
+        // ws' optional native add-ons
+        external: ['bufferutil', 'utf-8-validate'],
         // the bundled CommonJS (ws) requires node built-ins
         banner: { js: "import { createRequire as __hardeningCreateRequire } from 'node:module'; const require = __hardeningCreateRequire(import.meta.url);" },
       })
