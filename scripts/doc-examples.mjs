@@ -142,7 +142,16 @@ function run(command, args, env = {}) {
   })
 }
 
-const childEnv = { EXPECT_VOICE_ARTIFACTS_DIR: join(gen, 'voice-artifacts') }
+// Failure recordings go where a user's would (.voice-artifacts/ at the root), as the docs show; the ones of the
+// generated files (named after their path, test/.generated/docs/…) are deleted at the end.
+const childEnv = { EXPECT_VOICE_ARTIFACTS: '', EXPECT_VOICE_ARTIFACTS_DIR: '' }
+const artifacts = join(root, '.voice-artifacts')
+const hadArtifacts = existsSync(artifacts)
+function removeArtifacts() {
+  if (!existsSync(artifacts)) return
+  for (const f of readdirSync(artifacts)) if (f.startsWith('test-.generated-docs-')) rmSync(join(artifacts, f), { force: true })
+  if (!hadArtifacts && readdirSync(artifacts).length === 0) rmSync(artifacts, { recursive: true, force: true })
+}
 
 writeFileSync(
   join(gen, 'vitest.config.mjs'),
@@ -282,7 +291,10 @@ if (tsc && tsc.code !== 0) {
 
 const seconds = ((performance.now() - started) / 1000).toFixed(1)
 const counts = `${vitestBlocks.filter((b) => b.kind === 'vitest').length} Vitest, ${jestBlocks.length} Jest, ${vitestBlocks.filter((b) => b.kind === 'script').length} script blocks; ${tsBlocks.length} type-checked; ${skipped} marked not runnable`
-if (!process.env.DOC_EXAMPLES_KEEP) rmSync(gen, { recursive: true, force: true })
+if (!process.env.DOC_EXAMPLES_KEEP) {
+  rmSync(gen, { recursive: true, force: true })
+  removeArtifacts()
+}
 if (failures.length) {
   console.error(`doc examples: ${failures.length} failing (${counts}; ${seconds} s)\n\n${failures.join('\n\n')}\n`)
   process.exit(1)
