@@ -59,7 +59,8 @@ function blocksOf(file) {
 
 function classify(code) {
   if (/require\(\s*['"](@jest\/globals|expect-voice\/jest)['"]\s*\)|from\s+['"](@jest\/globals|expect-voice\/jest)['"]/.test(code)) return 'jest'
-  if (/from\s+['"](vitest|expect-voice\/vitest)['"]|import\s+['"]expect-voice\/vitest['"]/.test(code)) return 'vitest'
+  // A Vitest block declares tests at its top level; one that only configures (a setup file) runs as a script.
+  if (/from\s+['"](vitest|expect-voice\/vitest)['"]|import\s+['"]expect-voice\/vitest['"]/.test(code) && /^(test|it|describe)\b[\w.]*\(/m.test(code)) return 'vitest'
   return 'script'
 }
 
@@ -96,7 +97,8 @@ for (const file of docs) {
     } else if (block.kind === 'vitest') {
       block.path = `vitest/${block.id}.test.${ext}`
     } else {
-      block.path = `vitest/${block.id}.m${ext}`
+      // CommonJS (a Jest config, a require) stays CommonJS; everything else is an ES module.
+      block.path = `vitest/${block.id}.${ext === 'js' && /\brequire\(|\bmodule\.exports\b/.test(block.code) ? 'cjs' : `m${ext}`}`
       block.wrapper = `vitest/${block.id}.script.test.mjs`
     }
     writeFileSync(join(gen, block.path), block.code + '\n')
@@ -159,7 +161,8 @@ writeFileSync(
   test: {
     root: ${JSON.stringify(gen)},
     include: ['vitest/**/*.test.{ts,js,mjs}'],
-    setupFiles: [${JSON.stringify(join(root, 'test/helpers/leak-check.ts'))}],
+    // as docs/runners.md recommends: the matchers registered once, by a setup file
+    setupFiles: [${JSON.stringify(join(root, 'test/helpers/leak-check.ts'))}, 'expect-voice/vitest'],
     testTimeout: 20000,
     hookTimeout: 20000,
     attachmentsDir: ${JSON.stringify(join(gen, 'attachments'))},
@@ -170,11 +173,14 @@ writeFileSync(
 )
 writeFileSync(
   join(gen, 'jest.config.cjs'),
-  `module.exports = { rootDir: ${JSON.stringify(join(gen, 'jest'))}, testMatch: ['<rootDir>/*.test.cjs'], testEnvironment: 'node', testTimeout: 20000 }\n`,
+  `module.exports = { rootDir: ${JSON.stringify(join(gen, 'jest'))}, testMatch: ['<rootDir>/*.test.cjs'], testEnvironment: 'node', testTimeout: 20000, setupFilesAfterEnv: ['expect-voice/jest'] }\n`,
 )
+// Strict, as the repository's own code; no declarations (test files are not libraries). The matcher types come from
+// a .d.ts that imports expect-voice/vitest, as docs/runners.md recommends beside the setup file.
+writeFileSync(join(gen, 'vitest', 'voice-matchers.d.ts'), "import 'expect-voice/vitest'\n")
 writeFileSync(
   join(gen, 'tsconfig.json'),
-  JSON.stringify({ extends: '../../../tsconfig.json', compilerOptions: { noUnusedLocals: false, types: ['node'] }, include: ['vitest/**/*.ts', 'vitest/**/*.mts'] }, null, 2),
+  JSON.stringify({ extends: '../../../tsconfig.json', compilerOptions: { declaration: false, types: ['node'] }, include: ['vitest/**/*.ts', 'vitest/**/*.mts'] }, null, 2),
 )
 
 const tsBlocks = vitestBlocks.filter((b) => b.lang === 'ts')
