@@ -67,6 +67,7 @@ function classify(code) {
 const docs = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)]
   .filter((f) => !process.env.DOC_EXAMPLES_ONLY || f.includes(process.env.DOC_EXAMPLES_ONLY))
 
+const hadGenerated = existsSync(join(gen, '..'))
 rmSync(gen, { recursive: true, force: true })
 for (const dir of ['vitest', 'jest']) mkdirSync(join(gen, dir), { recursive: true })
 
@@ -302,6 +303,7 @@ const seconds = ((performance.now() - started) / 1000).toFixed(1)
 const counts = `${vitestBlocks.filter((b) => b.kind === 'vitest').length} Vitest, ${jestBlocks.length} Jest, ${vitestBlocks.filter((b) => b.kind === 'script').length} script blocks; ${tsBlocks.length} type-checked; ${skipped} marked not runnable`
 if (!process.env.DOC_EXAMPLES_KEEP) {
   rmSync(gen, { recursive: true, force: true })
+  if (!hadGenerated && readdirSync(join(gen, '..')).length === 0) rmSync(join(gen, '..'), { recursive: true, force: true })
   removeArtifacts()
 }
 if (failures.length) {
