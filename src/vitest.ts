@@ -22,6 +22,12 @@ expect.addSnapshotSerializer(transcriptSerializer as unknown as Parameters<typeo
 
 type AgentUse = (agent: OpenAIRealtimeAdapter) => Promise<void>
 
+/**
+ * What Vitest's own `test.extend` takes for fixtures `T`, read from the Vitest the user has installed, so that
+ * `base.extend(fakeVoiceFixtures).extend({ ... })` infers every fixture (Vitest 4 and 5).
+ */
+type FixturesOf<T extends object> = Parameters<typeof base.extend<T>>[0]
+
 /** Connects before the test, records the conversation on failure, and always disconnects after it. */
 async function provideAgent(
   options: VoiceAgentOptions,
@@ -43,7 +49,7 @@ async function provideAgent(
 }
 
 /** Fixtures for your own `test.extend(voiceFixtures)`: `voiceOptions` and a connected `agent`. */
-export const voiceFixtures = {
+export const voiceFixtures: FixturesOf<VoiceTestFixtures> = {
   voiceOptions: {} as VoiceAgentOptions,
   voiceArtifacts: {} as VoiceArtifactsOptions,
   voiceUserOptions: {} as VoiceUserFixtureOptions,
@@ -64,7 +70,7 @@ export const voiceFixtures = {
  * Fixtures for your own `test.extend(fakeVoiceFixtures)`: a fake realtime server per file (configured by
  * `fakeServerOptions`) and an `agent` connected to it.
  */
-export const fakeVoiceFixtures = {
+export const fakeVoiceFixtures: FixturesOf<FakeVoiceTestFixtures['$test'] & FakeVoiceTestFixtures['$file']> = {
   // Test-scoped, so `override` works per file, describe or test; the servers themselves are shared per file.
   fakeServerOptions: {} as FakeRealtimeServerOptions,
   fakeServers: [
@@ -78,7 +84,7 @@ export const fakeVoiceFixtures = {
         await pool.close()
       }
     },
-    { scope: 'file' },
+    { scope: 'file' as const },
   ] as const,
   fakeServer: async (
     { fakeServerOptions, fakeServers }: { fakeServerOptions: FakeRealtimeServerOptions; fakeServers: FakeServerPool },
@@ -149,11 +155,17 @@ export interface VoiceRecordingArtifact extends VoiceRecordingMeta {
   attachments: Array<{ path: string; contentType: string }>
 }
 
+declare global {
+  // Vitest 4 declares `Matchers<T>`, Vitest 5 `Matchers<R, T>`: an augmentation of either conflicts with the other
+  // (TS2428 without skipLibCheck). Both build their `Assertion` from `Chai.Assertion`, which has no type parameters,
+  // and copy its methods (promise-returning ones as they are): the voice matchers are declared there, once.
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Chai {
+    interface Assertion extends VoiceAgentMatchers<void> {}
+  }
+}
+
 declare module 'vitest' {
-  // Vitest 4 declares `Matchers<T>`, Vitest 5 `Matchers<R, T>`; the voice matchers use neither parameter (they all
-  // return Promise<void>), so this one declaration serves both (Vitest 5 users need skipLibCheck, the default).
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any
-  interface Matchers<T = any> extends VoiceAgentMatchers<void> {}
   interface TestArtifactRegistry {
     'expect-voice:recording': VoiceRecordingArtifact
   }

@@ -1,5 +1,5 @@
 /**
- * TLS material for wss:// mode. The official `openai` client only dials wss:// (research §8.1), so the fake must
+ * TLS material for wss:// mode. The official `openai` client only dials wss:// (its realtime client forces the protocol), so the fake must
  * speak TLS for it; clients trust it by passing `server.ca` as the socket's `ca`.
  */
 import { TEST_CERTIFICATE, TEST_PRIVATE_KEY } from './tls-certificate.js'
