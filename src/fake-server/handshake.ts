@@ -6,7 +6,6 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import { STATUS_CODES } from 'node:http'
-import type { Duplex } from 'node:stream'
 import { closeReasonFor, maskApiKey, protocolErrors, type ErrorBody } from './protocol-errors.js'
 import { keyDigest, type ResolvedOptions } from './options.js'
 import { timingSafeEqual } from 'node:crypto'

@@ -357,7 +357,11 @@ export class ActiveResponse {
     if (!incomplete) {
       // Fragments not yet due (custom audio shorter than its text, or no audio at all) go before the tail.
       const rest = chunkCount === 0 ? due.flat() : []
-      this.steps.push({ run: () => rest.forEach((f) => this.transcriptDelta(out, f)) })
+      this.steps.push({
+        run: () => {
+          for (const f of rest) this.transcriptDelta(out, f)
+        },
+      })
     }
     this.steps.push({ run: () => this.closeOutput(out, incomplete ? 'incomplete' : 'completed') })
   }

@@ -194,13 +194,13 @@ export function mismatchError(ctx: MismatchContext, index: number, actual: JsonO
 export function audioMismatchError(
   ctx: MismatchContext,
   index: number,
-  sent: { bytes: number; sha256?: string; then?: string },
+  sent: { bytes: number; sha256?: string; followedBy?: string },
 ): ReplayMismatchError {
   const event = ctx.session.events[index] as { client: JsonObject }
   const ref = event.client.audio as { $sha256: string; bytes: number }
   const recorded = `${audioSeconds(ref.bytes)} of audio (sha256 ${ref.$sha256.slice(0, 12)}…)`
-  const detail = sent.then
-    ? `the test sent ${audioSeconds(sent.bytes)} of audio, then ${sent.then}; the recording has ${recorded} at this point`
+  const detail = sent.followedBy
+    ? `the test sent ${audioSeconds(sent.bytes)} of audio, then ${sent.followedBy}; the recording has ${recorded} at this point`
     : `the test sent different audio: ${audioSeconds(sent.bytes)} (sha256 ${sent.sha256!.slice(0, 12)}…) where the recording has ${recorded}`
   const difference: Difference = { path: 'audio', recorded: ref, actual: { $sha256: sent.sha256 ?? '', bytes: sent.bytes } }
   return new ReplayMismatchError([HEAD, '', `First differing event: ${where(ctx, index)}`, `  ${detail}`, tail(ctx)].join('\n'), 'different', ctx.sessionNo, index, [difference])

@@ -436,7 +436,7 @@ class ReplayConnection {
   #match(actual: JsonObject, note?: string): void {
     if (this.#group) {
       const group = this.#group
-      return this.fail(audioMismatchError(this.ctx, group.index, { bytes: group.filled, then: typeof actual.type === 'string' ? actual.type : 'another frame' }))
+      return this.fail(audioMismatchError(this.ctx, group.index, { bytes: group.filled, followedBy: typeof actual.type === 'string' ? actual.type : 'another frame' }))
     }
     const index = this.#next
     const event = this.#events[index]

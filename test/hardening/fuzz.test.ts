@@ -265,6 +265,7 @@ describe('fuzz: arbitrary server streams', () => {
               checkRecords(agent)
             } finally {
               const off = await settle(agent.disconnect(), 1500)
+              // biome-ignore lint/correctness/noUnsafeFinally: a disconnect() that rejects is the failure to report, even over the body's
               if (!off.ok) throw new Error('disconnect() rejected')
             }
             if (stray.length) throw new Error(`unhandled: ${inspect(stray.splice(0))}`)

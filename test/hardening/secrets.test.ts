@@ -10,6 +10,7 @@
  *    modified meanwhile) are scanned for the key, its random part and its base64 and hex encodings.
  */
 import { randomBytes } from 'node:crypto'
+import type { Dirent } from 'node:fs'
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
@@ -20,7 +21,7 @@ import '../../src/vitest.js'
 import { conversationReport, formatTranscript, OpenAIRealtimeAdapter, transcriptSerializer } from '../../src/index.js'
 import { runHardeningChild, REPO_ROOT } from '../helpers/child-vitest.js'
 import { speech, stripAnsi, voiceAgent } from '../helpers/voice.js'
-import { attachRedactor, createRedactor, REDACT, REDACTED, redactorOf, redactSecrets } from '../../src/secrets/redact.js'
+import { createRedactor, REDACTED, redactorOf, redactSecrets } from '../../src/secrets/redact.js'
 import { layoutConversation } from '../../src/reports/layout.js'
 import { renderTimelineSvg } from '../../src/reports/timeline-svg.js'
 import { writeConversationRecording } from '../../src/reports/conversation-recording.js'
@@ -168,7 +169,7 @@ describe('in process: no surface shows the key, even when the server echoes it',
 
 async function walk(dir: string, skip: (path: string) => boolean = () => false): Promise<string[]> {
   const out: string[] = []
-  let entries
+  let entries: Dirent[]
   try {
     entries = await readdir(dir, { withFileTypes: true })
   } catch {

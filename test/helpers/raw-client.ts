@@ -4,7 +4,8 @@
 import { onTestFinished, TestRunner } from 'vitest'
 import { WebSocket, type ClientOptions, type RawData } from 'ws'
 
-export type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: raw frames of a test client: any shape a server may send
+export type Json = Record<string, any>
 
 export interface RawFrame {
   kind: 'text' | 'binary'

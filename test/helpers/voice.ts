@@ -77,7 +77,6 @@ export async function voiceAgent(serverOptions: FakeRealtimeServerOptions = {}, 
   }
 }
 
-// eslint-disable-next-line no-control-regex
 export const stripAnsi = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '')
 
 /** The failure message of an async assertion that must fail. */
