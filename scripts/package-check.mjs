@@ -207,12 +207,10 @@ function helper(agent: OpenAIRealtimeAdapter): string {
   return conversationReport(agent)
 }
 
-// KNOWN (issue 16): a CJS-typed consumer (node10, or a .cts / package without "type": "module" under nodenext) gets
-// only the ESM declarations of \`expect-voice/vitest\`, whose OpenAIRealtimeAdapter is not the CJS one of
-// \`expect-voice\` (TS2345, \`#private\`). Once the Vitest entry ships CJS declarations (dist/vitest.d.cts) this
-// directive goes unused and tsc fails here: delete it, the call must then type-check.
+// A CJS-typed consumer (node10, or a .cts / package without "type": "module" under nodenext) resolves
+// \`expect-voice/vitest\` to its CJS declarations (dist/vitest.d.cts), which share the CJS declaration chunks: the
+// fixture's agent is the OpenAIRealtimeAdapter of \`expect-voice\` (it was not: TS2345, \`#private\`).
 export function fromVitestFixture(fixtures: VoiceTestFixtures): string {
-  // @ts-expect-error see KNOWN above
   return helper(fixtures.agent)
 }
 
@@ -311,12 +309,10 @@ export async function usage(fixtures: VoiceTestFixtures, matchers: VoiceAgentMat
   return [helper(voice.agent), voiceMatchers.toSay, decodeWav, normalizeText, parseRecording, new InvalidOptionError('x')]
 }
 
-// KNOWN (issue 16): a CJS-typed consumer (node10, or a .cts / package without "type": "module" under nodenext) gets
-// only the ESM declarations of \`expect-voice/vitest\`, whose OpenAIRealtimeAdapter is not the CJS one of
-// \`expect-voice\` (TS2345, \`#private\`). Once the Vitest entry ships CJS declarations (dist/vitest.d.cts) this
-// directive goes unused and tsc fails here: delete it, the call must then type-check.
+// A CJS-typed consumer (node10, or a .cts / package without "type": "module" under nodenext) resolves
+// \`expect-voice/vitest\` to its CJS declarations (dist/vitest.d.cts), which share the CJS declaration chunks: the
+// fixture's agent is the OpenAIRealtimeAdapter of \`expect-voice\` (it was not: TS2345, \`#private\`).
 export function fromVitestFixture(fixtures: VoiceTestFixtures): string {
-  // @ts-expect-error see KNOWN above
   return helper(fixtures.agent)
 }
 `
