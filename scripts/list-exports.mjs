@@ -25,7 +25,9 @@ export function listExports(declarationFile) {
     .getExportsOfModule(symbol)
     .map((s) => {
       const target = s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s
-      return `${target.flags & ts.SymbolFlags.Value ? 'value' : 'type'} ${s.getName()}`
+      // `export type { SomeClass }` exports only the type, although the class itself is a value.
+      const typeOnly = (s.declarations ?? []).some((d) => ts.isExportSpecifier(d) && (d.isTypeOnly || d.parent.parent.isTypeOnly))
+      return `${target.flags & ts.SymbolFlags.Value && !typeOnly ? 'value' : 'type'} ${s.getName()}`
     })
     .sort((a, b) => a.split(' ')[1].localeCompare(b.split(' ')[1]))
 }

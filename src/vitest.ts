@@ -4,12 +4,13 @@
  */
 import { expect, test as base, type TestContext } from 'vitest'
 import type { OpenAIRealtimeAdapter } from './adapter/openai-realtime-adapter.js'
-import { createFakeRealtimeServer, type FakeRealtimeServer, type FakeRealtimeServerOptions } from './fake-server/index.js'
+import type { FakeRealtimeServer, FakeRealtimeServerOptions } from './fake-server/index.js'
 import type { VoiceAgentOptions } from './runners/connect-agent.js'
 import { openVoiceSession, vitestOutcome, vitestSessionContext } from './runners/voice-session.js'
 import { conversationReport } from './reports/conversation-report.js'
 import { voiceMatchers, type VoiceAgentMatchers } from './matchers/index.js'
 import { runAgentTest } from './runners/agent-test.js'
+import { FakeServerPool } from './runners/fake-server-pool.js'
 import { transcriptSerializer } from './conversation/transcript-serializer.js'
 import type { VoiceArtifactsOptions } from './reports/config.js'
 import { startVitestRecording, type VoiceRecordingMeta } from './runners/vitest-failure-recording.js'
@@ -20,6 +21,12 @@ expect.extend(voiceMatchers as unknown as Parameters<typeof expect.extend>[0])
 expect.addSnapshotSerializer(transcriptSerializer as unknown as Parameters<typeof expect.addSnapshotSerializer>[0])
 
 type AgentUse = (agent: OpenAIRealtimeAdapter) => Promise<void>
+
+/**
+ * What Vitest's own `test.extend` takes for fixtures `T`, read from the Vitest the user has installed, so that
+ * `base.extend(fakeVoiceFixtures).extend({ ... })` infers every fixture (Vitest 4 and 5).
+ */
+type FixturesOf<T extends object> = Parameters<typeof base.extend<T>>[0]
 
 /** Connects before the test, records the conversation on failure, and always disconnects after it. */
 async function provideAgent(
@@ -42,7 +49,7 @@ async function provideAgent(
 }
 
 /** Fixtures for your own `test.extend(voiceFixtures)`: `voiceOptions` and a connected `agent`. */
-export const voiceFixtures = {
+export const voiceFixtures: FixturesOf<VoiceTestFixtures> = {
   voiceOptions: {} as VoiceAgentOptions,
   voiceArtifacts: {} as VoiceArtifactsOptions,
   voiceUserOptions: {} as VoiceUserFixtureOptions,
@@ -63,19 +70,25 @@ export const voiceFixtures = {
  * Fixtures for your own `test.extend(fakeVoiceFixtures)`: a fake realtime server per file (configured by
  * `fakeServerOptions`) and an `agent` connected to it.
  */
-export const fakeVoiceFixtures = {
-  fakeServerOptions: [{} as FakeRealtimeServerOptions, { scope: 'file' }] as const,
-  fakeServer: [
-    async ({ fakeServerOptions }: { fakeServerOptions: FakeRealtimeServerOptions }, use: (s: FakeRealtimeServer) => Promise<void>) => {
-      const server = await createFakeRealtimeServer(fakeServerOptions)
+export const fakeVoiceFixtures: FixturesOf<FakeVoiceTestFixtures['$test'] & FakeVoiceTestFixtures['$file']> = {
+  // Test-scoped, so `override` works per file, describe or test; the servers themselves are shared per file.
+  fakeServerOptions: {} as FakeRealtimeServerOptions,
+  fakeServers: [
+    // Vitest reads the destructured names to resolve dependencies: an empty pattern asks for none.
+    async ({}: object, use: (pool: FakeServerPool) => Promise<void>) => {
+      const pool = new FakeServerPool()
       try {
-        await use(server)
+        await use(pool)
       } finally {
-        await server.close()
+        await pool.close()
       }
     },
-    { scope: 'file' },
+    { scope: 'file' as const },
   ] as const,
+  fakeServer: async (
+    { fakeServerOptions, fakeServers }: { fakeServerOptions: FakeRealtimeServerOptions; fakeServers: FakeServerPool },
+    use: (s: FakeRealtimeServer) => Promise<void>,
+  ) => use(await fakeServers.serverFor(fakeServerOptions)),
   voiceOptions: {} as VoiceAgentOptions,
   voiceArtifacts: {} as VoiceArtifactsOptions,
   voiceUserOptions: {} as VoiceUserFixtureOptions,
@@ -109,8 +122,13 @@ export interface VoiceTestFixtures {
 }
 
 export interface FakeVoiceTestFixtures {
-  $test: VoiceTestFixtures
-  $file: { fakeServerOptions: FakeRealtimeServerOptions; fakeServer: FakeRealtimeServer }
+  $test: VoiceTestFixtures & {
+    /** Options of this test's fake server: override them per file, describe or test. */
+    fakeServerOptions: FakeRealtimeServerOptions
+    /** The fake server this test's agent talks to (one per distinct `fakeServerOptions` in a file). */
+    fakeServer: FakeRealtimeServer
+  }
+  $file: { fakeServers: FakeServerPool }
 }
 
 /** `test` with a connected `agent` (live API via OPENAI_API_KEY, or `voiceOptions.url`). */
@@ -128,6 +146,7 @@ export { configureVoiceArtifacts, type VoiceArtifactsMode, type VoiceArtifactsOp
 export { createVoiceUser, type SayOptions, type SayResult, type VoiceUser, type VoiceUserOptions, type VoiceUserVoice } from './user/voice-user.js'
 export type { VoiceUserFixtureOptions } from './runners/voice-user-fixture.js'
 export type { VoiceRecordingMeta }
+export type { FakeServerPool }
 
 /** The artifact the agent fixture records when it writes a conversation recording (`testCase.artifacts()`). */
 export interface VoiceRecordingArtifact extends VoiceRecordingMeta {
@@ -135,11 +154,16 @@ export interface VoiceRecordingArtifact extends VoiceRecordingMeta {
   attachments: Array<{ path: string; contentType: string }>
 }
 
+declare global {
+  // Vitest 4 declares `Matchers<T>`, Vitest 5 `Matchers<R, T>`: an augmentation of either conflicts with the other
+  // (TS2428 without skipLibCheck). Both build their `Assertion` from `Chai.Assertion`, which has no type parameters,
+  // and copy its methods (promise-returning ones as they are): the voice matchers are declared there, once.
+  namespace Chai {
+    interface Assertion extends VoiceAgentMatchers<void> {}
+  }
+}
+
 declare module 'vitest' {
-  // Vitest 4 declares `Matchers<T>`, Vitest 5 `Matchers<R, T>`; the voice matchers use neither parameter (they all
-  // return Promise<void>), so this one declaration serves both (Vitest 5 users need skipLibCheck, the default).
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any
-  interface Matchers<T = any> extends VoiceAgentMatchers<void> {}
   interface TestArtifactRegistry {
     'expect-voice:recording': VoiceRecordingArtifact
   }

@@ -16,7 +16,7 @@ import {
   MissingApiKeyError,
   RealtimeConnectionClosedError,
   RealtimeHandshakeError,
-  RealtimeServerError,
+  type RealtimeServerError,
   RealtimeSessionRefusedError,
   RealtimeTimeoutError,
 } from '../errors/index.js'

@@ -134,7 +134,7 @@ export function float32ToPcm16(samples: Float32Array | Float64Array): Buffer {
   const out = new Int16Array(samples.length)
   for (let i = 0; i < samples.length; i++) {
     const v = Math.round(samples[i] * FULL_SCALE)
-    out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v
+    out[i] = v > 32767 ? 32767 : Math.max(v , -32768)
   }
   return int16ToBuffer(out)
 }
@@ -243,7 +243,7 @@ export function powerToDb(meanSquare: number): number {
 
 /** dBFS to mean square in PCM16 units squared (inverse of `powerToDb`). */
 export function dbToPower(db: number): number {
-  return FULL_SCALE * FULL_SCALE * Math.pow(10, db / 10)
+  return FULL_SCALE * FULL_SCALE * 10 ** (db / 10)
 }
 
 function assertDuration(ms: number): void {

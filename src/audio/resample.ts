@@ -145,7 +145,7 @@ function designKernel(fromRate: number, toRate: number, L: number): Kernel {
   const halfWidth = HALF_ZEROS / s // in input samples
   const half = Math.ceil(halfWidth) + 1
   const taps = 2 * half
-  const phases = L <= MAX_PHASES ? L : MAX_PHASES
+  const phases = Math.min(L , MAX_PHASES)
   const table = new Float32Array(phases * taps)
   const i0Beta = besselI0(beta)
   for (let p = 0; p < phases; p++) {

@@ -23,6 +23,7 @@ import { applySessionUpdate, defaultSession, sessionView } from './session-confi
 import { TimerSet } from './timers.js'
 import type { FakeConnection, FakeReplyContext, FakeResponseRecord, FakeSessionConfig } from './types.js'
 import { EnergyVad, vadSettings } from './vad.js'
+import { MAX_JSON_DEPTH, boundDepth, nestedDeeperThan } from '../loopback/frames.js'
 
 type Json = Record<string, unknown>
 
@@ -31,6 +32,8 @@ const BYTES_PER_MS = 48
 const RATE_LIMIT_TOKENS = 40_000
 /** Live sends rate_limits.updated ~43 ms after response.done; we wait a little, but never let another event pass it. */
 const RATE_LIMITS_DELAY_MS = 5
+/** A client that has not answered a ping by then is taken not to answer them: deltas are then paced by flushes only. */
+const PONG_TIMEOUT_MS = 500
 
 /** GA name -> beta name for `legacyEventNames`; null = the beta protocol had no such event. */
 const TO_LEGACY: Record<string, string | null> = {
@@ -77,6 +80,10 @@ export class FakeConnectionImpl implements FakeConnection {
   private inflight = 0
   private flushed: Array<() => void> = []
   private dropping = false
+  /** Pings sent after deltas, by payload, and whether this client answers pings (null: not known yet). */
+  private readonly pongWaiters = new Map<string, () => void>()
+  private pingCount = 0
+  private answersPings: boolean | null = null
 
   constructor(
     readonly id: number,
@@ -107,6 +114,10 @@ export class FakeConnectionImpl implements FakeConnection {
   start(refusal: Refusal | null): void {
     this.ws.on('message', (data, isBinary) => this.onMessage(data, isBinary, refusal !== null))
     this.ws.on('close', (code, reason) => this.onClose(code, reason.toString()))
+    this.ws.on('pong', (data) => {
+      this.answersPings = true
+      this.pongWaiters.get(data.toString())?.()
+    })
     this.ws.on('error', () => {
       // A socket error is always followed by 'close'; nothing else to do, and it must not go unhandled.
     })
@@ -239,6 +250,64 @@ export class FakeConnectionImpl implements FakeConnection {
     })
   }
 
+  /**
+   * Run `fn` once everything sent so far has been handed to the socket (at once when nothing is in flight).
+   * Returns a function that drops the wait.
+   */
+  private afterFlush(fn: () => void): () => void {
+    if (this.inflight === 0) {
+      fn()
+      return () => {}
+    }
+    const run = () => {
+      try {
+        fn()
+      } catch (err) {
+        this.internalError(err)
+      }
+    }
+    this.flushed.push(run)
+    return () => {
+      const at = this.flushed.indexOf(run)
+      if (at >= 0) this.flushed.splice(at, 1)
+    }
+  }
+
+  /**
+   * Run `fn` once the client has received everything sent so far: a ping follows it, and the client's pong
+   * (which WebSocket clients send as soon as they parse the ping, before they act on the frames before it)
+   * says it got there. A client that does not answer within PONG_TIMEOUT_MS is paced by flushes from then on.
+   * Returns a function that drops the wait.
+   */
+  private afterDelivery(fn: () => void): () => void {
+    if (this.answersPings === false || this.ws.readyState !== this.ws.OPEN || this.dropping) return this.afterFlush(fn)
+    const payload = `delta-${++this.pingCount}`
+    let settled = false
+    let cancelTimeout = () => {}
+    const drop = () => {
+      settled = true
+      this.pongWaiters.delete(payload)
+      cancelTimeout()
+    }
+    const done = () => {
+      if (settled) return
+      drop()
+      try {
+        fn()
+      } catch (err) {
+        this.internalError(err)
+      }
+    }
+    this.pongWaiters.set(payload, done)
+    cancelTimeout = this.timers.after(PONG_TIMEOUT_MS, () => {
+      if (settled) return
+      this.answersPings = false
+      done()
+    })
+    this.ws.ping(payload)
+    return drop
+  }
+
   /** The pending rate_limits.updated goes out before anything else, so the order never depends on timing. */
   private flushDeferred(): void {
     const deferred = this.deferred
@@ -269,6 +338,7 @@ export class FakeConnectionImpl implements FakeConnection {
     this.active = null
     this.deferred = null
     this.flushed = []
+    this.pongWaiters.clear()
     this.timers.dispose()
     for (const waiter of this.closeWaiters.splice(0)) waiter({ code, reason })
     this.onClosed(this)
@@ -291,6 +361,12 @@ export class FakeConnectionImpl implements FakeConnection {
       }
       if (!isObject(event)) {
         this.error(protocolErrors.notAnObject(), null)
+        return
+      }
+      if (nestedDeeperThan(event, MAX_JSON_DEPTH)) {
+        // Refused before anything walks it (a recursive walk of 5,000 levels overflows the stack); kept cut short.
+        this.record(boundDepth(event, MAX_JSON_DEPTH))
+        if (!this.silent) this.error(protocolErrors.tooDeep(MAX_JSON_DEPTH), event.event_id)
         return
       }
       this.record(event)
@@ -669,6 +745,7 @@ export class FakeConnectionImpl implements FakeConnection {
       emit: (event) => this.emit(event),
       sendRaw: (data) => this.sendRaw(data),
       disconnect: (code, reason) => this.disconnect(code, reason),
+      afterDelivery: (fn) => this.afterDelivery(fn),
       finished: (response, usage) => this.finished(response, usage),
       reportError: (err) => this.internalError(err),
     }

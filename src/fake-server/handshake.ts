@@ -1,12 +1,11 @@
 /**
  * Who may connect, and how refusals look. The live API refuses almost everything AFTER a successful 101: an
  * `error` event, then a close (3000 for auth, 4000 for model/beta-header problems), with the close reason
- * `<error.type>.<error.code>` (research §1.2). Proxies and Azure may instead refuse the upgrade with an HTTP
+ * `<error.type>.<error.code>`. Proxies and Azure may instead refuse the upgrade with an HTTP
  * status; `rejectHandshake` does that. Keys are compared, masked or redacted, never stored.
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import { STATUS_CODES } from 'node:http'
-import type { Duplex } from 'node:stream'
 import { closeReasonFor, maskApiKey, protocolErrors, type ErrorBody } from './protocol-errors.js'
 import { keyDigest, type ResolvedOptions } from './options.js'
 import { timingSafeEqual } from 'node:crypto'

@@ -11,6 +11,9 @@ import type {
   FakeServerFaults,
 } from './types.js'
 
+/** Responses stream at 10× real time unless `paceMs` or `streamSpeed` says otherwise (see `streamSpeed`). */
+export const DEFAULT_STREAM_SPEED = 10
+
 export interface ResolvedOptions {
   reply: FakeReplyFunction
   latencyMs: (ctx: FakeReplyContext) => number
@@ -18,7 +21,9 @@ export interface ResolvedOptions {
   seed: number
   chunkBytes: number
   chunkMs: number
-  paceMs: number | 'realtime'
+  /** Between deltas: a fixed gap, or a multiple of real time ('realtime' = speed 1). */
+  pace: { gapMs: number } | { speed: number }
+  perMessageDeflate: boolean
   msPerChar: number
   transcribe: (pcm: Buffer, ctx: { turn: number }) => string | null | Promise<string | null>
   transcriptionDelayMs: number
@@ -33,7 +38,7 @@ export interface ResolvedOptions {
 }
 
 const OPTION_KEYS = new Set<keyof FakeRealtimeServerOptions>([
-  'reply', 'latencyMs', 'jitterMs', 'seed', 'chunkMs', 'paceMs', 'msPerChar', 'transcribe', 'transcriptionDelayMs',
+  'reply', 'latencyMs', 'jitterMs', 'seed', 'chunkMs', 'paceMs', 'streamSpeed', 'perMessageDeflate', 'msPerChar', 'transcribe', 'transcriptionDelayMs',
   'honourCancel', 'legacyEventNames', 'apiKey', 'rejectHandshake', 'model', 'tls', 'faults',
 ])
 const FAULT_KEYS = new Set<keyof FakeServerFaults>([
@@ -189,9 +194,18 @@ export function resolveOptions(input: FakeRealtimeServerOptions | undefined): Re
   if (typeof chunkMs !== 'number' || !Number.isFinite(chunkMs) || chunkMs <= 0) fail('chunkMs', 'a number > 0', chunkMs)
   const chunkSamples = Math.max(1, Math.round((chunkMs * PCM_RATE) / 1000))
 
-  let paceMs: number | 'realtime' = 0
-  if (o.paceMs === 'realtime') paceMs = 'realtime'
-  else paceMs = nonNegative('paceMs', o.paceMs, 0)
+  if (o.paceMs !== undefined && o.streamSpeed !== undefined) {
+    throw new InvalidOptionError("createFakeRealtimeServer: options 'paceMs' and 'streamSpeed' both set the stream rate; give one of them")
+  }
+  let pace: ResolvedOptions['pace'] = { speed: DEFAULT_STREAM_SPEED }
+  if (o.paceMs === 'realtime') pace = { speed: 1 }
+  else if (o.paceMs !== undefined) pace = { gapMs: nonNegative('paceMs', o.paceMs, 0) }
+  else if (o.streamSpeed !== undefined) {
+    if (typeof o.streamSpeed !== 'number' || !Number.isFinite(o.streamSpeed) || o.streamSpeed <= 0) {
+      fail('streamSpeed', 'a finite number > 0 (a multiple of real time)', o.streamSpeed)
+    }
+    pace = { speed: o.streamSpeed }
+  }
 
   const msPerChar = o.msPerChar === undefined ? 40 : o.msPerChar
   try {
@@ -246,7 +260,8 @@ export function resolveOptions(input: FakeRealtimeServerOptions | undefined): Re
     seed,
     chunkBytes: chunkSamples * 2,
     chunkMs: (chunkSamples * 1000) / PCM_RATE,
-    paceMs,
+    pace,
+    perMessageDeflate: bool('perMessageDeflate', o.perMessageDeflate, false),
     msPerChar,
     transcribe,
     transcriptionDelayMs: nonNegative('transcriptionDelayMs', o.transcriptionDelayMs, 0),

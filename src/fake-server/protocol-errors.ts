@@ -1,5 +1,5 @@
 /**
- * The live API's in-band errors: codes, params and messages as captured (research/realtime-protocol.md §1.2-1.3).
+ * The live API's in-band errors: codes, params and messages as the live API sends them.
  * Where no capture exists the wording follows third-party reports, marked "inferred".
  */
 import type { RealtimeErrorPayload } from '../protocol/events.js'
@@ -46,6 +46,8 @@ export const protocolErrors = {
       'Invalid event: failed to parse JSON value. Please check the value to ensure it is valid JSON. (Common errors include trailing commas, missing closing brackets, missing quotation marks, etc.)',
     ),
   notAnObject: () => body('invalid_event', 'Invalid event: expected a JSON object.'),
+  // No live capture of this case: the wording is ours (inferred).
+  tooDeep: (maxDepth: number) => body('invalid_event', `Invalid event: the JSON is nested deeper than ${maxDepth} levels.`),
   binaryFrame: () => body('invalid_event', 'Expected a text WebSocket message; binary frames are not supported.'),
   missingParameter: (param: string) => body('missing_required_parameter', `Missing required parameter: '${param}'.`, param),
   unknownParameter: (param: string) => body('unknown_parameter', `Unknown parameter: '${param}'.`, param),

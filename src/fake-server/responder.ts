@@ -1,6 +1,5 @@
 /**
- * One response, from `response.created` to `response.done`, in the live GA order (research §4.1, §4.3, §4.4,
- * §4.6): function_call items first, then the spoken (or text) message with interleaved transcript and audio
+ * One response, from `response.created` to `response.done`, in the live GA order: function_call items first, then the spoken (or text) message with interleaved transcript and audio
  * deltas. The stream is a list of steps; the runner yields to the event loop between deltas so a
  * `response.cancel` (or a close) can land mid-stream, and a cancel stops it at once and sends the tail.
  */
@@ -33,6 +32,8 @@ export interface ResponderHost {
   sendRaw(data: string | Buffer): void
   /** Drop the connection (fault injection). */
   disconnect(code: number, reason: string): void
+  /** Run `fn` once the client has received every event emitted so far (see the connection); returns a cancel function. */
+  afterDelivery(fn: () => void): () => void
   /** A bug in the fake: reported to the client as a server_error event, never thrown. */
   reportError(err: unknown): void
   /** The response finished (any status): clear it as the active one, follow with rate_limits.updated. */
@@ -171,19 +172,45 @@ export class ActiveResponse {
       step.run()
       if (this.state !== 'streaming') return
       if (step.yieldAfter && this.next < this.steps.length) {
-        const resume = () => {
-          this.cancelTimer = null
-          this.runSteps()
-        }
-        const pace = this.host.options.paceMs
-        if (pace === 'realtime') {
-          // Absolute schedule, so timer overshoot does not accumulate over a long reply.
-          this.streamedMs += step.yieldAfter.audioMs
-          this.cancelTimer = this.host.timers.at(this.streamStart + this.streamedMs, resume)
-        } else this.cancelTimer = this.host.timers.after(pace, resume)
+        // The gap runs from when the client has this delta, so it holds on the wire, not just in our queue.
+        const audioMs = step.yieldAfter.audioMs
+        let delivered = false
+        const cancelWait = this.host.afterDelivery(() => {
+          delivered = true
+          this.pace(audioMs)
+        })
+        if (!delivered) this.cancelTimer = cancelWait
         return
       }
     }
+  }
+
+  /**
+   * Schedules the next step, once the client has the last delta. At a `streamSpeed` the next one is due at its
+   * place in the stream (an absolute schedule, so timer overshoot does not add up over a long reply), but never
+   * sooner than half a gap after the client got the last one: that half gap is its time to cancel. Then two turns
+   * of the event loop, so a `response.cancel` that came in meanwhile is read before the next delta goes out.
+   */
+  private pace(audioMs: number): void {
+    const timers = this.host.timers
+    const twoTurns = () => {
+      this.cancelTimer = timers.after(0, () => {
+        this.cancelTimer = timers.after(0, () => {
+          this.cancelTimer = null
+          this.runSteps()
+        })
+      })
+    }
+    const pace = this.host.options.pace
+    let wait: number
+    if ('speed' in pace) {
+      // A plain timer, not `timers.at`: the gap need not be exact to the millisecond, and polling burns CPU.
+      const gap = audioMs / pace.speed
+      this.streamedMs += gap
+      wait = Math.max(this.streamStart + this.streamedMs - performance.now(), gap / 2)
+    } else wait = pace.gapMs
+    if (wait >= 1) this.cancelTimer = timers.after(wait, twoTurns)
+    else twoTurns()
   }
 
   private get modality(): 'audio' | 'text' {
@@ -330,7 +357,11 @@ export class ActiveResponse {
     if (!incomplete) {
       // Fragments not yet due (custom audio shorter than its text, or no audio at all) go before the tail.
       const rest = chunkCount === 0 ? due.flat() : []
-      this.steps.push({ run: () => rest.forEach((f) => this.transcriptDelta(out, f)) })
+      this.steps.push({
+        run: () => {
+          for (const f of rest) this.transcriptDelta(out, f)
+        },
+      })
     }
     this.steps.push({ run: () => this.closeOutput(out, incomplete ? 'incomplete' : 'completed') })
   }

@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream'
 import { WebSocketServer } from '../ws/lazy-ws.js'
 import { ExpectVoiceError } from '../errors/index.js'
 import { checkUpgrade, chooseProtocol, defaultRejectionBody } from './handshake.js'
-import { writeHttpResponse } from '../loopback/http-response.js'
+import { refuseUpgrade, requestUrl, writeHttpResponse } from '../loopback/http-response.js'
 import { resolveOptions } from './options.js'
 import { FakeConnectionImpl } from './connection.js'
 import { listenOnLoopback } from '../loopback/listen.js'
@@ -40,8 +40,9 @@ export async function createFakeRealtimeServer(options?: FakeRealtimeServerOptio
   const resolved = resolveOptions(options)
   const tls = resolved.tls ? tlsMaterial(resolved.tls) : null
   const http: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }) : createHttpServer()
-  // Live offers permessage-deflate; the official client turns it off, the agents SDK leaves it on: accept both.
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: true, clientTracking: false, handleProtocols: chooseProtocol })
+  // Off by default: a compressed frame reaches the wire only once zlib is done, so pacing would not hold (live
+  // offers it; the official client declines it, the agents SDK accepts; either works without it).
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: resolved.perMessageDeflate, clientTracking: false, handleProtocols: chooseProtocol })
 
   const connections: FakeConnectionImpl[] = []
   const open = new Set<FakeConnectionImpl>()
@@ -79,19 +80,25 @@ export async function createFakeRealtimeServer(options?: FakeRealtimeServerOptio
       writeHttpResponse(socket, reject.status, reject.body ?? defaultRejectionBody(reject.status), reject.headers)
       return
     }
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      if (closing) {
-        ws.terminate()
-        return
-      }
-      const refusal = checkUpgrade(req, url.searchParams, resolved)
-      const connection = new FakeConnectionImpl(connections.length + 1, ws, req, url, resolved, (c) => open.delete(c))
-      connections.push(connection)
-      open.add(connection)
-      connection.start(refusal)
-      pump()
-    })
+    const url = requestUrl(req.url)
+    if (!url) return refuseUpgrade(socket, 'fake realtime server', { badTarget: req.url ?? '' })
+    try {
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        if (closing) {
+          ws.terminate()
+          return
+        }
+        const refusal = checkUpgrade(req, url.searchParams, resolved)
+        const connection = new FakeConnectionImpl(connections.length + 1, ws, req, url, resolved, (c) => open.delete(c))
+        connections.push(connection)
+        open.add(connection)
+        connection.start(refusal)
+        pump()
+      })
+    } catch (error) {
+      // A bug of ours while accepting: an answer naming it, not an exception out of the 'upgrade' handler.
+      refuseUpgrade(socket, 'fake realtime server', { error })
+    }
   })
 
   const { port, url, baseURL } = await listenOnLoopback(http, !!tls)

@@ -1,5 +1,5 @@
 /**
- * The GA session object: the live defaults (captured `session.created`, research §3) and `session.update`
+ * The GA session object: the live defaults (as the live API's `session.created` reports them) and `session.update`
  * merging with the live validation rules. A rejected update is discarded as a whole, as live does.
  */
 import { DEFAULT_TRANSCRIPTION_MODEL, DEFAULT_VOICE, PCM_RATE } from '../protocol/events.js'
@@ -141,7 +141,7 @@ export function applySessionUpdate(
       if (input.transcription !== undefined) {
         const t = input.transcription
         if (t !== null && !isObject(t)) return { error: protocolErrors.invalidType('session.audio.input.transcription', 'an object or null', t) }
-        // Live fills the optional fields with null (capture S3 probe 7).
+        // The live API fills the optional fields with null.
         nextAudio.input.transcription = t === null ? null : { model: DEFAULT_TRANSCRIPTION_MODEL, language: null, prompt: null, ...clone(t) }
       }
       if (input.noise_reduction !== undefined) {

@@ -98,8 +98,28 @@ export interface FakeRealtimeServerOptions {
   seed?: number
   /** Audio per `response.output_audio.delta`, in ms. Default 100 (4,800 bytes). */
   chunkMs?: number
-  /** Gap between deltas in ms, or 'realtime' (one chunk per chunk duration). Default 0: faster than real time. */
+  /**
+   * A fixed gap between deltas in ms instead of `streamSpeed` (counted from when the client has the last delta),
+   * or 'realtime' (the same as `streamSpeed: 1`). `0`: the next delta goes out as soon as the client has the last
+   * one, which leaves a client in another process no time to cancel in between.
+   */
   paceMs?: number | 'realtime'
+  /**
+   * How fast a response streams, as a multiple of real time: audio is generated at `streamSpeed`× the speed it
+   * plays at, so at the default 10 a 100 ms delta follows the one before it by 10 ms (a text-only delta by the
+   * time its words take to say, over 10). The live API too streams faster than real time, but not instantly.
+   * The gap holds on the wire: each delta waits until the client has the one before it (its pong to a ping sent
+   * right after it), then at least half a gap (5 ms at the defaults) and two event-loop turns. So a client that
+   * interrupts on the first audio chunk lands its `response.cancel` before the second one, on every run.
+   * Default 10.
+   */
+  streamSpeed?: number
+  /**
+   * Accept permessage-deflate when the client offers it (the live API does; the agents SDK offers it). Default
+   * false: with it, both ends compress off the main thread (the client its `response.cancel` too), so when a
+   * frame arrives depends on the thread pool, and an interrupt can land a delta later from one run to the next.
+   */
+  perMessageDeflate?: boolean
   /** Speed of the synthetic voice, ms per UTF-8 byte. Default 40. */
   msPerChar?: number
   /** Turns committed user audio into text. Default: `transcribeSyntheticSpeech`. null = heard nothing. */

@@ -7,6 +7,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server } f
 import { createServer as createHttpsServer } from 'node:https'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
+import { refuseUpgrade, requestUrl } from './http-response.js'
 import { listenOnLoopback } from './listen.js'
 import { tlsMaterial } from './tls.js'
 
@@ -26,7 +27,8 @@ const NOT_A_WEBSOCKET = (what: string) =>
 export async function startLocalServer(
   what: string,
   tls: boolean | { cert: string; key: string } | undefined,
-  onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void,
+  /** Called with the parsed request URL. Whatever it throws becomes an HTTP 500 answer, never an uncaught exception. */
+  onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => void,
   onClose: () => void,
 ): Promise<LocalServer> {
   const material = tls ? tlsMaterial(tls) : null
@@ -50,7 +52,13 @@ export async function startLocalServer(
       socket.destroy()
       return
     }
-    onUpgrade(req, socket, head)
+    const url = requestUrl(req.url)
+    if (!url) return refuseUpgrade(socket, what, { badTarget: req.url ?? '' })
+    try {
+      onUpgrade(req, socket, head, url)
+    } catch (error) {
+      refuseUpgrade(socket, what, { error })
+    }
   })
 
   const { port, url, baseURL } = await listenOnLoopback(http, !!material)

@@ -1,61 +1,34 @@
 /**
- * A THROWAWAY, PUBLIC test certificate for the fake server's `tls` mode. The private key is published on
- * purpose: it only lets a test client trust a server on 127.0.0.1 / localhost. It protects nothing; never use it
- * for anything but tests.
- *
- * Self-signed with CA:TRUE (so a client can pass it as `ca`), CN=localhost,
- * subjectAltName DNS:localhost + IP:127.0.0.1, valid 2020-01-01 .. 2125-12-31 (backdated so that a skewed clock
- * does not make it "not yet valid"). RSA 2048, SHA-256, made with `openssl req -new` then
- * `openssl ca -selfsign -startdate 20200101000000Z -enddate 21251231000000Z`.
+ * The THROWAWAY, PUBLIC test certificate for the `tls` mode of the local servers, read from `certs/` at the package
+ * root (shipped once, in files whose names say what they are; see certs/README.md). The private key protects
+ * nothing: it only lets a test client trust a server on 127.0.0.1 / localhost.
  */
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { ExpectVoiceError } from '../errors/index.js'
 
-export const TEST_CERTIFICATE = `-----BEGIN CERTIFICATE-----
-MIIDGDCCAgCgAwIBAgIBATANBgkqhkiG9w0BAQsFADAUMRIwEAYDVQQDDAlsb2Nh
-bGhvc3QwIBcNMjAwMTAxMDAwMDAwWhgPMjEyNTEyMzEwMDAwMDBaMBQxEjAQBgNV
-BAMMCWxvY2FsaG9zdDCCASIwDQYJKoZIhvcNAQEBBQADggEPADCCAQoCggEBAL8t
-UekMsDX67kK4SyhM3qw+EI7v8MtBwThlt+ESD9uxkQxY6HXxgJpKbqOqJJpWZ19f
-h9Zq1pHuoPWWPRzBS7l/lMIFmvjc/XioPU4Mhf3ZLa8eld6T8x94LoTpjvQ/p6QU
-4YJr4vKRZ827y0wUheJRJUYkpiRrWWfpjeqDHECGBsA7cu+jFuJAg+oBHL5w+tDY
-dPVF9aLjgNBS9U+CbUFHLpQhmtEn0loogEe4mjQqPK8Mklwgc3cu2OvdBIVzg/f4
-pnoDZ8u2XfKRjYGXScvQceXg2JeHHUoa3qxWtCABBwrDqKXcXubmXquyvbSeBUF/
-uuQ8kxi+Rib/UD1DZBsCAwEAAaNzMHEwDwYDVR0TAQH/BAUwAwEB/zAdBgNVHQ4E
-FgQUhRYYBapb47qdDd6N58+AJjTcLkQwDgYDVR0PAQH/BAQDAgKkMBMGA1UdJQQM
-MAoGCCsGAQUFBwMBMBoGA1UdEQQTMBGCCWxvY2FsaG9zdIcEfwAAATANBgkqhkiG
-9w0BAQsFAAOCAQEAZivmsPIMiByCa+/vEbcJWvCkhWnlCQsHJFoYQq3R2eCiD5E8
-hD3+Adt9/7JOG7iiYAx+W7m+56nu5QR/9XIq5WLXAWFQmfNfEAUwUPA3KyFJsHDB
-Ckyo69v+3qE42qEqE4wnEgmFB4EnaSdTHm6oy0UHSNEvmHtm0K0P/DS39uPFP1zH
-bxr2fGg99aWINXlcpdwDWMcmpULjANxM6mUkAgXfdnSMoLljP9UYZxA7hyrdtVji
-ldacfsBI2O2n2+51sxXvkraGPpYjSixiKE6D+AqoO4BwIYdOf1qxe134swWeVo9/
-CUvC482gJz9LBwxa8ySYyIUum9+dZ/A+dSySHw==
------END CERTIFICATE-----
-`
+const CERTIFICATE_FILE = 'throwaway-test-certificate.pem'
+const PRIVATE_KEY_FILE = 'throwaway-test-private-key.pem'
 
-export const TEST_PRIVATE_KEY = `-----BEGIN PRIVATE KEY-----
-MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQC/LVHpDLA1+u5C
-uEsoTN6sPhCO7/DLQcE4ZbfhEg/bsZEMWOh18YCaSm6jqiSaVmdfX4fWataR7qD1
-lj0cwUu5f5TCBZr43P14qD1ODIX92S2vHpXek/MfeC6E6Y70P6ekFOGCa+LykWfN
-u8tMFIXiUSVGJKYka1ln6Y3qgxxAhgbAO3LvoxbiQIPqARy+cPrQ2HT1RfWi44DQ
-UvVPgm1BRy6UIZrRJ9JaKIBHuJo0KjyvDJJcIHN3Ltjr3QSFc4P3+KZ6A2fLtl3y
-kY2Bl0nL0HHl4NiXhx1KGt6sVrQgAQcKw6il3F7m5l6rsr20ngVBf7rkPJMYvkYm
-/1A9Q2QbAgMBAAECggEARxhfgb+KOEjdGkrXCGGt3XgnSEDK14vYg1SwkS7aXuUl
-/+WAbXwmSzqq8opvmkXPo5QvO/n3WcXYbfw1NeBcfNuJQq4695mXWauXQNM/cSu2
-5Y0GRwPWQjm7cwo4c3TIryhkxM/CUlros4XHEMABGiz7I561eo3BbfdZI4EmnIeV
-toUS/njxCsDKn9K9TNxAj3W4wToKav0PFFcT5jsAAeHt9OLGbMwUpcM12rkCwi45
-lM55QaoUZz3N+GdxO/qSWCIhG7Fwddq705gkxjdG7LVkIP86AtmMs698v548NN1h
-0lDnLkB3aEkf8zV2VpoUibLcUQm6mwEHMRLtn9BioQKBgQD2ObDuRv1nYS85DVvE
-iTJCT9jlO7/JpS2OzJBZz0iZYwGqXpj6obEJblTJNwoeeHdts7nnBUHNByZfUACm
-a8fSIWeJ2dpH1/5kJ1kRdaTY2kwTGioxFTKKPUq4+jgNnnwcHJkVkQzWSi391erH
-XyhQ2KZEBnjfm+iTbIpdnmcBDQKBgQDGxDDB4Ujg6uKZTFm/O+i+As1PCDCMUlXV
-mPnwcTzpyoEDEO457KIWa5jwhZ9Xm8GkeOgN8rZAaQkM7wlZUQyOz5ZZx+woqBlv
-E5JPRoQYwNFgMv6C2Y8bSwkzG6xUCgK5xoRjRtAP+l31ZevTwSQT6beUJu8QlgxA
-zWzvvBUfxwKBgQCcC4fkGr1yDRdecubbsY9Wk0AEV09+vd4Xh/Fb2ZBLFYHytS0C
-egK21WOKegVBtlsJ/UMt9Bj1lThuY0dmMRxcQatao+RAb9TbKEy8UfB9NivMV2Kx
-5Js5HQsEHB/2EaDaOA2Uq26VSEHJgw7d96KXShZlOizUmfxVog42srLY6QKBgAUS
-LExF+x4B4BYZJJEEbkOqvqIti0+JKjdw16+StAMi73esjudbaic4R4abYh1SE/am
-PwVcE9pA08JItuxYbQGXujZAK34+C6gRz8HGAsi+4piZtHSSKFyB5ZIwOo1KVBd5
-QRdnTxeZQ5xnJUUZwFnhtJVLCP5bVaSxmP3kxoUxAoGBAOL4U48Q4F9DuWNUNyDr
-c9xixdMJblWft/S6dMBXKVQEs4UmVmL2w/o8tYhigDyI4e96BdkDy25i8ijDBZko
-Gi8qJRjUONmZtJnbQPhM/J/InYpbxHUrLIx0czVlMgFL+bKa63AUxb4DSLYPNQjl
-/LanHtVwezRfGOgtkfMcco4W
------END PRIVATE KEY-----
-`
+let loaded: { cert: string; key: string } | undefined
+
+/** The test certificate and its key (read once). */
+export function testCertificate(): { cert: string; key: string } {
+  if (!loaded) {
+    const dir = certificateDir()
+    loaded = { cert: readFileSync(join(dir, CERTIFICATE_FILE), 'utf8'), key: readFileSync(join(dir, PRIVATE_KEY_FILE), 'utf8') }
+  }
+  return loaded
+}
+
+/** `certs/` of this package: beside `dist/` for the build, two levels up from this file in the sources. */
+function certificateDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (let i = 0; i < 4; i++) {
+    const candidate = join(dir, 'certs')
+    if (existsSync(join(candidate, CERTIFICATE_FILE))) return candidate
+    dir = dirname(dir)
+  }
+  throw new ExpectVoiceError(`the throwaway test certificate (certs/${CERTIFICATE_FILE}) is missing from the expect-voice package`)
+}

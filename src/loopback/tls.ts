@@ -1,8 +1,8 @@
 /**
- * TLS material for wss:// mode. The official `openai` client only dials wss:// (research §8.1), so the fake must
+ * TLS material for wss:// mode. The official `openai` client only dials wss:// (its realtime client forces the protocol), so the fake must
  * speak TLS for it; clients trust it by passing `server.ca` as the socket's `ca`.
  */
-import { TEST_CERTIFICATE, TEST_PRIVATE_KEY } from './tls-certificate.js'
+import { testCertificate } from './tls-certificate.js'
 
 export interface TlsMaterial {
   cert: string
@@ -12,6 +12,9 @@ export interface TlsMaterial {
 }
 
 export function tlsMaterial(option: true | { cert: string; key: string }): TlsMaterial {
-  if (option === true) return { cert: TEST_CERTIFICATE, key: TEST_PRIVATE_KEY, ca: TEST_CERTIFICATE }
+  if (option === true) {
+    const { cert, key } = testCertificate()
+    return { cert, key, ca: cert }
+  }
   return { cert: option.cert, key: option.key, ca: option.cert }
 }

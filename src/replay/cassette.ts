@@ -17,6 +17,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
 import { ExpectVoiceError, InvalidOptionError } from '../errors/index.js'
 import { PCM_RATE } from '../protocol/events.js'
+import { boundDepth, setOwn } from '../loopback/frames.js'
 
 export const RECORDING_FORMAT_VERSION = 1
 export const RECORDING_EXTENSION = '.voice.json'
@@ -300,7 +301,8 @@ export function parseRecording(text: string, where = 'recording'): SessionRecord
         if (!isObject(c) || (c.by !== 'client' && c.by !== 'server') || typeof c.code !== 'number') bad(`${path}.close`)
         return { t: ev.t as number, close: { by: c.by as 'client' | 'server', code: c.code as number, reason: typeof c.reason === 'string' ? c.reason : '' } }
       }
-      const payload = ev[kinds[0]!]
+      // Bounded like what replay compares it with: a hand-edited file cannot overflow the replay server's stack.
+      const payload = boundDepth(ev[kinds[0]!])
       if (!isObject(payload)) bad(`${path}.${kinds[0]} is not an object`)
       return kinds[0] === 'client' ? { t: ev.t as number, client: payload as JsonObject } : { t: ev.t as number, server: stripAudioFile(payload) as JsonObject }
     })
@@ -336,7 +338,8 @@ function stripAudioFile(value: unknown): unknown {
   })
 }
 
-function checkAudioRefs(recording: SessionRecording, where: string): void {
+/** Throws an ExpectVoiceError naming the first `$audio` reference that is malformed or outside the recorded audio. */
+export function checkAudioRefs(recording: SessionRecording, where: string): void {
   for (const session of recording.sessions) {
     for (const event of session.events) {
       if (!('server' in event)) continue
@@ -367,7 +370,7 @@ export function mapAudioRefs(value: unknown, fn: (ref: { $audio: string }) => un
   if (!isObject(value)) return value
   if (isAudioSliceRef(value)) return fn(value)
   const out: JsonObject = {}
-  for (const [k, v] of Object.entries(value)) out[k] = mapAudioRefs(v, fn)
+  for (const [k, v] of Object.entries(value)) setOwn(out, k, mapAudioRefs(v, fn))
   return out
 }
 

@@ -4,6 +4,7 @@
  */
 import { ExpectVoiceError } from '../errors/index.js'
 import { audioSeconds, isAudioDigestRef, isObject, type JsonObject, type RecordedEvent, type RecordedSession } from './cassette.js'
+import { own } from '../loopback/frames.js'
 import { isIdKey } from './normalize.js'
 
 /** Client fields whose value depends on timing, not on what the test does: any value is accepted. */
@@ -52,7 +53,7 @@ export function compareClientEvent(recorded: JsonObject, actual: JsonObject, bin
     }
     if (isObject(rec) && isObject(act)) {
       for (const k of new Set([...Object.keys(rec), ...Object.keys(act)])) {
-        walk(rec[k], act[k], path ? `${path}.${k}` : k, k)
+        walk(own(rec, k), own(act, k), path ? `${path}.${k}` : k, k)
       }
       return
     }
@@ -70,6 +71,8 @@ export type MismatchKind =
   | 'extra'
   /** The test ended before sending every recorded event (or opened fewer connections). */
   | 'missing'
+  /** The replay server failed on what the test sent (a bug in expect-voice); the message names the error. */
+  | 'internal'
 
 /** Replay found that the test does something else than when it was recorded. The message is the diff. */
 export class ReplayMismatchError extends ExpectVoiceError {
@@ -157,8 +160,11 @@ function tail(ctx: MismatchContext): string {
   return lines.join('\n')
 }
 
-/** The test sent `actual` where the recording has `index` (a client event, a close, or nothing). */
-export function mismatchError(ctx: MismatchContext, index: number, actual: JsonObject, differences: Difference[]): ReplayMismatchError {
+/**
+ * The test sent `actual` where the recording has `index` (a client event, a close, or nothing). `note` says how
+ * `actual` was read when that explains the difference (a frame cut at the depth bound).
+ */
+export function mismatchError(ctx: MismatchContext, index: number, actual: JsonObject, differences: Difference[], note?: string): ReplayMismatchError {
   const recorded = ctx.session.events[index]
   if (!recorded || 'close' in recorded) {
     const what = recorded ? where(ctx, index) : `the end of the recording${ctx.sessionCount > 1 ? ` of connection ${ctx.sessionNo}` : ''}`
@@ -167,6 +173,7 @@ export function mismatchError(ctx: MismatchContext, index: number, actual: JsonO
       '',
       `The test sent ${eventType(actual)} after ${ordinalOf(ctx.session, index)} recorded client events, where the recording has ${what}.`,
       `Sent now:  ${showEvent(actual)}`,
+      ...(note ? [`  (${note})`] : []),
       tail(ctx),
     ].join('\n')
     return new ReplayMismatchError(message, 'extra', ctx.sessionNo, recorded ? index : null, [])
@@ -178,6 +185,7 @@ export function mismatchError(ctx: MismatchContext, index: number, actual: JsonO
   } else {
     for (const d of differences) lines.push(`  ${d.path}: ${showValue(d.recorded)} → ${showValue(d.actual)}`)
   }
+  if (note) lines.push(`  (${note})`)
   lines.push('', `Recorded:  ${showEvent(rec)}`, `Sent now:  ${showEvent(actual)}`, tail(ctx))
   return new ReplayMismatchError(lines.join('\n'), 'different', ctx.sessionNo, index, differences)
 }
@@ -186,16 +194,30 @@ export function mismatchError(ctx: MismatchContext, index: number, actual: JsonO
 export function audioMismatchError(
   ctx: MismatchContext,
   index: number,
-  sent: { bytes: number; sha256?: string; then?: string },
+  sent: { bytes: number; sha256?: string; followedBy?: string },
 ): ReplayMismatchError {
   const event = ctx.session.events[index] as { client: JsonObject }
   const ref = event.client.audio as { $sha256: string; bytes: number }
   const recorded = `${audioSeconds(ref.bytes)} of audio (sha256 ${ref.$sha256.slice(0, 12)}…)`
-  const detail = sent.then
-    ? `the test sent ${audioSeconds(sent.bytes)} of audio, then ${sent.then}; the recording has ${recorded} at this point`
+  const detail = sent.followedBy
+    ? `the test sent ${audioSeconds(sent.bytes)} of audio, then ${sent.followedBy}; the recording has ${recorded} at this point`
     : `the test sent different audio: ${audioSeconds(sent.bytes)} (sha256 ${sent.sha256!.slice(0, 12)}…) where the recording has ${recorded}`
   const difference: Difference = { path: 'audio', recorded: ref, actual: { $sha256: sent.sha256 ?? '', bytes: sent.bytes } }
   return new ReplayMismatchError([HEAD, '', `First differing event: ${where(ctx, index)}`, `  ${detail}`, tail(ctx)].join('\n'), 'different', ctx.sessionNo, index, [difference])
+}
+
+/** The replay server threw while handling what the test sent as client event `index` (or a frame after it). */
+export function internalError(ctx: MismatchContext, index: number, err: unknown): ReplayMismatchError {
+  const cause = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+  const at = index < ctx.session.events.length ? where(ctx, index) : 'the end of the recording'
+  const lines = [
+    'expect-voice replay: the replay server failed on what the test sent (a bug in expect-voice; please report it).',
+    '',
+    `At: ${at}`,
+    `Error: ${cause}`,
+    ...(ctx.source ? ['', `Recording: ${ctx.source}`] : []),
+  ]
+  return new ReplayMismatchError(lines.join('\n'), 'internal', ctx.sessionNo, index < ctx.session.events.length ? index : null, [])
 }
 
 /** The test ended (or closed) before sending the recorded event at `index`. */

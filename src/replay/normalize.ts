@@ -14,6 +14,7 @@ import {
   type RecordedSession,
   type SessionRecording,
 } from './cassette.js'
+import { boundDepth, setOwn } from '../loopback/frames.js'
 import type { Scrubber } from './scrub.js'
 
 /** One frame as the proxy saw it. */
@@ -84,7 +85,7 @@ function replaceAudio(event: JsonObject, replace: (bytes: Buffer) => unknown): J
         if (key === 'audio' && ((top && APPEND.test(partType)) || /(^|_)audio$/.test(partType))) bytes = decodeBase64(v)
         else if (key === 'delta' && top && AUDIO_DELTA.test(partType)) bytes = decodeBase64(v)
       }
-      out[key] = bytes ? replace(bytes) : walk(v, false)
+      setOwn(out, key, bytes ? replace(bytes) : walk(v, false))
     }
     return out
   }
@@ -95,7 +96,7 @@ function dropKeys(value: unknown, keys: Set<string>): unknown {
   if (Array.isArray(value)) return value.map((v) => dropKeys(v, keys))
   if (!isObject(value)) return value
   const out: JsonObject = {}
-  for (const [k, v] of Object.entries(value)) if (!keys.has(k)) out[k] = dropKeys(v, keys)
+  for (const [k, v] of Object.entries(value)) if (!keys.has(k)) setOwn(out, k, dropKeys(v, keys))
   return out
 }
 
@@ -137,7 +138,9 @@ export function buildSessionRecording(captured: CapturedSession[], options: { sc
       }
       let parsed: unknown
       try {
-        parsed = JSON.parse(frame.data)
+        // Bounded, so a frame nested thousands of levels deep is recorded (with a marker) instead of overflowing
+        // the stack of every function below.
+        parsed = boundDepth(JSON.parse(frame.data))
       } catch {
         parsed = undefined
       }
@@ -235,7 +238,7 @@ class IdRenumbering {
     if (Array.isArray(value)) return value.map((v) => this.apply(v))
     if (!isObject(value) || isAudioSliceRef(value) || isAudioDigestRef(value)) return value
     const out: JsonObject = {}
-    for (const [k, v] of Object.entries(value)) out[k] = this.apply(v, k)
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, this.apply(v, k))
     return out
   }
 

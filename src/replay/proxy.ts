@@ -86,8 +86,8 @@ export async function createRecordingProxy(options: RecordingProxyOptions = {}):
     handleProtocols: (_offered, req) => chosen.get(req) || false,
   })
 
-  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const query = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => {
+    const query = url.searchParams
     const session: CapturedSession = { model: query.get('model'), openedAt: null, frames: [] }
     sessions.push(session)
     const offered = String(req.headers['sec-websocket-protocol'] ?? '')
@@ -157,10 +157,16 @@ export async function createRecordingProxy(options: RecordingProxyOptions = {}):
             else other.close(sendable ?? 1000, closeReason(reason))
           }
         }
+        // Frames are passed on as bytes and parsed only when the recording is built; a failure here is a bug,
+        // reported to the client as an error event rather than thrown out of the socket handler.
         const forward = (from: 'client' | 'server', to: WebSocket) => (data: RawData, isBinary: boolean) => {
-          const buf = toBuffer(data)
-          session.frames.push({ at: performance.now(), from, data: isBinary ? buf : buf.toString('utf8'), binary: isBinary })
-          if (to.readyState === WebSocket.OPEN) to.send(buf, { binary: isBinary })
+          try {
+            const buf = toBuffer(data)
+            session.frames.push({ at: performance.now(), from, data: isBinary ? buf : buf.toString('utf8'), binary: isBinary })
+            if (to.readyState === WebSocket.OPEN) to.send(buf, { binary: isBinary })
+          } catch (err) {
+            proxyError(client, err)
+          }
         }
         pair.end = end
         client.on('message', forward('client', up))
@@ -207,6 +213,19 @@ function upstreamUrl(upstream: string, clientQuery: URLSearchParams): string {
   if (model === null && !new URL(upstream.replace(/^ws/, 'http')).searchParams.has('model')) target.searchParams.delete('model')
   for (const [name, value] of clientQuery) if (!target.searchParams.has(name)) target.searchParams.set(name, value)
   return target.toString()
+}
+
+/** Tells the client the proxy failed on a frame (a bug in expect-voice), as an `error` event. */
+function proxyError(client: WebSocket, err: unknown): void {
+  if (client.readyState !== WebSocket.OPEN) return
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+  client.send(
+    JSON.stringify({
+      type: 'error',
+      event_id: 'event_proxy_error',
+      error: { type: 'server_error', code: 'expect_voice_proxy_error', message: `expect-voice recording proxy failed on a frame: ${message}`, param: null, event_id: null },
+    }),
+  )
 }
 
 function safeUrl(url: string): string {

@@ -8,6 +8,9 @@
  * client and server events is the recorded one. The first event that does not match stops the replay: the client
  * gets an `error` event (code `expect_voice_replay_mismatch`) whose message is the diff, and `mismatch` holds it.
  * Every later client event (appends aside) gets the same error, so no call waits out its timeout.
+ *
+ * No frame can take the server down: client JSON is cut at `MAX_JSON_DEPTH` levels before it is compared (as the
+ * recorder cut it), and anything a handler throws becomes a mismatch of kind `internal` naming the error.
  */
 import { createHash, type Hash } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
@@ -15,8 +18,10 @@ import { performance } from 'node:perf_hooks'
 import type { Duplex } from 'node:stream'
 import { WebSocket, WebSocketServer, type RawData } from '../ws/lazy-ws.js'
 import { InvalidOptionError } from '../errors/index.js'
+import { MAX_JSON_DEPTH, TOO_DEEP_MARKER, boundDepth, setOwn } from '../loopback/frames.js'
 import { writeHttpResponse } from '../loopback/http-response.js'
 import {
+  checkAudioRefs,
   isAudioDigestRef,
   isAudioSliceRef,
   isObject,
@@ -34,6 +39,7 @@ import {
   ReplayMismatchError,
   audioMismatchError,
   compareClientEvent,
+  internalError,
   mismatchError,
   missingError,
   type IdBindings,
@@ -45,7 +51,10 @@ import { Scrubber } from './scrub.js'
 export type ReplayPacing = 'recorded' | 'fast'
 
 export interface ReplayServerOptions {
-  /** `'recorded'` (default): server events keep their recorded delays; `'fast'`: no delays at all. */
+  /**
+   * `'recorded'` (default): server events keep their recorded delays, on the wire (each waits until the one
+   * before it reached the socket); `'fast'`: no delays at all.
+   */
   pacing?: ReplayPacing
   /** Serve wss:// with the shipped test certificate (or yours), for clients that only dial wss://. */
   tls?: boolean | { cert: string; key: string }
@@ -84,6 +93,8 @@ export async function createReplayServer(recording: SessionRecording | string, o
   if (pacing !== 'recorded' && pacing !== 'fast') throw new InvalidOptionError(`createReplayServer: option "pacing" must be 'recorded' or 'fast', got ${JSON.stringify(pacing)}`)
   const source = options.source ?? (typeof recording === 'string' ? recording : undefined)
   const rec = typeof recording === 'string' ? await readSessionRecording(recording) : recording
+  // Checked now (a file is checked as it is read), so a bad reference fails here rather than mid-replay.
+  if (typeof recording !== 'string') checkAudioRefs(rec, 'createReplayServer: the recording')
   const scrub = new Scrubber(options.secrets ?? [process.env.OPENAI_API_KEY])
   const connections: ReplayConnection[] = []
   let mismatch: ReplayMismatchError | null = null
@@ -99,7 +110,7 @@ export async function createReplayServer(recording: SessionRecording | string, o
   })
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, handleProtocols: (p) => (p.has('realtime') ? 'realtime' : false) })
 
-  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => {
     const sessionNo = connections.length + 1
     const session = rec.sessions[sessionNo - 1]
     if (session?.refused) {
@@ -107,13 +118,13 @@ export async function createReplayServer(recording: SessionRecording | string, o
       writeHttpResponse(socket, session.refused.status, session.refused.body)
       return
     }
+    const model = url.searchParams.get('model')
     wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = new ReplayConnection(ws, session ?? { model: null, events: [] }, context(sessionNo), pacing, scrub, rec.audio, report)
       connections.push(conn)
-      const model = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('model')
       if (!session) conn.fail(extraConnectionError(context(sessionNo)))
       else if (model !== session.model) conn.fail(modelMismatchError(context(sessionNo), session.model, model))
-      else conn.start()
+      else conn.guard(() => conn.start())
     })
   }
 
@@ -181,6 +192,9 @@ class ReplayConnection {
   #next = 0
   #queue: Array<{ due: number; event: Outgoing }> = []
   #timer: NodeJS.Timeout | null = null
+  #immediate: NodeJS.Immediate | null = null
+  /** Paced sends not yet handed to the socket: the next paced event waits for them. */
+  #inflight = 0
   #group: AudioGroup | null = null
   readonly #bindings: IdBindings = new Map()
   #stopped = false
@@ -208,13 +222,26 @@ class ReplayConnection {
 
   start(): void {
     const ws = this.ws!
-    ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary))
+    ws.on('message', (data, isBinary) => this.guard(() => this.#onMessage(data, isBinary)))
     this.#release(0, 0, performance.now())
+  }
+
+  /** Runs a socket or timer handler; what it throws ends this connection's replay with an `internal` mismatch. */
+  guard(fn: () => void): void {
+    try {
+      fn()
+    } catch (err) {
+      if (!this.#failure) this.#failWith(internalError(this.ctx, this.#next, err))
+    }
   }
 
   /** Stop replaying and tell the client why (an `error` event it surfaces as a RealtimeServerError). */
   fail(err: ReplayMismatchError): void {
     if (this.#stopped) return
+    this.#failWith(err)
+  }
+
+  #failWith(err: ReplayMismatchError): void {
     this.report(err)
     this.#stop()
     this.#failure = err
@@ -249,9 +276,15 @@ class ReplayConnection {
 
   #stop(): void {
     this.#stopped = true
-    if (this.#timer) clearTimeout(this.#timer)
-    this.#timer = null
+    this.#cancelWake()
     this.#queue = []
+  }
+
+  #cancelWake(): void {
+    if (this.#timer) clearTimeout(this.#timer)
+    if (this.#immediate) clearImmediate(this.#immediate)
+    this.#timer = null
+    this.#immediate = null
   }
 
   /** Queue the server events (and server close) from `from` up to the next client event, relative to `anchor`. */
@@ -266,12 +299,37 @@ class ReplayConnection {
     this.#pump()
   }
 
+  /**
+   * Sends what is due. Under 'recorded' pacing one event at a time: the next waits until the last one reached the
+   * socket, and goes out from a setImmediate, so client input already received is read (and matched) first.
+   */
   #pump(): void {
-    if (this.#timer) clearTimeout(this.#timer)
-    this.#timer = null
+    this.#cancelWake()
+    if (this.#stopped || this.#queue.length === 0) return
+    if (this.pacing === 'fast') {
+      while (this.#queue.length && !this.#stopped) this.#send(this.#queue.shift()!.event)
+      return
+    }
+    if (this.#inflight > 0) return // its send callback pumps again
     const now = performance.now()
-    while (this.#queue.length && !this.#stopped && this.#queue[0]!.due <= now + 0.5) this.#send(this.#queue.shift()!.event)
-    if (this.#queue.length && !this.#stopped) this.#timer = setTimeout(() => this.#pump(), Math.max(0, this.#queue[0]!.due - now))
+    const due = this.#queue[0]!.due
+    if (due > now + 0.5) {
+      this.#timer = setTimeout(() => {
+        this.#timer = null
+        this.#wakeSoon()
+      }, due - now)
+      return
+    }
+    this.#send(this.#queue.shift()!.event, true)
+    if (this.#inflight === 0) this.#wakeSoon()
+  }
+
+  #wakeSoon(): void {
+    if (this.#stopped || this.#immediate) return
+    this.#immediate = setImmediate(() => {
+      this.#immediate = null
+      this.guard(() => this.#pump())
+    })
   }
 
   /** Everything queued goes out now: it came before the client event that just arrived. */
@@ -279,7 +337,7 @@ class ReplayConnection {
     while (this.#queue.length && !this.#stopped) this.#send(this.#queue.shift()!.event)
   }
 
-  #send(event: Outgoing): void {
+  #send(event: Outgoing, paced = false): void {
     const ws = this.ws!
     if (ws.readyState !== WebSocket.OPEN) return
     if ('close' in event) {
@@ -290,9 +348,18 @@ class ReplayConnection {
       return
     }
     const payload = event.server
-    if (typeof payload.$raw === 'string') ws.send(payload.$raw)
-    else if (typeof payload.$binary === 'string') ws.send(Buffer.from(payload.$binary, 'base64'), { binary: true })
-    else ws.send(JSON.stringify(this.#materialise(payload, '')))
+    let data: string | Buffer
+    if (typeof payload.$raw === 'string') data = payload.$raw
+    else if (typeof payload.$binary === 'string') data = Buffer.from(payload.$binary, 'base64')
+    else data = JSON.stringify(this.#materialise(payload, ''))
+    if (!paced) {
+      ws.send(data, { binary: Buffer.isBuffer(data) })
+      return
+    }
+    this.#inflight++
+    ws.send(data, { binary: Buffer.isBuffer(data) }, () => {
+      if (--this.#inflight === 0) this.#wakeSoon()
+    })
   }
 
   /** Audio references become base64 again; ids become the ones this client uses. */
@@ -311,7 +378,7 @@ class ReplayConnection {
       return this.audio.subarray(slice.offset, slice.offset + slice.length).toString('base64')
     }
     const out: JsonObject = {}
-    for (const [k, v] of Object.entries(value)) out[k] = this.#materialise(v, k)
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, this.#materialise(v, k))
     return out
   }
 
@@ -333,7 +400,9 @@ class ReplayConnection {
     }
     if (!isObject(parsed)) return this.#match({ $raw: this.scrub.text(text) })
     if (isAppendEvent(parsed) && typeof parsed.audio === 'string') return this.#append(Buffer.from(parsed.audio, 'base64'))
-    this.#match(normalizeClientEvent(parsed, this.scrub))
+    const bounded = boundDepth(parsed)
+    const note = bounded === parsed ? undefined : `the event sent now is nested deeper than ${MAX_JSON_DEPTH} levels; what is deeper is compared as "${TOO_DEEP_MARKER}"`
+    this.#match(normalizeClientEvent(bounded, this.scrub), note)
   }
 
   /** Appended audio is matched as a stream: chunking may change, the bytes may not. */
@@ -364,17 +433,17 @@ class ReplayConnection {
     } while (offset < bytes.length)
   }
 
-  #match(actual: JsonObject): void {
+  #match(actual: JsonObject, note?: string): void {
     if (this.#group) {
       const group = this.#group
-      return this.fail(audioMismatchError(this.ctx, group.index, { bytes: group.filled, then: typeof actual.type === 'string' ? actual.type : 'another frame' }))
+      return this.fail(audioMismatchError(this.ctx, group.index, { bytes: group.filled, followedBy: typeof actual.type === 'string' ? actual.type : 'another frame' }))
     }
     const index = this.#next
     const event = this.#events[index]
-    if (!event || !('client' in event)) return this.fail(mismatchError(this.ctx, index, actual, []))
+    if (!event || !('client' in event)) return this.fail(mismatchError(this.ctx, index, actual, [], note))
     const differences = compareClientEvent(event.client, actual, this.#bindings)
     if (differences.length > 0 || typeof event.client.type !== typeof actual.type) {
-      return this.fail(mismatchError(this.ctx, index, actual, differences))
+      return this.fail(mismatchError(this.ctx, index, actual, differences, note))
     }
     this.#consume(index)
   }

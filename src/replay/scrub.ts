@@ -2,6 +2,7 @@
  * What is never written to a recording: the secrets we know (the key the proxy adds upstream, credential headers)
  * and anything that looks like a key, including the masked forms error messages print ("sk-proj-...abcd").
  */
+import { setOwn } from '../loopback/frames.js'
 import { REDACTED, redactSecrets } from '../secrets/redact.js'
 
 // `sk-…` keys however they are masked: `sk-abc...wxyz`, `sk-proj-********abcd`, `sk-…1234`.
@@ -36,7 +37,7 @@ export class Scrubber {
     if (Array.isArray(value)) return value.map((v) => this.value(v))
     if (typeof value !== 'object' || value === null) return value
     const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(value)) out[this.text(k)] = this.value(v)
+    for (const [k, v] of Object.entries(value)) setOwn(out, this.text(k), this.value(v))
     return out
   }
 }

@@ -3,7 +3,7 @@
  * phrase matching. O(m·n) time, two rows of costs plus one byte per cell for the traceback.
  */
 import { InvalidOptionError } from '../errors/index.js'
-import { phoneticKey, type PhoneticKey } from './phonetic.js'
+import { phoneticKey, soundAlike, type PhoneticCodes } from './phonetic.js'
 
 /**
  * One step of a word alignment, reference (expected) against hypothesis (heard/said):
@@ -57,9 +57,8 @@ const INS = 5
 function intern(ref: readonly string[], hyp: readonly string[], phonetic: boolean) {
   const ids = new Map<string, number>()
   const codes = new Map<string, number>()
-  const primary: number[] = []
-  const secondary: number[] = []
-  const short: boolean[] = []
+  /** Per word id: its phonetic codes as ids, or null when it may only match exactly. */
+  const keys: Array<PhoneticCodes<number> | null> = []
   const codeId = (code: string): number => {
     let id = codes.get(code)
     if (id === undefined) codes.set(code, (id = codes.size))
@@ -70,16 +69,14 @@ function intern(ref: readonly string[], hyp: readonly string[], phonetic: boolea
     if (id === undefined) {
       id = ids.size
       ids.set(w, id)
-      const key: PhoneticKey | undefined = phonetic ? phoneticKey(w) : undefined
-      primary.push(key ? codeId(key.primary) : -1)
-      secondary.push(key && key.secondary !== '' ? codeId(key.secondary) : -1)
-      short.push(key ? key.spokenLength <= 2 : false)
+      const key = phonetic ? phoneticKey(w) : undefined
+      keys.push(key ? { ...key, primary: codeId(key.primary), secondary: key.secondary === null ? null : codeId(key.secondary) } : null)
     }
     return id
   }
   const refIds = Int32Array.from(ref, idOf)
   const hypIds = Int32Array.from(hyp, idOf)
-  return { refIds, hypIds, primary: Int32Array.from(primary), secondary: Int32Array.from(secondary), short }
+  return { refIds, hypIds, keys }
 }
 
 export function align(ref: readonly string[], hyp: readonly string[], opts: AlignOptions): Alignment {
@@ -90,13 +87,11 @@ export function align(ref: readonly string[], hyp: readonly string[], opts: Alig
     throw new InvalidOptionError(`text too long to align: ${m} × ${n} words (limit ${MAX_CELLS} word pairs)`)
   }
   const phonetic = opts.phonetic
-  const { refIds, hypIds, primary, secondary, short } = intern(ref, hyp, phonetic)
-  // `soundAlike` on the interned codes (same rule, see phonetic.ts).
+  const { refIds, hypIds, keys } = intern(ref, hyp, phonetic)
   const sounds = (a: number, b: number): boolean => {
-    const pa = primary[a] as number
-    if (pa < 0 || (primary[b] as number) < 0 || (short[a] && short[b])) return false
-    const sa = secondary[a] as number
-    return pa === primary[b] || (sa >= 0 && sa === secondary[b])
+    const ka = keys[a]
+    const kb = keys[b]
+    return !!ka && !!kb && soundAlike(ka, kb)
   }
 
   // Cost = errors first, then prefer more exact hits, then more phonetic hits (integers, so

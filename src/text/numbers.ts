@@ -31,14 +31,14 @@ const ORDINAL_TENS = ['', '', 'twentieth', 'thirtieth', 'fortieth', 'fiftieth', 
 
 const WORDS: ReadonlyMap<string, NumberWord> = (() => {
   const m = new Map<string, NumberWord>()
-  UNIT_WORDS.forEach((w, v) => m.set(w, { kind: 'unit', value: v, ordinal: false }))
-  TEEN_WORDS.forEach((w, i) => m.set(w, { kind: 'teen', value: 10 + i, ordinal: false }))
-  TENS_WORDS.forEach((w, i) => w && m.set(w, { kind: 'tens', value: 10 * i, ordinal: false }))
+  for (const [v, w] of UNIT_WORDS.entries()) m.set(w, { kind: 'unit', value: v, ordinal: false })
+  for (const [i, w] of TEEN_WORDS.entries()) m.set(w, { kind: 'teen', value: 10 + i, ordinal: false })
+  for (const [i, w] of TENS_WORDS.entries()) if (w) m.set(w, { kind: 'tens', value: 10 * i, ordinal: false })
   m.set('hundred', { kind: 'hundred', value: 100, ordinal: false })
   for (const [w, v] of SCALES) m.set(w, { kind: 'scale', value: v, ordinal: false })
-  ORDINAL_UNITS.forEach((w, v) => v > 0 && m.set(w, { kind: 'unit', value: v, ordinal: true }))
-  ORDINAL_TEENS.forEach((w, i) => m.set(w, { kind: 'teen', value: 10 + i, ordinal: true }))
-  ORDINAL_TENS.forEach((w, i) => w && m.set(w, { kind: 'tens', value: 10 * i, ordinal: true }))
+  for (const [v, w] of ORDINAL_UNITS.entries()) if (v > 0) m.set(w, { kind: 'unit', value: v, ordinal: true })
+  for (const [i, w] of ORDINAL_TEENS.entries()) m.set(w, { kind: 'teen', value: 10 + i, ordinal: true })
+  for (const [i, w] of ORDINAL_TENS.entries()) if (w) m.set(w, { kind: 'tens', value: 10 * i, ordinal: true })
   m.set('hundredth', { kind: 'hundred', value: 100, ordinal: true })
   for (const [w, v] of SCALES) m.set(`${w}th`, { kind: 'scale', value: v, ordinal: true })
   return m

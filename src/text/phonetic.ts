@@ -1,36 +1,20 @@
 /**
- * "Sounds alike" for the opt-in phonetic mode: Double Metaphone codes from `natural`.
- *
- * natural is loaded on first use, not at import: phonetic mode is opt-in and the submodule costs
- * ~13–19 ms to import from ESM, which every `import 'expect-voice'` would otherwise pay. natural
- * is CommonJS, so a synchronous `createRequire` keeps the API synchronous. Its base is
- * `__filename` in CJS builds and `import.meta.url` in ESM; not a bare `require`, which esbuild's
- * ESM output replaces by a stub that throws. Never import `natural` itself: the root loads
- * database clients and dotenv, which prints to stdout.
+ * "Sounds alike" for the opt-in phonetic mode: Double Metaphone codes (Lawrence Philips' algorithm) from the
+ * `double-metaphone` package, which the build bundles (it is ESM-only, and the CJS build and Jest load this module
+ * through `require`). Its codes follow the reference algorithm: "fast" is FST, "base" PS, "task" TSK, so phonetic
+ * mode does not take "fast" for "fat".
  */
-import { createRequire } from 'node:module'
-import type { DoubleMetaphone } from 'natural/lib/natural/phonetics/index.js'
+import { doubleMetaphone } from 'double-metaphone'
 import { spellNumber, spellOrdinal } from './numbers.js'
 
-type PhoneticsModule = typeof import('natural/lib/natural/phonetics/index.js')
-
-let encoder: DoubleMetaphone | undefined
-
-function getEncoder(): DoubleMetaphone {
-  if (!encoder) {
-    const load = createRequire(typeof __filename === 'string' ? __filename : import.meta.url)
-    const { DoubleMetaphone: Encoder } = load('natural/lib/natural/phonetics/index.js') as PhoneticsModule
-    encoder = new Encoder()
-  }
-  return encoder
-}
-
 /** Phonetic identity of one normalised word; `undefined` when it may only match exactly. */
-export interface PhoneticKey {
+export interface PhoneticKey extends PhoneticCodes<string> {
   primary: string
-  secondary: string
+  secondary: string | null
   /** Length of the spoken word: two words of ≤ 2 letters ("in"/"on", "it"/"at") must match exactly. */
   spokenLength: number
+  /** First letter of the spoken word: a word of ≤ 2 letters only sounds like a word that starts like it ("to"/"two", not "is"/"was"). */
+  initial: string
 }
 
 const LETTERS = /^[a-z]+$/
@@ -51,13 +35,27 @@ export function phoneticKey(token: string): PhoneticKey | undefined {
   else if (INTEGER.test(token)) spoken = spellNumber(Number(token)).join('')
   else if (ordinal) spoken = spellOrdinal(Number(ordinal[1])).join('')
   else return undefined
-  const [primary = '', secondary = ''] = getEncoder().process(spoken)
+  const [primary, secondary] = doubleMetaphone(spoken)
   if (NO_CONSONANT.test(primary)) return undefined
-  return { primary, secondary, spokenLength: spoken.length }
+  return { primary, secondary: secondary === '' ? null : secondary, spokenLength: spoken.length, initial: spoken[0]! }
 }
 
-/** Same rule as natural's `DoubleMetaphone.compare` (primary = primary or secondary = secondary), with the guards above. */
-export function soundAlike(a: PhoneticKey, b: PhoneticKey): boolean {
+/** What `soundAlike` compares: the two codes of a word (as strings, or as ids standing for them) and its shape. */
+export interface PhoneticCodes<Code> {
+  primary: Code
+  /** `null` when the word has no secondary code. */
+  secondary: Code | null
+  spokenLength: number
+  initial: string
+}
+
+/**
+ * Two words sound alike when their primary or their secondary codes are equal, unless both are ≤ 2 letters
+ * (exact match only), or one is and they start differently.
+ */
+export function soundAlike<Code>(a: PhoneticCodes<Code>, b: PhoneticCodes<Code>): boolean {
   if (a.spokenLength <= 2 && b.spokenLength <= 2) return false
-  return a.primary === b.primary || (a.secondary !== '' && a.secondary === b.secondary)
+  // Codes of very short words say little ("is" and "was" are both AS): the first letter has to agree too.
+  if ((a.spokenLength <= 2 || b.spokenLength <= 2) && a.initial !== b.initial) return false
+  return a.primary === b.primary || (a.secondary !== null && a.secondary === b.secondary)
 }

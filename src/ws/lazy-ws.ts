@@ -4,8 +4,8 @@
  * ws is CommonJS: importing it from ESM makes Node build an ESM facade for each of its files (cjs-module-lexer),
  * ~60–150 ms on the machines we measured (`npm run bench`), paid by every test file that imports expect-voice, even
  * the ones that never open a socket. A synchronous `createRequire` keeps the constructors synchronous; its base is
- * `__filename` in CJS builds and `import.meta.url` in ESM (a bare `require` is a stub that throws in esbuild's ESM
- * output).
+ * `import.meta.url`, which the CJS build shims to the chunk's own file URL (a bare `require` is a stub that throws in
+ * esbuild's ESM output, and a global `__filename` can be `[eval]` under `node -e`).
  *
  * Drop-in for `import WebSocket, { WebSocketServer } from 'ws'`: `new WebSocket(...)` returns ws's own instance,
  * and the readyState constants (`WebSocket.OPEN`, ...) are available without loading anything. Not for
@@ -20,7 +20,7 @@ type WsModule = typeof WsWebSocket & { WebSocketServer: typeof WsWebSocketServer
 let loaded: WsModule | undefined
 
 function ws(): WsModule {
-  loaded ??= createRequire(typeof __filename === 'string' ? __filename : import.meta.url)('ws') as WsModule
+  loaded ??= createRequire(import.meta.url)('ws') as WsModule
   return loaded
 }
 
@@ -31,12 +31,14 @@ class LazyWebSocket {
   static readonly CLOSED = 3
   constructor(...args: ConstructorParameters<typeof WsWebSocket>) {
     const Real = ws()
+    // biome-ignore lint/correctness/noConstructorReturn: the point of the class: `new` gives ws's own instance
     return new Real(...args)
   }
 }
 
 class LazyWebSocketServer {
   constructor(...args: ConstructorParameters<typeof WsWebSocketServer>) {
+    // biome-ignore lint/correctness/noConstructorReturn: `new` gives ws's own server
     return new (ws().WebSocketServer)(...args)
   }
 }

@@ -1,56 +1,36 @@
 import { inspect } from 'node:util'
 import { performance } from 'node:perf_hooks'
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import { OpenAIRealtimeAdapter, type OpenAIRealtimeAdapterOptions } from '../../src/adapter/index.js'
-import { AgentRole } from '../../src/adapter/types.js'
+import { describe, expect, it, vi } from 'vitest'
 import {
+  AgentRole,
   MissingApiKeyError,
+  OpenAIRealtimeAdapter,
   RealtimeConnectionClosedError,
   RealtimeHandshakeError,
   RealtimeServerError,
   RealtimeSessionRefusedError,
   RealtimeTimeoutError,
-} from '../../src/errors/index.js'
-import { createFakeRealtimeServer, type FakeRealtimeServerOptions, type FakeRealtimeServer } from '../../src/fake-server/index.js'
-import { synthesizeSpeech, transcribeSyntheticSpeech } from '../../src/audio/synthetic-voice.js'
+  synthesizeSpeech,
+  transcribeSyntheticSpeech,
+} from '../../src/index.js'
 import { drain } from '../helpers/drain.js'
+import { fakeServer, speech, testAdapter, voiceAgent } from '../helpers/voice.js'
 
 const CANARY = 'sk-canary-DO-NOT-LEAK-0123456789abcdef'
-const cleanups: Array<() => Promise<unknown>> = []
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn()
-})
-
-async function setup(serverOptions: FakeRealtimeServerOptions = {}, adapterOptions: OpenAIRealtimeAdapterOptions = {}) {
-  const server = await createFakeRealtimeServer(serverOptions)
-  cleanups.push(() => server.close())
-  const agent = new OpenAIRealtimeAdapter({ url: server.url, apiKey: CANARY, ...adapterOptions })
-  cleanups.push(() => agent.disconnect())
-  return { server, agent }
-}
-
-async function connected(serverOptions: FakeRealtimeServerOptions = {}, adapterOptions: OpenAIRealtimeAdapterOptions = {}) {
-  const { server, agent } = await setup(serverOptions, adapterOptions)
-  await agent.connect()
-  const conn = server.connections[0]!
-  return { server, agent, conn }
-}
-
-const speech = (text: string) => ({ data: synthesizeSpeech(text), sampleRate: 24_000 })
 
 describe('connect', () => {
   it('dials the GA endpoint with the default model and a Bearer header only', async () => {
-    const { conn } = await connected()
-    expect(conn.path).toBe('/v1/realtime')
-    expect(conn.query.model).toBe('gpt-realtime-mini')
-    expect(conn.headers.authorization).toBe('Bearer [redacted]')
-    expect(Object.keys(conn.headers).filter((h) => h.toLowerCase() === 'openai-beta')).toEqual([])
+    const { connection } = await voiceAgent({}, { apiKey: CANARY })
+    expect(connection.path).toBe('/v1/realtime')
+    expect(connection.query.model).toBe('gpt-realtime-mini')
+    expect(connection.headers.authorization).toBe('Bearer [redacted]')
+    expect(Object.keys(connection.headers).filter((h) => h.toLowerCase() === 'openai-beta')).toEqual([])
   })
 
   it('sends session.update of the exact GA shape', async () => {
     const tools = [{ type: 'function' as const, name: 'book', description: 'Books', parameters: { type: 'object', properties: {} } }]
-    const { conn } = await connected({}, { voice: 'marin', instructions: 'Be brief.', tools, transcriptionModel: 'whisper-1' })
-    expect(conn.received[0]).toEqual({
+    const { connection } = await voiceAgent({}, { apiKey: CANARY, voice: 'marin', instructions: 'Be brief.', tools, transcriptionModel: 'whisper-1' })
+    expect(connection.received[0]).toEqual({
       type: 'session.update',
       session: {
         type: 'realtime',
@@ -65,17 +45,15 @@ describe('connect', () => {
   })
 
   it('resolves only once session.updated has arrived', async () => {
-    const { agent } = await setup({ faults: { sessionUpdateDelayMs: 150 } })
+    const { agent } = await voiceAgent({ faults: { sessionUpdateDelayMs: 150 } }, { apiKey: CANARY, connect: false })
     await agent.connect()
     expect(agent.timeline.some((e) => e.direction === 'in' && e.type === 'session.updated')).toBe(true)
     expect(agent.connected).toBe(true)
   })
 
   it('accepts a base URL and an http scheme', async () => {
-    const server = await createFakeRealtimeServer()
-    cleanups.push(() => server.close())
-    const agent = new OpenAIRealtimeAdapter({ url: server.baseURL, apiKey: CANARY, model: 'gpt-realtime' })
-    cleanups.push(() => agent.disconnect())
+    const server = await fakeServer()
+    const agent = testAdapter(server.baseURL, { apiKey: CANARY, model: 'gpt-realtime' })
     await agent.connect()
     expect(server.connections[0]!.query.model).toBe('gpt-realtime')
     expect(agent.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/v1\/realtime\?model=gpt-realtime$/)
@@ -84,8 +62,8 @@ describe('connect', () => {
   it('takes the key from OPENAI_API_KEY when no option is given', async () => {
     vi.stubEnv('OPENAI_API_KEY', CANARY)
     try {
-      const { conn } = await connected({ apiKey: CANARY }, { apiKey: undefined })
-      expect(conn.headers.authorization).toBe('Bearer [redacted]')
+      const { connection } = await voiceAgent({ apiKey: CANARY }, { apiKey: undefined })
+      expect(connection.headers.authorization).toBe('Bearer [redacted]')
     } finally {
       vi.unstubAllEnvs()
     }
@@ -102,7 +80,7 @@ describe('connect', () => {
   })
 
   it('rejects a bad key the way the live API refuses it (error event, close 3000), naming code and close code', async () => {
-    const { agent } = await setup({ apiKey: 'sk-the-right-key-000000000000' })
+    const { agent } = await voiceAgent({ apiKey: 'sk-the-right-key-000000000000' }, { apiKey: CANARY, connect: false })
     const err = await agent.connect().catch((e: unknown) => e)
     expect(err).toBeInstanceOf(RealtimeSessionRefusedError)
     const refused = err as RealtimeSessionRefusedError
@@ -114,9 +92,9 @@ describe('connect', () => {
   })
 
   it.each([401, 403, 429])('rejects an HTTP %i on the upgrade, naming the status and the server message', async (status) => {
-    const { agent } = await setup({
+    const { agent } = await voiceAgent({
       rejectHandshake: { status, body: JSON.stringify({ error: { message: `nope ${status} for ${CANARY}`, type: 'x', code: 'y' } }) },
-    })
+    }, { apiKey: CANARY, connect: false })
     const err = await agent.connect().catch((e: unknown) => e)
     expect(err).toBeInstanceOf(RealtimeHandshakeError)
     expect((err as RealtimeHandshakeError).status).toBe(status)
@@ -126,7 +104,7 @@ describe('connect', () => {
   })
 
   it('times out naming what arrived when the server never configures the session', async () => {
-    const { agent } = await setup({ faults: { neverAnswer: true } }, { connectTimeoutMs: 200 })
+    const { agent } = await voiceAgent({ faults: { neverAnswer: true } }, { apiKey: CANARY, connect: false, connectTimeoutMs: 200 })
     const started = performance.now()
     const err = await agent.connect().catch((e: unknown) => e)
     expect(err).toBeInstanceOf(RealtimeTimeoutError)
@@ -135,7 +113,7 @@ describe('connect', () => {
   })
 
   it('connect() on a connected adapter is a no-op; after disconnect it throws', async () => {
-    const { agent, server } = await connected()
+    const { agent, server } = await voiceAgent({}, { apiKey: CANARY })
     await agent.connect()
     expect(server.connections).toHaveLength(1)
     await agent.disconnect()
@@ -145,21 +123,21 @@ describe('connect', () => {
 
 describe('audio turns', () => {
   it('sendAudio appends base64 PCM16 and counts pending bytes without committing', async () => {
-    const { agent, conn } = await connected()
+    const { agent, connection } = await voiceAgent({}, { apiKey: CANARY })
     const audio = synthesizeSpeech('hello there')
     await agent.sendAudio({ data: audio.subarray(0, 4800), sampleRate: 24000 })
     await agent.sendAudio({ data: audio.subarray(4800), sampleRate: 24000 })
-    await vi.waitFor(() => expect(conn.received.filter((e) => e.type === 'input_audio_buffer.append')).toHaveLength(2))
-    expect(conn.received.map((e) => e.type)).not.toContain('input_audio_buffer.commit')
-    expect(conn.received.map((e) => e.type)).not.toContain('response.create')
+    await vi.waitFor(() => expect(connection.received.filter((e) => e.type === 'input_audio_buffer.append')).toHaveLength(2))
+    expect(connection.received.map((e) => e.type)).not.toContain('input_audio_buffer.commit')
+    expect(connection.received.map((e) => e.type)).not.toContain('response.create')
     expect(agent.turns[0]!.audioBytes).toBe(audio.length)
   })
 
   it('recvAudio commits and asks for a response, hands out the audio, then null at response.done', async () => {
-    const { agent, conn } = await connected({ reply: 'Your table is booked.' })
+    const { agent, connection } = await voiceAgent({ reply: 'Your table is booked.' }, { apiKey: CANARY })
     await agent.sendAudio(speech('book a table for two'))
     const chunks = await drain(agent)
-    const types = conn.received.map((e) => e.type)
+    const types = connection.received.map((e) => e.type)
     expect(types.slice(-2)).toEqual(['input_audio_buffer.commit', 'response.create'])
     expect(chunks.length).toBeGreaterThan(1)
     expect(transcribeSyntheticSpeech(Buffer.concat(chunks.map((c) => c.data)))).toBe('Your table is booked.')
@@ -170,7 +148,7 @@ describe('audio turns', () => {
   it('round-trips audio bytes exactly and trims a trailing odd byte', async () => {
     const bytes = Buffer.alloc(4801 * 2 + 1)
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919) % 251
-    const { agent } = await connected({ reply: { text: 'raw', audio: bytes } })
+    const { agent } = await voiceAgent({ reply: { text: 'raw', audio: bytes } }, { apiKey: CANARY })
     await agent.sendText('send me bytes')
     const received = Buffer.concat((await drain(agent)).map((c) => c.data))
     expect(received.equals(bytes.subarray(0, bytes.length - 1))).toBe(true)
@@ -178,7 +156,7 @@ describe('audio turns', () => {
   })
 
   it('accumulates the agent transcript and the user transcription', async () => {
-    const { agent } = await connected({ reply: 'Sure, your table for two is booked for 7 pm.' })
+    const { agent } = await voiceAgent({ reply: 'Sure, your table for two is booked for 7 pm.' }, { apiKey: CANARY })
     await agent.sendAudio(speech('book a table for two at seven'))
     await drain(agent)
     expect(agent.lastAgentTranscript).toBe('Sure, your table for two is booked for 7 pm.')
@@ -188,7 +166,7 @@ describe('audio turns', () => {
 
   it('timestamps every received event and chunk at socket receipt', async () => {
     const before = performance.now()
-    const { agent } = await connected()
+    const { agent } = await voiceAgent({}, { apiKey: CANARY })
     await agent.sendText('hi')
     const chunks = await drain(agent)
     const incoming = agent.timeline.filter((e) => e.direction === 'in')
@@ -202,8 +180,8 @@ describe('audio turns', () => {
   })
 
   it('tolerates unknown event fields and unknown event types', async () => {
-    const { agent, conn } = await connected({ reply: 'ok' })
-    conn.send({ type: 'response.brand_new_event', event_id: 'event_x', surprise: { deep: [1, 2] } })
+    const { agent, connection } = await voiceAgent({ reply: 'ok' }, { apiKey: CANARY })
+    connection.send({ type: 'response.brand_new_event', event_id: 'event_x', surprise: { deep: [1, 2] } })
     await agent.sendText('hi')
     const first = await agent.recvAudio(2000)
     expect(first).not.toBeNull()
@@ -212,7 +190,7 @@ describe('audio turns', () => {
   })
 
   it('rejects audio at the wrong sample rate naming the rate', async () => {
-    const { agent } = await connected()
+    const { agent } = await voiceAgent({}, { apiKey: CANARY })
     await expect(agent.sendAudio({ data: Buffer.alloc(320), sampleRate: 16000 })).rejects.toThrow(/sampleRate is 16000.*24000/)
   })
 })
@@ -220,15 +198,15 @@ describe('audio turns', () => {
 describe('text, tools and deferral', () => {
   it('sendText sends a user input_text item then response.create', async () => {
     const seen: Array<string | null> = []
-    const { agent, conn } = await connected({
+    const { agent, connection } = await voiceAgent({
       reply: (ctx) => {
         seen.push(ctx.userText)
         return 'Got it.'
       },
-    })
+    }, { apiKey: CANARY })
     await agent.sendText('I would like a table')
     await drain(agent)
-    const sent = conn.received.filter((e) => e.type !== 'session.update')
+    const sent = connection.received.filter((e) => e.type !== 'session.update')
     expect(sent[0]).toEqual({
       type: 'conversation.item.create',
       item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'I would like a table' }] },
@@ -239,20 +217,20 @@ describe('text, tools and deferral', () => {
   })
 
   it('defers response.create while a response is active instead of provoking conversation_already_has_active_response', async () => {
-    const { agent, conn } = await connected({ reply: ['first answer', 'second answer'], latencyMs: 100 })
+    const { agent, connection } = await voiceAgent({ reply: ['first answer', 'second answer'], latencyMs: 100 }, { apiKey: CANARY })
     await agent.sendText('one')
     await agent.sendText('two')
     await drain(agent)
     expect(agent.responses.map((r) => r.status)).toEqual(['completed', 'completed'])
     expect(agent.responses.map((r) => r.transcript)).toEqual(['first answer', 'second answer'])
-    expect(conn.sent.filter((e) => e.type === 'error')).toEqual([])
+    expect(connection.sent.filter((e) => e.type === 'error')).toEqual([])
     expect(agent.errors).toEqual([])
   })
 
   it('records tool calls with name, call id and arguments', async () => {
-    const { agent } = await connected({
+    const { agent } = await voiceAgent({
       reply: { text: 'Booking now.', toolCalls: [{ name: 'book_table', arguments: { people: 2, time: '19:00' }, callId: 'call_1' }] },
-    })
+    }, { apiKey: CANARY })
     await agent.sendText('book it')
     await drain(agent)
     expect(agent.toolCalls).toEqual([
@@ -261,13 +239,13 @@ describe('text, tools and deferral', () => {
   })
 
   it('sendToolResult returns the output and asks for the next response', async () => {
-    const { agent, conn } = await connected({ reply: (ctx) => (ctx.turn === 0 ? { toolCalls: [{ name: 'f', arguments: {} }] } : 'done') })
+    const { agent, connection } = await voiceAgent({ reply: (ctx) => (ctx.turn === 0 ? { toolCalls: [{ name: 'f', arguments: {} }] } : 'done') }, { apiKey: CANARY })
     await agent.sendText('go')
     await drain(agent)
     const callId = agent.toolCalls[0]!.callId
     await agent.sendToolResult(callId, { ok: true })
     await drain(agent)
-    expect(conn.received).toContainEqual({
+    expect(connection.received).toContainEqual({
       type: 'conversation.item.create',
       item: { type: 'function_call_output', call_id: callId, output: '{"ok":true}' },
     })
@@ -277,14 +255,14 @@ describe('text, tools and deferral', () => {
 
 describe('interrupt', () => {
   it('sends response.cancel and truncates the item to the audio received', async () => {
-    const { agent, conn } = await connected({ reply: 'This is a long answer that goes on and on for a while.', paceMs: 20 })
+    const { agent, connection } = await voiceAgent({ reply: 'This is a long answer that goes on and on for a while.', paceMs: 20 }, { apiKey: CANARY })
     await agent.sendText('talk')
     const first = await agent.recvAudio(2000)
     expect(first).not.toBeNull()
     await agent.interrupt()
     const rest = await drain(agent)
-    const cancel = conn.received.find((e) => e.type === 'response.cancel')
-    const truncate = conn.received.find((e) => e.type === 'conversation.item.truncate') as Record<string, unknown>
+    const cancel = connection.received.find((e) => e.type === 'response.cancel')
+    const truncate = connection.received.find((e) => e.type === 'conversation.item.truncate') as Record<string, unknown>
     expect(cancel).toBeDefined()
     expect(truncate).toMatchObject({ content_index: 0, item_id: agent.currentResponse!.audio.length ? expect.any(String) : undefined })
     const receivedBeforeInterrupt = agent.currentResponse!.audio.filter((c) => c.receivedAt! < agent.currentResponse!.interruptedAt!)
@@ -295,11 +273,11 @@ describe('interrupt', () => {
   })
 
   it('treats response_cancel_not_active as routine', async () => {
-    const { agent, conn } = await connected({ reply: 'short' })
+    const { agent, connection } = await voiceAgent({ reply: 'short' }, { apiKey: CANARY })
     await agent.sendText('hi')
     await drain(agent)
     await agent.interrupt()
-    await vi.waitFor(() => expect(conn.sent.some((e) => e.type === 'error')).toBe(true))
+    await vi.waitFor(() => expect(connection.sent.some((e) => e.type === 'error')).toBe(true))
     await agent.sendText('again')
     await expect(drain(agent)).resolves.toBeInstanceOf(Array)
     expect(agent.errors).toEqual([])
@@ -308,7 +286,7 @@ describe('interrupt', () => {
 
 describe('server faults', () => {
   it('raises server error events as RealtimeServerError with type, code and message', async () => {
-    const { agent } = await connected({ faults: { errorOnResponseCreate: { type: 'server_error', code: 'overloaded', message: 'try later' } } })
+    const { agent } = await voiceAgent({ faults: { errorOnResponseCreate: { type: 'server_error', code: 'overloaded', message: 'try later' } } }, { apiKey: CANARY })
     await agent.sendText('hi')
     const err = await agent.recvAudio(2000).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(RealtimeServerError)
@@ -317,7 +295,7 @@ describe('server faults', () => {
 
   it('accepts legacy beta event names with one warning per name per adapter', async () => {
     const warn = vi.fn()
-    const { agent } = await connected({ legacyEventNames: true, reply: 'legacy reply that is long enough for chunks' }, { logger: { warn } })
+    const { agent } = await voiceAgent({ legacyEventNames: true, reply: 'legacy reply that is long enough for chunks' }, { apiKey: CANARY, logger: { warn } })
     await agent.sendText('hi')
     const audio = Buffer.concat((await drain(agent)).map((c) => c.data))
     expect(transcribeSyntheticSpeech(audio)).toBe('legacy reply that is long enough for chunks')
@@ -329,7 +307,7 @@ describe('server faults', () => {
   })
 
   it('skips non-JSON and binary frames', async () => {
-    const { agent } = await connected({ faults: { malformedFrames: true }, reply: 'still fine' })
+    const { agent } = await voiceAgent({ faults: { malformedFrames: true }, reply: 'still fine' }, { apiKey: CANARY })
     await agent.sendText('hi')
     const audio = Buffer.concat((await drain(agent)).map((c) => c.data))
     expect(transcribeSyntheticSpeech(audio)).toBe('still fine')
@@ -337,7 +315,7 @@ describe('server faults', () => {
   })
 
   it('times out within the timeout, naming what did arrive', async () => {
-    const { agent } = await connected({ latencyMs: 3000 })
+    const { agent } = await voiceAgent({ latencyMs: 3000 }, { apiKey: CANARY })
     await agent.sendText('hi')
     const started = performance.now()
     const err = await agent.recvAudio(200).catch((e: unknown) => e)
@@ -348,7 +326,7 @@ describe('server faults', () => {
   })
 
   it.each([1011, 1006])('fails the waiting call when the socket closes mid-response (%i), naming the close code', async (code) => {
-    const { agent } = await connected({ faults: { closeAfterDeltas: { count: 2, code, reason: code === 1011 ? 'boom' : undefined } }, reply: 'a reply long enough to need several deltas' })
+    const { agent } = await voiceAgent({ faults: { closeAfterDeltas: { count: 2, code, reason: code === 1011 ? 'boom' : undefined } }, reply: 'a reply long enough to need several deltas' }, { apiKey: CANARY })
     await agent.sendText('hi')
     const err = await drain(agent).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(RealtimeConnectionClosedError)
@@ -375,21 +353,21 @@ describe('lifecycle and secrets', () => {
   it('disconnect() is idempotent and never throws, before and after connect', async () => {
     const never = new OpenAIRealtimeAdapter({ url: 'ws://127.0.0.1:9', apiKey: CANARY })
     await expect(never.disconnect()).resolves.toBeUndefined()
-    const { agent } = await connected()
+    const { agent } = await voiceAgent({}, { apiKey: CANARY })
     await agent.disconnect()
     await agent.disconnect()
     expect(agent.connected).toBe(false)
   })
 
   it('throws a clear error for calls after disconnect()', async () => {
-    const { agent } = await connected()
+    const { agent } = await voiceAgent({}, { apiKey: CANARY })
     await agent.disconnect()
     await expect(agent.sendText('hi')).rejects.toThrow(RealtimeConnectionClosedError)
     await expect(agent.recvAudio(100)).rejects.toThrow(/recvAudio\(\) called after the connection closed \(1000/)
   })
 
   it('never exposes the key in inspect, JSON or errors', async () => {
-    const { agent } = await connected({ faults: { errorOnResponseCreate: { type: 'invalid_request_error', code: 'x', message: `echo ${CANARY}` } } })
+    const { agent } = await voiceAgent({ faults: { errorOnResponseCreate: { type: 'invalid_request_error', code: 'x', message: `echo ${CANARY}` } } }, { apiKey: CANARY })
     await agent.sendText('hi')
     const err = await agent.recvAudio(1000).catch((e: unknown) => e as Error)
     const surfaces = [inspect(agent, { depth: 10, showHidden: true }), JSON.stringify(agent), String(err), (err as Error).stack, inspect(err)]

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { AudioChunk } from '../../src/adapter/types.js'
+import type { AudioChunk } from '../../src/index.js'
 import { splitAudio, streamAudio, tone } from '../../src/audio/index.js'
 import { AudioFormatError, InvalidOptionError } from '../../src/errors/index.js'
 

@@ -16,7 +16,7 @@ function randomInts(n: number, bits: number, seed: number): number[] {
 
 function le(values: number[], bytes: number): Buffer {
   const out = Buffer.alloc(values.length * bytes)
-  values.forEach((v, i) => out.writeIntLE(v, i * bytes, bytes))
+  for (const [i, v] of values.entries()) out.writeIntLE(v, i * bytes, bytes)
   return out
 }
 
@@ -106,7 +106,7 @@ describe('readWav: encodings', () => {
     const r = rng(4)
     const f = Array.from({ length: N }, () => Math.fround((r() - 0.5) * 2.4))
     const data = Buffer.alloc(N * 4)
-    f.forEach((x, i) => data.writeFloatLE(x, i * 4))
+    for (const [i, x] of f.entries()) data.writeFloatLE(x, i * 4)
     const out = decodeWav(buildWav({ formatTag: 3, channels: 1, sampleRate: RATE, bitsPerSample: 32, data }))
     expect(fromPcm16(out.data)).toEqual(f.map((x) => clip16(Math.round(x * 32768))))
     expect(out.source.format).toBe('float')
@@ -116,7 +116,7 @@ describe('readWav: encodings', () => {
     const r = rng(5)
     const f = Array.from({ length: N }, () => (r() - 0.5) * 1.9)
     const data = Buffer.alloc(N * 8)
-    f.forEach((x, i) => data.writeDoubleLE(x, i * 8))
+    for (const [i, x] of f.entries()) data.writeDoubleLE(x, i * 8)
     const out = decodeWav(buildWav({ formatTag: 3, channels: 1, sampleRate: RATE, bitsPerSample: 64, data }))
     expect(fromPcm16(out.data)).toEqual(f.map((x) => clip16(Math.round(x * 32768))))
   })

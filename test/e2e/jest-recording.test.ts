@@ -30,7 +30,7 @@ describe.runIf(existsSync(join(root, 'dist/jest.cjs')))('failure recordings unde
         testResults: Array<{ assertionResults: Array<{ title: string; status: string; failureMessages: string[] }> }>
       }
       const byTitle = Object.fromEntries(json.testResults[0]!.assertionResults.map((t) => [t.title, t]))
-      expect(byTitle['passes']!.status).toBe('passed')
+      expect(byTitle.passes!.status).toBe('passed')
 
       for (const title of ['fails on purpose', 'fails outside a voice matcher']) {
         const t = byTitle[title]!

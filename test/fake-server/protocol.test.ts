@@ -425,8 +425,8 @@ describe('connection bookkeeping', () => {
     for (const e of client.events) expect(e.event_id).toMatch(ID.event)
   })
 
-  it('accepts permessage-deflate and plain sockets', async () => {
-    const server = await startServer({ reply: 'compressed or not' })
+  it('accepts permessage-deflate (when perMessageDeflate is on) and plain sockets', async () => {
+    const server = await startServer({ reply: 'compressed or not', perMessageDeflate: true })
     for (const perMessageDeflate of [true, false]) {
       const client = await rawClient(server.url, { perMessageDeflate })
       expect(client.ws.extensions).toBe(perMessageDeflate ? 'permessage-deflate' : '')
@@ -435,6 +435,15 @@ describe('connection bookkeeping', () => {
       expect((await client.next('response.done')).response.status).toBe('completed')
       await client.close()
     }
+  })
+
+  it('declines permessage-deflate by default, so pacing holds on the wire; a client that offers it still works', async () => {
+    const server = await startServer({ reply: 'not compressed' })
+    const client = await rawClient(server.url, { perMessageDeflate: true })
+    expect(client.ws.extensions).toBe('')
+    await client.next('session.created')
+    client.send({ type: 'response.create' })
+    expect((await client.next('response.done')).response.status).toBe('completed')
   })
 
   it('session.close ends the session normally', async () => {

@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks'
 import { describe, expect, it } from 'vitest'
 import { synthesizeSpeech, transcribeSyntheticSpeech } from '../../src/audio/synthetic-voice.js'
-import type { FakeReplyContext } from '../../src/fake-server/index.js'
+import type { FakeRealtimeServerOptions, FakeReplyContext } from '../../src/fake-server/index.js'
 import { PUSH_TO_TALK, useFakeServers } from '../helpers/fake-servers.js'
-import { types, type Json, type RawClient } from '../helpers/raw-client.js'
+import { rawClient, types, type Json, type RawClient } from '../helpers/raw-client.js'
 
 const { connect } = useFakeServers()
 
@@ -191,12 +191,40 @@ describe('audio turn', () => {
     expect(elapsed).toBeLessThan(2000)
   })
 
-  it('is faster than real time by default', async () => {
-    const { client } = await connect({ reply: 'x'.repeat(250) }) // 10 s of audio
-    const start = performance.now()
+  it('pings after each delta and sends the next once the client has answered; a client that never answers still gets it all', async () => {
+    const { server, client } = await connect({ reply: 'twelve chars' }) // 520 ms of audio: 6 deltas
+    const pings: number[] = []
+    client.ws.on('ping', () => pings.push(client.events.filter((e) => e.type === 'response.output_audio.delta').length))
     client.send({ type: 'response.create' })
     await client.next('response.done')
-    expect(performance.now() - start).toBeLessThan(3000)
+    // One ping after each delta, each arriving after its delta.
+    expect(pings).toEqual([1, 2, 3, 4, 5, 6])
+
+    const silent = await rawClient(server.url, { autoPong: false })
+    await silent.next('session.created')
+    const start = performance.now()
+    silent.send({ type: 'response.create' })
+    const done = await silent.next('response.done', 5000)
+    expect(done.response.status).toBe('completed')
+    expect(silent.events.filter((e) => e.type === 'response.output_audio.delta')).toHaveLength(6)
+    // It waits for one pong only (500 ms), then paces this client without them.
+    expect(performance.now() - start).toBeLessThan(1500)
+  })
+
+  it('streams at 10x real time by default, and at streamSpeed when given', async () => {
+    const timed = async (options: FakeRealtimeServerOptions) => {
+      const { client } = await connect({ reply: 'x'.repeat(250), ...options }) // 10 s of audio, 100 deltas
+      const start = performance.now()
+      client.send({ type: 'response.create' })
+      await client.next('response.done')
+      return performance.now() - start
+    }
+    const byDefault = await timed({})
+    expect(byDefault).toBeGreaterThanOrEqual(950) // 100 deltas, each followed by a 10 ms gap
+    expect(byDefault).toBeLessThan(3000)
+    const fast = await timed({ streamSpeed: 50 })
+    expect(fast).toBeGreaterThanOrEqual(190)
+    expect(fast).toBeLessThan(byDefault)
   })
 
   it('transcriptionDelayMs moves transcription.completed after response.done, like live', async () => {

@@ -204,8 +204,11 @@ describe('server lifecycle', () => {
 
   it('close() on a server nobody connected to resolves', async () => {
     const server = await createFakeRealtimeServer()
-    await server.close()
-    await server.close()
+    await expect(server.close()).resolves.toBeUndefined()
+    await expect(server.close()).resolves.toBeUndefined()
+    // it did close: nothing listens any more
+    const refused = (await rawClient(server.url).catch((e: unknown) => e)) as { code?: string }
+    expect(refused.code).toBe('ECONNREFUSED')
   })
 
   it('a client that resets mid-handshake does not crash the server', async () => {
@@ -214,7 +217,9 @@ describe('server lifecycle', () => {
     ws.on('error', () => {})
     ws.terminate()
     const client = await rawClient(server.url)
-    await client.next('session.created')
+    // the server still serves the next client
+    expect(await client.next('session.created')).toMatchObject({ type: 'session.created', session: { type: 'realtime' } })
+    expect(server.connections.at(-1)!.closed).toBe(false)
   })
 })
 
@@ -223,6 +228,9 @@ describe('options validation', () => {
     ['negative latency', { latencyMs: -1 }, /'latencyMs'/],
     ['zero chunk', { chunkMs: 0 }, /'chunkMs'/],
     ['bad pace', { paceMs: 'fast' as unknown as number }, /'paceMs'/],
+    ['zero stream speed', { streamSpeed: 0 }, /'streamSpeed'/],
+    ['pace and speed both', { paceMs: 5, streamSpeed: 2 }, /'paceMs' and 'streamSpeed'/],
+    ['bad perMessageDeflate', { perMessageDeflate: 'yes' as unknown as boolean }, /'perMessageDeflate'/],
     ['tiny msPerChar', { msPerChar: 1 }, /'msPerChar'/],
     ['empty reply array', { reply: [] }, /'reply'/],
     ['bad reply item', { reply: ['ok', 42 as unknown as string] }, /'reply\[1\]'/],
@@ -260,6 +268,8 @@ describe('several connections', () => {
     expect(db.response.output[0].content[0].transcript).toBe('conn 2 turn 0')
     expect(da.response.id).toBe(db.response.id) // ids count per connection
     expect(da.response.conversation_id).not.toBe(db.response.conversation_id)
+    // rate_limits.updated follows response.done on each connection: wait for both before comparing what was sent
+    await Promise.all([a.next('rate_limits.updated'), b.next('rate_limits.updated')])
     expect(types(server.connections[0]!.sent)).toEqual(types(server.connections[1]!.sent))
   })
 })

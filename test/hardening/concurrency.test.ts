@@ -7,10 +7,8 @@
 import { performance } from 'node:perf_hooks'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { fakeTest } from '../../src/vitest.js'
-import { OpenAIRealtimeAdapter } from '../../src/adapter/index.js'
-import { createFakeRealtimeServer } from '../../src/fake-server/index.js'
-import { synthesizeSpeech, transcribeSyntheticSpeech } from '../../src/audio/synthetic-voice.js'
-import { formatTranscript } from '../../src/conversation/transcript-serializer.js'
+import { type AudioChunk, createFakeRealtimeServer, formatTranscript, OpenAIRealtimeAdapter, synthesizeSpeech, transcribeSyntheticSpeech } from '../../src/index.js'
+import { speech } from '../helpers/voice.js'
 
 const N = 32
 const TURNS = 3
@@ -70,13 +68,13 @@ describe('32 adapters, one fake server, interleaved conversations', () => {
           const turns: Array<{ heard: string | null; audio: Buffer; transcript: string | null }> = []
           for (let t = 0; t < TURNS; t++) {
             // the user's audio goes out in chunks, yielding between them, so appends of all callers interleave
-            const speech = synthesizeSpeech(said(i, t))
-            for (let at = 0; at < speech.length; at += 9600) {
-              await agent.sendAudio({ data: speech.subarray(at, at + 9600), sampleRate: 24_000 })
+            const pcm = synthesizeSpeech(said(i, t))
+            for (let at = 0; at < pcm.length; at += 9600) {
+              await agent.sendAudio({ data: pcm.subarray(at, at + 9600), sampleRate: 24_000 })
               await new Promise((r) => setImmediate(r))
             }
             const chunks: Buffer[] = []
-            for (let c; (c = await agent.recvAudio(10_000)) !== null; ) chunks.push(c.data)
+            for (let c: AudioChunk | null; (c = await agent.recvAudio(10_000)) !== null; ) chunks.push(c.data)
             await vi.waitFor(() => expect(agent.turns[t]!.transcription).not.toBeNull(), { timeout: 5000 })
             turns.push({ heard: agent.turns[t]!.transcription, audio: Buffer.concat(chunks), transcript: agent.lastAgentTranscript })
           }
@@ -143,7 +141,7 @@ describe('per-test agent fixtures under test.concurrent', () => {
       // every test holds its agent until all N are connected: N fixtures are live at once
       started ||= performance.now()
       await connected.arrive()
-      await agent.sendAudio({ data: synthesizeSpeech(said(i, 0)), sampleRate: 24_000 })
+      await agent.sendAudio(speech(said(i, 0)))
       await expect(agent).toSay(reply(said(i, 0)), { exact: true })
       await expect(agent).toTranscribeAs(said(i, 0), { maxWer: 0 })
       expect(formatTranscript(agent.transcript)).toBe(`user: ${said(i, 0)}\nagent: ${reply(said(i, 0))}`)

@@ -2,67 +2,34 @@
  * Fault matrix, adapter side (issue #7, item 1): every fault gives a clear typed error, or a documented pass,
  * within its timeout, never a hang. Each case is its own test; the README "Reliability" table lists them by id.
  */
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
-import { OpenAIRealtimeAdapter, type OpenAIRealtimeAdapterOptions } from '../../src/adapter/index.js'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import {
   ExpectVoiceError,
+  formatTranscript,
   RealtimeConnectionClosedError,
   RealtimeHandshakeError,
   RealtimeServerError,
   RealtimeSessionRefusedError,
   RealtimeTimeoutError,
-} from '../../src/errors/index.js'
-import { createFakeRealtimeServer, type FakeRealtimeServer, type FakeRealtimeServerOptions } from '../../src/fake-server/index.js'
-import { synthesizeSpeech, transcribeSyntheticSpeech } from '../../src/audio/synthetic-voice.js'
-import { formatTranscript } from '../../src/conversation/transcript-serializer.js'
-import { drain } from '../helpers/drain.js'
+  synthesizeSpeech,
+  transcribeSyntheticSpeech,
+  type OpenAIRealtimeAdapterOptions,
+} from '../../src/index.js'
+import { drain, drainThroughErrors } from '../helpers/drain.js'
 import { printTimings, recordTiming, rejectionOf, settle } from '../helpers/outcome.js'
-import { startRawServer, type RawConnection, type RawServer } from '../helpers/raw-ws-server.js'
-import { responseEvents, scriptedAgent, sendAll, sessionUpdated, silentServer, userTurnEvents } from '../helpers/scripted.js'
+import { rawServer } from '../helpers/raw-ws-server.js'
+import { responseEvents, scriptedVoiceAgent, sendAll, sessionUpdated, SILENT, userTurnEvents } from '../helpers/scripted.js'
+import { fakeServer, speech, testAdapter, voiceAgent } from '../helpers/voice.js'
 
 const KEY = 'sk-test-hardening-000000000000000'
 const LONG = 'a reply long enough to need several audio deltas to be spoken out loud'
 /** Slack on top of a timeout before an outcome counts as late: generous, the bound is about hangs. */
 const SLACK = 250
 
-const cleanups: Array<() => Promise<unknown>> = []
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn()
-})
 afterAll(() => printTimings('adapter fault matrix: time to outcome'))
 
-async function fake(options: FakeRealtimeServerOptions = {}): Promise<FakeRealtimeServer> {
-  const server = await createFakeRealtimeServer(options)
-  cleanups.push(() => server.close())
-  return server
-}
-
-function adapter(url: string, options: OpenAIRealtimeAdapterOptions = {}): OpenAIRealtimeAdapter {
-  const agent = new OpenAIRealtimeAdapter({ url, apiKey: KEY, connectTimeoutMs: 1000, ...options })
-  cleanups.push(() => agent.disconnect())
-  return agent
-}
-
-async function connected(options: FakeRealtimeServerOptions = {}, adapterOptions: OpenAIRealtimeAdapterOptions = {}) {
-  const server = await fake(options)
-  const agent = adapter(server.url, adapterOptions)
-  await agent.connect()
-  return { server, agent, conn: server.connections[0]! }
-}
-
-async function scripted(adapterOptions: OpenAIRealtimeAdapterOptions = {}) {
-  const server = await silentServer()
-  cleanups.push(() => server.close())
-  const { agent, conn } = await scriptedAgent(server, adapterOptions)
-  cleanups.push(() => agent.disconnect())
-  return { server, agent, conn }
-}
-
-async function raw(onConnection: (conn: RawConnection) => void | Promise<void>): Promise<RawServer> {
-  const server = await startRawServer(onConnection)
-  cleanups.push(() => server.close())
-  return server
-}
+/** What every adapter in this file gets: the file's key, and a connect timeout short enough to fail fast. */
+const ADAPTER: OpenAIRealtimeAdapterOptions = { apiKey: KEY, connectTimeoutMs: 1000 }
 
 const pcm = (bytes: Buffer) => bytes.toString('base64')
 
@@ -72,7 +39,7 @@ describe('A. server closes the socket mid-response', () => {
     ['A2', 1006, undefined],
     ['A3', 1011, 'boom'],
   ] as const)('%s: close %i after 2 audio deltas: the waiting recvAudio rejects with RealtimeConnectionClosedError naming the code', async (id, code, reason) => {
-    const { agent } = await connected({ reply: LONG, paceMs: 5, faults: { closeAfterDeltas: { count: 2, code, reason } } })
+    const { agent } = await voiceAgent({ reply: LONG, paceMs: 5, faults: { closeAfterDeltas: { count: 2, code, reason } } }, ADAPTER)
     await agent.sendText('talk')
     const chunks: Buffer[] = []
     const { error, ms } = await rejectionOf(
@@ -106,8 +73,8 @@ describe('B. handshake rejected', () => {
     ['B4', 429, 'Rate limit reached'],
     ['B5', 500, 'The server had an error'],
   ] as const)('%s: HTTP %i: connect() rejects with RealtimeHandshakeError naming status and message', async (id, status, text) => {
-    const server = await fake({ rejectHandshake: { status } })
-    const agent = adapter(server.url)
+    const server = await fakeServer({ rejectHandshake: { status } })
+    const agent = testAdapter(server.url, ADAPTER)
     const { error, ms } = await rejectionOf(agent.connect(), 1000 + SLACK)
     recordTiming(`${id} HTTP ${status}`, ms, 1000)
     expect(error).toBeInstanceOf(RealtimeHandshakeError)
@@ -119,11 +86,11 @@ describe('B. handshake rejected', () => {
   })
 
   it('B6: garbage instead of an HTTP answer: connect() rejects with an ExpectVoiceError saying it could not connect', async () => {
-    const server = await raw(async (c) => {
+    const server = await rawServer(async (c) => {
       await c.request
       c.write('\x00\x01garbage that is not HTTP at all\r\n\r\n')
     })
-    const agent = adapter(server.url)
+    const agent = testAdapter(server.url, ADAPTER)
     const { error, ms } = await rejectionOf(agent.connect(), 1000 + SLACK)
     recordTiming('B6 garbage answer', ms, 1000)
     expect(error).toBeInstanceOf(ExpectVoiceError)
@@ -131,10 +98,10 @@ describe('B. handshake rejected', () => {
   })
 
   it('B7: a 101 with a wrong Sec-WebSocket-Accept: connect() rejects naming the header', async () => {
-    const server = await raw(async (c) => {
+    const server = await rawServer(async (c) => {
       await c.accept({ badAccept: true })
     })
-    const agent = adapter(server.url)
+    const agent = testAdapter(server.url, ADAPTER)
     const { error, ms } = await rejectionOf(agent.connect(), 1000 + SLACK)
     recordTiming('B7 bad accept key', ms, 1000)
     expect(error).toBeInstanceOf(ExpectVoiceError)
@@ -142,11 +109,11 @@ describe('B. handshake rejected', () => {
   })
 
   it('B8: the TCP connection is closed without an answer: connect() rejects (socket hang up)', async () => {
-    const server = await raw(async (c) => {
+    const server = await rawServer(async (c) => {
       await c.request
       c.destroy()
     })
-    const agent = adapter(server.url)
+    const agent = testAdapter(server.url, ADAPTER)
     const { error, ms } = await rejectionOf(agent.connect(), 1000 + SLACK)
     recordTiming('B8 closed without answer', ms, 1000)
     expect(error).toBeInstanceOf(ExpectVoiceError)
@@ -154,11 +121,11 @@ describe('B. handshake rejected', () => {
   })
 
   it('B9: an HTTP answer with 64 KB of headers: connect() rejects (header overflow)', async () => {
-    const server = await raw(async (c) => {
+    const server = await rawServer(async (c) => {
       await c.request
       c.write(`HTTP/1.1 101 Switching Protocols\r\nX-Huge: ${'x'.repeat(64 * 1024)}\r\n\r\n`)
     })
-    const agent = adapter(server.url)
+    const agent = testAdapter(server.url, ADAPTER)
     const { error, ms } = await rejectionOf(agent.connect(), 1000 + SLACK)
     recordTiming('B9 header overflow', ms, 1000)
     expect(error).toBeInstanceOf(ExpectVoiceError)
@@ -166,24 +133,24 @@ describe('B. handshake rejected', () => {
   })
 
   it('B10: nothing listening on the port: connect() rejects with ECONNREFUSED', async () => {
-    const server = await raw(() => {})
+    const server = await rawServer(() => {})
     const url = server.url
     await server.close()
-    const agent = adapter(url)
+    const agent = testAdapter(url, ADAPTER)
     const { error } = await rejectionOf(agent.connect(), 1000 + SLACK)
     expect(error).toBeInstanceOf(ExpectVoiceError)
     expect(error.message).toMatch(/could not connect .*ECONNREFUSED/)
   })
 
   it('B11: an HTTP 401 whose body never ends: connect() rejects with the status, not a timeout', async () => {
-    const server = await raw(async (c) => {
+    const server = await rawServer(async (c) => {
       await c.request
       c.write('HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n')
       const part = '{"error":{"message":"bad key"}}'
       c.write(`${part.length.toString(16)}\r\n${part}\r\n`)
       // ...and never the final chunk.
     })
-    const agent = adapter(server.url, { connectTimeoutMs: 1000 })
+    const agent = testAdapter(server.url, { ...ADAPTER, connectTimeoutMs: 1000 })
     const { error, ms } = await rejectionOf(agent.connect(), 1000 + SLACK)
     recordTiming('B11 401 body never ends', ms, 1000)
     expect(error).toBeInstanceOf(RealtimeHandshakeError)
@@ -196,8 +163,8 @@ describe('B. handshake rejected', () => {
 
 describe('C. server never answers', () => {
   it('C1: the upgrade request is never answered: connect() rejects with RealtimeTimeoutError within connectTimeoutMs', async () => {
-    const server = await raw(() => {})
-    const agent = adapter(server.url, { connectTimeoutMs: 150 })
+    const server = await rawServer(() => {})
+    const agent = testAdapter(server.url, { ...ADAPTER, connectTimeoutMs: 150 })
     const { error, ms } = await rejectionOf(agent.connect(), 150 + SLACK)
     recordTiming('C1 upgrade never answered', ms, 150)
     expect(error).toBeInstanceOf(RealtimeTimeoutError)
@@ -206,8 +173,8 @@ describe('C. server never answers', () => {
   })
 
   it('C2: the socket opens but no session event ever comes: RealtimeTimeoutError naming "nothing after the upgrade"', async () => {
-    const server = await fake({ faults: { neverAnswer: true } })
-    const agent = adapter(server.url, { connectTimeoutMs: 150 })
+    const server = await fakeServer({ faults: { neverAnswer: true } })
+    const agent = testAdapter(server.url, { ...ADAPTER, connectTimeoutMs: 150 })
     const { error, ms } = await rejectionOf(agent.connect(), 150 + SLACK)
     recordTiming('C2 no session events', ms, 150)
     expect(error).toBeInstanceOf(RealtimeTimeoutError)
@@ -215,20 +182,20 @@ describe('C. server never answers', () => {
   })
 
   it('C3: response.create is never answered: recvAudio rejects with RealtimeTimeoutError within its timeout', async () => {
-    const { agent, conn } = await scripted()
+    const { agent, connection } = await scriptedVoiceAgent()
     await agent.sendText('hello?')
     const { error, ms } = await rejectionOf(agent.recvAudio(150), 150 + SLACK)
     recordTiming('C3 response never created', ms, 150)
     expect(error).toBeInstanceOf(RealtimeTimeoutError)
     expect(error.message).toMatch(/recvAudio timed out after 150 ms waiting for audio of response \(requested, not yet created\); received since it was requested: nothing/)
-    expect(conn.received.map((e) => e.type)).toContain('response.create')
+    expect(connection.received.map((e) => e.type)).toContain('response.create')
   })
 
   it('C4: the stream stalls mid-response: recvAudio rejects with RealtimeTimeoutError naming what arrived', async () => {
-    const { agent, conn } = await scripted()
+    const { agent, connection } = await scriptedVoiceAgent()
     await agent.sendText('hello?')
     const events = responseEvents({ text: LONG })
-    await sendAll(conn, events.slice(0, 7))
+    await sendAll(connection, events.slice(0, 7))
     const chunks = []
     const { error, ms } = await rejectionOf(
       (async () => {
@@ -249,7 +216,7 @@ describe('D. error events', () => {
     ['D2', { type: 'requests', code: 'rate_limit_exceeded', message: 'Rate limit reached for requests.' }],
     ['D3', { type: 'server_error', code: null, message: 'The server had an error while processing your request.' }],
   ] as const)('%s: %o answering response.create: recvAudio rejects with RealtimeServerError carrying type, code and message', async (id, error) => {
-    const { agent, server } = await connected({ faults: { errorOnResponseCreate: error } })
+    const { agent, server } = await voiceAgent({ faults: { errorOnResponseCreate: error } }, ADAPTER)
     await agent.sendText('hi')
     const { error: err, ms } = await rejectionOf(agent.recvAudio(2000), 2000 + SLACK)
     recordTiming(`${id} ${error.code ?? error.type}`, ms, 2000)
@@ -265,27 +232,15 @@ describe('D. error events', () => {
   })
 
   it('D4: an unsolicited error mid-response fails the waiting call once; the rest of the response is still read', async () => {
-    const { agent, conn } = await scripted()
+    const { agent, connection } = await scriptedVoiceAgent()
     await agent.sendText('hi')
     const events = responseEvents({ text: LONG })
-    await sendAll(conn, events.slice(0, 6))
-    conn.send({ type: 'error', event_id: 'event_err', error: { type: 'server_error', code: null, message: 'transient', param: null, event_id: null } })
-    const errs: unknown[] = []
-    const chunks: Buffer[] = []
-    const reader = (async () => {
-      for (;;) {
-        try {
-          const c = await agent.recvAudio(1000)
-          if (c === null) return
-          chunks.push(c.data)
-        } catch (e) {
-          errs.push(e)
-          if (errs.length > 1) throw e
-        }
-      }
-    })()
+    await sendAll(connection, events.slice(0, 6))
+    connection.send({ type: 'error', event_id: 'event_err', error: { type: 'server_error', code: null, message: 'transient', param: null, event_id: null } })
+    // one error event: it fails the waiting call once; reading on gets the rest of the response
+    const { chunks, errors: errs, done: reader } = drainThroughErrors(agent, (_, errors) => errors.length <= 1)
     await new Promise((r) => setTimeout(r, 20))
-    await sendAll(conn, events.slice(6))
+    await sendAll(connection, events.slice(6))
     const outcome = await settle(reader, 2000)
     expect(outcome.ok).toBe(true)
     expect(errs).toHaveLength(1)
@@ -294,12 +249,11 @@ describe('D. error events', () => {
   })
 
   it('D5: an error answering session.update during connect: RealtimeSessionRefusedError with the server message', async () => {
-    const server = await silentServer()
-    cleanups.push(() => server.close())
-    const agent = adapter(server.url)
+    const server = await fakeServer(SILENT)
+    const agent = testAdapter(server.url, ADAPTER)
     const connecting = agent.connect()
-    const conn = await server.waitForConnection()
-    conn.send({ type: 'error', event_id: 'e1', error: { type: 'invalid_request_error', code: 'invalid_value', message: 'bad voice', param: 'session.audio.output.voice', event_id: null } })
+    const connection = await server.waitForConnection()
+    connection.send({ type: 'error', event_id: 'e1', error: { type: 'invalid_request_error', code: 'invalid_value', message: 'bad voice', param: 'session.audio.output.voice', event_id: null } })
     const { error, ms } = await rejectionOf(connecting, 1000 + SLACK)
     recordTiming('D5 session.update refused', ms, 1000)
     expect(error).toBeInstanceOf(RealtimeSessionRefusedError)
@@ -309,7 +263,7 @@ describe('D. error events', () => {
 
 describe('E. response.done with status failed or incomplete', () => {
   it('E1: failed: recvAudio resolves null (no audio), status and status_details recorded, transcript marked [failed]', async () => {
-    const { agent } = await connected({ reply: LONG, faults: { responseStatus: 'failed' } })
+    const { agent } = await voiceAgent({ reply: LONG, faults: { responseStatus: 'failed' } }, ADAPTER)
     await agent.sendText('hi')
     const chunks = await drain(agent, 2000)
     expect(chunks).toEqual([])
@@ -318,7 +272,7 @@ describe('E. response.done with status failed or incomplete', () => {
   })
 
   it('E2: incomplete: the audio that came is handed out, then null; status incomplete, transcript marked', async () => {
-    const { agent } = await connected({ reply: LONG, faults: { responseStatus: 'incomplete' } })
+    const { agent } = await voiceAgent({ reply: LONG, faults: { responseStatus: 'incomplete' } }, ADAPTER)
     await agent.sendText('hi')
     const chunks = await drain(agent, 2000)
     const heard = transcribeSyntheticSpeech(Buffer.concat(chunks.map((c) => c.data)))!
@@ -331,12 +285,12 @@ describe('E. response.done with status failed or incomplete', () => {
 
 describe('F–H. malformed frames and malformed events', () => {
   it('F1: non-JSON text frames are skipped, never fatal', async () => {
-    const { agent, conn } = await scripted()
+    const { agent, connection } = await scriptedVoiceAgent()
     await agent.sendText('hi')
     const events = responseEvents({ text: LONG })
     for (const [i, e] of events.entries()) {
-      conn.sendRaw(['{', 'not json', '{"type":', '', '\u0000\uffff', ']['][i % 6]!)
-      conn.send(e)
+      connection.sendRaw(['{', 'not json', '{"type":', '', '\u0000\uffff', ']['][i % 6]!)
+      connection.send(e)
     }
     const audio = Buffer.concat((await drain(agent, 2000)).map((c) => c.data))
     expect(transcribeSyntheticSpeech(audio)).toBe(LONG)
@@ -345,12 +299,12 @@ describe('F–H. malformed frames and malformed events', () => {
   })
 
   it('G1: binary frames are skipped, never fatal', async () => {
-    const { agent, conn } = await scripted()
+    const { agent, connection } = await scriptedVoiceAgent()
     await agent.sendText('hi')
     const events = responseEvents({ text: LONG })
     for (const e of events) {
-      conn.sendRaw(Buffer.from(JSON.stringify(e)))
-      conn.send(e)
+      connection.sendRaw(Buffer.from(JSON.stringify(e)))
+      connection.send(e)
     }
     const audio = Buffer.concat((await drain(agent, 2000)).map((c) => c.data))
     expect(transcribeSyntheticSpeech(audio)).toBe(LONG)
@@ -388,27 +342,14 @@ describe('F–H. malformed frames and malformed events', () => {
 
   it('H1: events with missing or wrong-typed fields: no TypeError, no lost audio, the response is read to its end', async () => {
     const warn = vi.fn()
-    const { agent, conn } = await scripted({ logger: { warn } })
+    const { agent, connection } = await scriptedVoiceAgent({ logger: { warn } })
     await agent.sendText('hi')
     const events = responseEvents({ text: LONG })
     // junk before the response, between its deltas, and around response.done
     const stream: unknown[] = [...JUNK.slice(0, 5).map((j) => j[1]), ...events.slice(0, 6), ...JUNK.slice(5).map((j) => j[1]), ...events.slice(6)]
     // the error events among the junk fail the waiting call (once each, as typed errors); read on after them
-    const errors: unknown[] = []
-    const chunks: Buffer[] = []
-    const reader = (async () => {
-      for (;;) {
-        try {
-          const c = await agent.recvAudio(1000)
-          if (c === null) return
-          chunks.push(c.data)
-        } catch (e) {
-          errors.push(e)
-          if (!(e instanceof RealtimeServerError)) throw e
-        }
-      }
-    })()
-    for (const e of stream) conn.sendRaw(JSON.stringify(e))
+    const { chunks, errors, done: reader } = drainThroughErrors(agent, (e) => e instanceof RealtimeServerError)
+    for (const e of stream) connection.sendRaw(JSON.stringify(e))
     const outcome = await settle(reader, 3000)
     expect(outcome.ok ? 'ok' : outcome.error).toBe('ok')
     for (const e of errors) expect(e).toBeInstanceOf(RealtimeServerError)
@@ -424,11 +365,11 @@ describe('F–H. malformed frames and malformed events', () => {
 
 describe('H2. unknown values', () => {
   it.each(['weird', '', 'in_progress', 42, null])('H2: response.done with status %o ends the response as completed; nothing prints "undefined"', async (status) => {
-    const { agent, conn } = await scripted()
+    const { agent, connection } = await scriptedVoiceAgent()
     await agent.sendText('hi')
     const events = responseEvents({ text: 'hello' })
     const done = events[events.length - 1]!
-    await sendAll(conn, [...events.slice(0, -1), { ...done, response: { ...(done.response as object), status } }])
+    await sendAll(connection, [...events.slice(0, -1), { ...done, response: { ...(done.response as object), status } }])
     expect(await settle(drain(agent, 1000), 1500)).toMatchObject({ ok: true })
     expect(agent.currentResponse!.status).toBe('completed')
     expect(formatTranscript(agent.transcript)).toBe('user (text): hi\nagent: hello')
@@ -437,7 +378,7 @@ describe('H2. unknown values', () => {
 
 describe('I. odd-length and empty audio', () => {
   it('I1: odd-length deltas lose only their trailing byte; every chunk is whole samples', async () => {
-    const { agent, conn } = await scripted()
+    const { agent, connection } = await scriptedVoiceAgent()
     await agent.sendText('hi')
     const events = responseEvents({ text: 'odd', audio: Buffer.alloc(0) }).filter((e) => e.type !== 'response.output_audio.delta')
     const deltas = [Buffer.from([1, 2, 3]), Buffer.from([4]), Buffer.from([5, 6, 7, 8, 9])].map((b) => ({
@@ -446,7 +387,7 @@ describe('I. odd-length and empty audio', () => {
       item_id: 'item_scripted_1',
       delta: pcm(b),
     }))
-    await sendAll(conn, [...events.slice(0, 4), ...deltas, ...events.slice(4)])
+    await sendAll(connection, [...events.slice(0, 4), ...deltas, ...events.slice(4)])
     const chunks = await drain(agent, 1000)
     expect(chunks.map((c) => [...c.data])).toEqual([
       [1, 2],
@@ -456,47 +397,47 @@ describe('I. odd-length and empty audio', () => {
   })
 
   it('I2: empty deltas give no chunk; a response of only empty audio ends with null', async () => {
-    const { agent, conn } = await scripted()
+    const { agent, connection } = await scriptedVoiceAgent()
     await agent.sendText('hi')
     const events = responseEvents({ text: 'silence', audio: Buffer.alloc(0) })
-    await sendAll(conn, events)
+    await sendAll(connection, events)
     expect(await settle(agent.recvAudio(1000), 1500)).toMatchObject({ ok: true, value: null })
     expect(agent.currentResponse).toMatchObject({ status: 'completed', audioBytes: 0, firstAudioAt: null })
   })
 
   it('I3: sendAudio of an empty buffer is a no-op: no turn, no append, recvAudio has nothing to wait for', async () => {
-    const { agent, conn } = await connected()
+    const { agent, connection } = await voiceAgent({}, ADAPTER)
     await agent.sendAudio({ data: Buffer.alloc(0), sampleRate: 24000 })
     expect(agent.turns).toHaveLength(0)
     const { error } = await rejectionOf(agent.recvAudio(100), 100 + SLACK)
     expect(error).toBeInstanceOf(RealtimeTimeoutError)
     expect(error.message).toContain('none was requested (send audio or text first)')
-    expect(conn.received.map((e) => e.type)).toEqual(['session.update'])
+    expect(connection.received.map((e) => e.type)).toEqual(['session.update'])
   })
 
   it('I4: odd-length sendAudio chunks are forwarded byte-exact (the server concatenates bytes, not samples)', async () => {
-    const { agent, conn } = await connected()
-    const speech = synthesizeSpeech('book a table for two')
+    const { agent, connection } = await voiceAgent({}, ADAPTER)
+    const pcm = synthesizeSpeech('book a table for two')
     // split at odd offsets
-    for (let at = 0; at < speech.length; ) {
-      const size = Math.min(speech.length - at, 999 + (at % 7) * 2)
-      await agent.sendAudio({ data: speech.subarray(at, at + size), sampleRate: 24000 })
+    for (let at = 0; at < pcm.length; ) {
+      const size = Math.min(pcm.length - at, 999 + (at % 7) * 2)
+      await agent.sendAudio({ data: pcm.subarray(at, at + size), sampleRate: 24000 })
       at += size
     }
     await drain(agent, 2000)
-    expect(conn.inputAudio[0]!.equals(speech)).toBe(true)
+    expect(connection.inputAudio[0]!.equals(pcm)).toBe(true)
     await vi.waitFor(() => expect(agent.lastUserTranscript).toBe('book a table for two'))
   })
 })
 
 describe('J. gigantic frames', () => {
   it('J1: an 8 MB frame (one audio delta of 6 MB, 2 min 11 s of audio) arrives byte-exact', async () => {
-    const { agent, conn } = await scripted()
+    const { agent, connection } = await scriptedVoiceAgent()
     await agent.sendText('hi')
     const big = Buffer.alloc(6 * 1024 * 1024)
     for (let i = 0; i < big.length; i += 4096) big[i] = i & 0xff
     const events = responseEvents({ text: 'big', audio: big, chunkBytes: big.length })
-    await sendAll(conn, events)
+    await sendAll(connection, events)
     const outcome = await settle(drain(agent, 5000), 5000 + SLACK)
     expect(outcome.ok).toBe(true)
     const received = Buffer.concat((outcome as { value: Array<{ data: Buffer }> }).value.map((c) => c.data))
@@ -504,14 +445,14 @@ describe('J. gigantic frames', () => {
   })
 
   it('J2: a frame announcing 4 GiB: the client drops the socket and the waiting call rejects at once, naming why', async () => {
-    const server = await raw(async (c) => {
+    const server = await rawServer(async (c) => {
       await c.accept()
       await c.nextEvent('session.update')
       c.sendEvent(sessionUpdated())
       await c.nextEvent('response.create')
       c.sendFrameHeader(1, 4n * 1024n ** 3n)
     })
-    const agent = adapter(server.url)
+    const agent = testAdapter(server.url, ADAPTER)
     await agent.connect()
     await agent.sendText('hi')
     const { error, ms } = await rejectionOf(agent.recvAudio(5000), 5000 + SLACK)
@@ -524,9 +465,9 @@ describe('J. gigantic frames', () => {
   })
 
   it('J3: a frame above a configured maxPayload is refused the same way (wsOptions.maxPayload)', async () => {
-    const { agent, conn } = await scripted({ wsOptions: { maxPayload: 64 * 1024 } })
+    const { agent, connection } = await scriptedVoiceAgent({ wsOptions: { maxPayload: 64 * 1024 } })
     await agent.sendText('hi')
-    conn.send({ type: 'response.output_audio.delta', delta: pcm(Buffer.alloc(100 * 1024)) })
+    connection.send({ type: 'response.output_audio.delta', delta: pcm(Buffer.alloc(100 * 1024)) })
     const { error } = await rejectionOf(agent.recvAudio(2000), 2000 + SLACK)
     expect(error).toBeInstanceOf(RealtimeConnectionClosedError)
     expect(error.message).toMatch(/connection closed \(\d+ .*Max payload size exceeded/)
@@ -535,10 +476,10 @@ describe('J. gigantic frames', () => {
 
 describe('K. duplicate and out-of-order events', () => {
   it('K1: a duplicated response.created loses no audio and creates no phantom response', async () => {
-    const { agent, conn } = await scripted()
+    const { agent, connection } = await scriptedVoiceAgent()
     await agent.sendText('hi')
     const events = responseEvents({ text: LONG })
-    await sendAll(conn, [...events.slice(0, 6), events[0]!, ...events.slice(6)])
+    await sendAll(connection, [...events.slice(0, 6), events[0]!, ...events.slice(6)])
     const outcome = await settle(drain(agent, 1000), 1000 + SLACK)
     expect(outcome.ok ? 'ok' : (outcome.error as Error).message).toBe('ok')
     expect(transcribeSyntheticSpeech(Buffer.concat(agent.currentResponse!.audio.map((c) => c.data)))).toBe(LONG)
@@ -546,11 +487,11 @@ describe('K. duplicate and out-of-order events', () => {
   })
 
   it('K2: deltas before response.created still belong to the response being read', async () => {
-    const { agent, conn } = await scripted()
+    const { agent, connection } = await scriptedVoiceAgent()
     await agent.sendText('hi')
     const events = responseEvents({ text: LONG })
     const created = events[0]!
-    await sendAll(conn, [...events.slice(1, 8), created, ...events.slice(8)])
+    await sendAll(connection, [...events.slice(1, 8), created, ...events.slice(8)])
     const outcome = await settle(drain(agent, 1000), 1000 + SLACK)
     expect(outcome.ok ? 'ok' : (outcome.error as Error).message).toBe('ok')
     expect(transcribeSyntheticSpeech(Buffer.concat(agent.currentResponse!.audio.map((c) => c.data)))).toBe(LONG)
@@ -559,16 +500,16 @@ describe('K. duplicate and out-of-order events', () => {
   })
 
   it('K3: a duplicated response.done does not release a held-back response.create early', async () => {
-    const { agent, conn } = await scripted()
+    const { agent, connection } = await scriptedVoiceAgent()
     await agent.sendText('one')
     await agent.sendText('two') // held until the first response is done
     const first = responseEvents({ text: 'first', responseId: 'resp_1', itemId: 'item_1' })
-    await sendAll(conn, first)
-    await vi.waitFor(() => expect(conn.received.filter((e) => e.type === 'response.create')).toHaveLength(2))
-    conn.send(first[first.length - 1]!) // the same response.done again
+    await sendAll(connection, first)
+    await vi.waitFor(() => expect(connection.received.filter((e) => e.type === 'response.create')).toHaveLength(2))
+    connection.send(first[first.length - 1]!) // the same response.done again
     await new Promise((r) => setTimeout(r, 30))
-    expect(conn.received.filter((e) => e.type === 'response.create')).toHaveLength(2)
-    await sendAll(conn, responseEvents({ text: 'second', responseId: 'resp_2', itemId: 'item_2' }))
+    expect(connection.received.filter((e) => e.type === 'response.create')).toHaveLength(2)
+    await sendAll(connection, responseEvents({ text: 'second', responseId: 'resp_2', itemId: 'item_2' }))
     await drain(agent, 1000)
     expect(agent.responses.map((r) => [r.id, r.status, r.transcript])).toEqual([
       ['resp_1', 'completed', 'first'],
@@ -577,13 +518,13 @@ describe('K. duplicate and out-of-order events', () => {
   })
 
   it('K4: duplicated transcript.done and transcription events are idempotent', async () => {
-    const { agent, conn } = await scripted()
-    await agent.sendAudio({ data: synthesizeSpeech('hi'), sampleRate: 24000 })
+    const { agent, connection } = await scriptedVoiceAgent()
+    await agent.sendAudio(speech('hi'))
     const user = userTurnEvents('item_user_1', 'hi there')
     const events = responseEvents({ text: 'hello' })
     const done = events.find((e) => e.type === 'response.output_audio_transcript.done')!
     const reading = drain(agent, 1000)
-    await sendAll(conn, [...user, user[3]!, ...events.slice(0, -1), done, done, events[events.length - 1]!, done])
+    await sendAll(connection, [...user, user[3]!, ...events.slice(0, -1), done, done, events[events.length - 1]!, done])
     await reading
     expect(agent.lastAgentTranscript).toBe('hello')
     expect(agent.turns[0]!.transcription).toBe('hi there')
@@ -591,28 +532,28 @@ describe('K. duplicate and out-of-order events', () => {
   })
 
   it('K5: the transcription arriving before input_audio_buffer.committed lands on the right turn', async () => {
-    const { agent, conn } = await scripted()
-    await agent.sendAudio({ data: synthesizeSpeech('hi'), sampleRate: 24000 })
+    const { agent, connection } = await scriptedVoiceAgent()
+    await agent.sendAudio(speech('hi'))
     const reading = drain(agent, 1000)
     const user = userTurnEvents('item_user_1', 'early words')
-    await sendAll(conn, [user[3]!, ...user.slice(0, 3), ...responseEvents({ text: 'ok' })])
+    await sendAll(connection, [user[3]!, ...user.slice(0, 3), ...responseEvents({ text: 'ok' })])
     await reading
     expect(agent.turns[0]).toMatchObject({ itemId: 'item_user_1', transcription: 'early words' })
   })
 
   it('K6: audio arriving after response.done is recorded but never handed out after the null', async () => {
-    const { agent, conn } = await scripted()
+    const { agent, connection } = await scriptedVoiceAgent()
     await agent.sendText('hi')
     const events = responseEvents({ text: 'hello' })
-    await sendAll(conn, events)
+    await sendAll(connection, events)
     await drain(agent, 1000)
-    conn.send({ type: 'response.output_audio.delta', response_id: 'resp_scripted_1', item_id: 'item_scripted_1', delta: pcm(Buffer.alloc(480)) })
+    connection.send({ type: 'response.output_audio.delta', response_id: 'resp_scripted_1', item_id: 'item_scripted_1', delta: pcm(Buffer.alloc(480)) })
     await new Promise((r) => setTimeout(r, 20))
     expect(await settle(agent.recvAudio(200), 500)).toMatchObject({ ok: true, value: null })
   })
 
   it("K7: another response's events interleaved (server VAD, out of turn) never reach the reader", async () => {
-    const { agent, conn } = await scripted()
+    const { agent, connection } = await scriptedVoiceAgent()
     await agent.sendText('hi')
     const mine = responseEvents({ text: LONG, responseId: 'resp_mine', itemId: 'item_mine' })
     const other = responseEvents({ text: 'intruder speaking now', responseId: 'resp_other', itemId: 'item_other' })
@@ -623,7 +564,7 @@ describe('K. duplicate and out-of-order events', () => {
       if (mine[i]) stream.push(mine[i]!)
     }
     const reading = drain(agent, 1000)
-    await sendAll(conn, stream)
+    await sendAll(connection, stream)
     const chunks = await reading
     expect(transcribeSyntheticSpeech(Buffer.concat(chunks.map((c) => c.data)))).toBe(LONG)
     expect(agent.lastAgentTranscript).toBe(LONG)
@@ -632,13 +573,13 @@ describe('K. duplicate and out-of-order events', () => {
 
 describe('L. transcription failed', () => {
   it('L1: a transcription.failed event is recorded on its turn and marked in the transcript', async () => {
-    const { agent } = await connected({
+    const { agent } = await voiceAgent({
       transcribe: () => {
         throw new Error('audio unintelligible')
       },
       reply: 'sorry?',
-    })
-    await agent.sendAudio({ data: synthesizeSpeech('mumble'), sampleRate: 24000 })
+    }, ADAPTER)
+    await agent.sendAudio(speech('mumble'))
     await drain(agent, 2000)
     await vi.waitFor(() => expect(agent.turns[0]!.transcriptionFailed).toMatch(/audio unintelligible/))
     expect(agent.lastUserTranscript).toBeNull()
@@ -648,7 +589,7 @@ describe('L. transcription failed', () => {
 
 describe('M. calls after disconnect()', () => {
   it('M1: every method rejects with RealtimeConnectionClosedError; disconnect() stays idempotent', async () => {
-    const { agent } = await connected()
+    const { agent } = await voiceAgent({}, ADAPTER)
     await agent.disconnect()
     const calls: Array<[string, () => Promise<unknown>]> = [
       ['sendAudio', () => agent.sendAudio({ data: Buffer.alloc(4800), sampleRate: 24000 })],
@@ -667,7 +608,7 @@ describe('M. calls after disconnect()', () => {
   })
 
   it('M2: disconnect() while recvAudio waits: the waiting call rejects at once (not at its timeout)', async () => {
-    const { agent } = await scripted()
+    const { agent } = await scriptedVoiceAgent()
     await agent.sendText('hi')
     const waiting = agent.recvAudio(5000)
     waiting.catch(() => {}) // observed below; it may reject while disconnect() runs
@@ -679,8 +620,8 @@ describe('M. calls after disconnect()', () => {
   })
 
   it('M3: disconnect() during connect(): connect rejects at once with RealtimeConnectionClosedError', async () => {
-    const server = await fake({ faults: { sessionUpdateDelayMs: 5000 } })
-    const agent = adapter(server.url, { connectTimeoutMs: 5000 })
+    const server = await fakeServer({ faults: { sessionUpdateDelayMs: 5000 } })
+    const agent = testAdapter(server.url, { ...ADAPTER, connectTimeoutMs: 5000 })
     const connecting = agent.connect()
     await server.waitForConnection()
     await agent.disconnect()
@@ -691,8 +632,8 @@ describe('M. calls after disconnect()', () => {
   })
 
   it('M4: disconnect() before the socket even opened: connect rejects, nothing is left open', async () => {
-    const server = await raw(() => {})
-    const agent = adapter(server.url, { connectTimeoutMs: 5000 })
+    const server = await rawServer(() => {})
+    const agent = testAdapter(server.url, { ...ADAPTER, connectTimeoutMs: 5000 })
     const connecting = agent.connect()
     await agent.disconnect()
     const { error } = await rejectionOf(connecting, 1000)
@@ -703,15 +644,15 @@ describe('M. calls after disconnect()', () => {
 
 describe('N. connect() twice', () => {
   it('N1: sequentially: the second connect() is a no-op (one connection)', async () => {
-    const { agent, server } = await connected()
+    const { agent, server } = await voiceAgent({}, ADAPTER)
     await agent.connect()
     expect(server.connections).toHaveLength(1)
     expect(agent.connected).toBe(true)
   })
 
   it('N2: concurrently: both calls resolve with the same session (one connection)', async () => {
-    const server = await fake({ faults: { sessionUpdateDelayMs: 50 } })
-    const agent = adapter(server.url)
+    const server = await fakeServer({ faults: { sessionUpdateDelayMs: 50 } })
+    const agent = testAdapter(server.url, ADAPTER)
     const outcome = await settle(Promise.all([agent.connect(), agent.connect()]), 1000 + SLACK)
     expect(outcome.ok ? 'ok' : (outcome.error as Error).message).toBe('ok')
     expect(server.connections).toHaveLength(1)
@@ -719,19 +660,19 @@ describe('N. connect() twice', () => {
   })
 
   it('N3: concurrently, when the connection fails: both calls reject with the same typed error', async () => {
-    const server = await fake({ rejectHandshake: { status: 403 } })
-    const agent = adapter(server.url)
+    const server = await fakeServer({ rejectHandshake: { status: 403 } })
+    const agent = testAdapter(server.url, ADAPTER)
     const [a, b] = await Promise.allSettled([agent.connect(), agent.connect()])
     expect(a).toMatchObject({ status: 'rejected', reason: expect.any(RealtimeHandshakeError) })
     expect(b).toMatchObject({ status: 'rejected', reason: expect.any(RealtimeHandshakeError) })
   })
 
   it('N4: after disconnect() or a failed connect(): connect() rejects saying to create a new adapter', async () => {
-    const { agent } = await connected()
+    const { agent } = await voiceAgent({}, ADAPTER)
     await agent.disconnect()
     await expect(agent.connect()).rejects.toThrow(/create a new adapter to reconnect/)
-    const server = await fake({ rejectHandshake: { status: 500 } })
-    const failed = adapter(server.url)
+    const server = await fakeServer({ rejectHandshake: { status: 500 } })
+    const failed = testAdapter(server.url, ADAPTER)
     await expect(failed.connect()).rejects.toBeInstanceOf(RealtimeHandshakeError)
     await expect(failed.connect()).rejects.toThrow(/create a new adapter to reconnect/)
   })

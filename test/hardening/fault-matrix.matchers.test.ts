@@ -3,16 +3,19 @@
  * documented pass, a matcher failure whose message says what happened, or a typed library error, within the
  * matcher's `timeout` (+ 250 ms of slack), never a hang.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest'
 import '../../src/vitest.js'
-import type { OpenAIRealtimeAdapter } from '../../src/adapter/index.js'
-import { ExpectVoiceError, RealtimeConnectionClosedError, RealtimeServerError } from '../../src/errors/index.js'
-import { createFakeRealtimeServer, type FakeRealtimeServerOptions } from '../../src/fake-server/index.js'
-import { OpenAIRealtimeAdapter as Adapter } from '../../src/adapter/index.js'
+import {
+  ExpectVoiceError,
+  RealtimeConnectionClosedError,
+  RealtimeServerError,
+  type FakeRealtimeServerOptions,
+  type OpenAIRealtimeAdapter,
+} from '../../src/index.js'
 import { drain } from '../helpers/drain.js'
 import { printTimings, recordTiming, settle } from '../helpers/outcome.js'
-import { scriptedAgent, scriptedResponder, silentServer, type Json, type StreamItem } from '../helpers/scripted.js'
-import { speech, stripAnsi } from '../helpers/voice.js'
+import { scriptedResponder, scriptedVoiceAgent, type Json, type StreamItem } from '../helpers/scripted.js'
+import { speech, stripAnsi, voiceAgent } from '../helpers/voice.js'
 
 const USER = 'book a table for two please'
 const REPLY = 'Your table for two is booked.'
@@ -47,19 +50,11 @@ interface Fault {
   expect: Record<MatcherName, Expected>
 }
 
-const cleanups: Array<() => Promise<unknown> | void> = []
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn()
-})
 afterAll(() => printTimings('matcher fault matrix: time to outcome'))
 
 /** The real fake server (paced, so an interrupt lands mid-response), one user audio turn sent. */
 async function viaFake(pace: Pace, options: FakeRealtimeServerOptions = {}): Promise<OpenAIRealtimeAdapter> {
-  const server = await createFakeRealtimeServer({ reply: REPLY, paceMs: pace.fakeMs, ...options })
-  cleanups.push(() => server.close())
-  const agent = new Adapter({ url: server.url, apiKey: 'sk-test-hardening-000000000000000' })
-  cleanups.push(() => agent.disconnect())
-  await agent.connect()
+  const { agent } = await voiceAgent({ reply: REPLY, paceMs: pace.fakeMs, ...options }, { apiKey: 'sk-test-hardening-000000000000000' })
   await agent.sendAudio(speech(USER))
   return agent
 }
@@ -70,13 +65,10 @@ async function viaScript(
   transform?: (events: Json[]) => StreamItem[],
   extra: { heard?: string | { failed: string } | null; audio?: Buffer; respond?: boolean } = {},
 ): Promise<OpenAIRealtimeAdapter> {
-  const server = await silentServer()
-  cleanups.push(() => server.close())
-  const { agent, conn } = await scriptedAgent(server)
-  cleanups.push(() => agent.disconnect())
+  const { agent, connection } = await scriptedVoiceAgent()
   if (extra.respond !== false) {
-    const stop = scriptedResponder(conn, { paceMs: pace.scriptMs, reply: REPLY, heard: extra.heard === undefined ? USER : extra.heard, audio: extra.audio, transform })
-    cleanups.push(stop)
+    const stop = scriptedResponder(connection, { paceMs: pace.scriptMs, reply: REPLY, heard: extra.heard === undefined ? USER : extra.heard, audio: extra.audio, transform })
+    onTestFinished(stop)
   }
   await agent.sendAudio(speech(USER))
   return agent

@@ -13,14 +13,17 @@ import { performance } from 'node:perf_hooks'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import '../../src/vitest.js'
-import type { OpenAIRealtimeAdapter } from '../../src/adapter/index.js'
-import { ExpectVoiceError } from '../../src/errors/index.js'
-import type { FakeConnection, FakeRealtimeServer } from '../../src/fake-server/index.js'
-import { conversationReport } from '../../src/reports/conversation-report.js'
-import { formatTranscript } from '../../src/conversation/transcript-serializer.js'
+import {
+  conversationReport,
+  ExpectVoiceError,
+  formatTranscript,
+  OpenAIRealtimeAdapter as Adapter,
+  type FakeConnection,
+  type FakeRealtimeServer,
+  type OpenAIRealtimeAdapter,
+} from '../../src/index.js'
 import { settle } from '../helpers/outcome.js'
 import { responseEvents, scriptedAgent, sessionUpdated, silentServer, type Json } from '../helpers/scripted.js'
-import { OpenAIRealtimeAdapter as Adapter } from '../../src/adapter/index.js'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 50)
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED)
@@ -262,6 +265,7 @@ describe('fuzz: arbitrary server streams', () => {
               checkRecords(agent)
             } finally {
               const off = await settle(agent.disconnect(), 1500)
+              // biome-ignore lint/correctness/noUnsafeFinally: a disconnect() that rejects is the failure to report, even over the body's
               if (!off.ok) throw new Error('disconnect() rejected')
             }
             if (stray.length) throw new Error(`unhandled: ${inspect(stray.splice(0))}`)

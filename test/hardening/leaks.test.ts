@@ -14,15 +14,13 @@ import { performance } from 'node:perf_hooks'
 import { build, stop as stopEsbuild } from 'esbuild'
 import { describe, expect, it } from 'vitest'
 import '../../src/vitest.js'
-import { OpenAIRealtimeAdapter } from '../../src/adapter/index.js'
-import { createFakeRealtimeServer, type FakeRealtimeServerOptions } from '../../src/fake-server/index.js'
-import { synthesizeSpeech } from '../../src/audio/synthetic-voice.js'
+import { createFakeRealtimeServer, OpenAIRealtimeAdapter, type FakeRealtimeServerOptions } from '../../src/index.js'
+import { speech } from '../helpers/builders.js'
 import { REPO_ROOT } from '../helpers/child-vitest.js'
 import { trackResources } from '../helpers/leak-check.js'
 import { startRawServer } from '../helpers/raw-ws-server.js'
 
 const KEY = 'sk-test-leaks-000000000000000000'
-const speech = (text: string) => ({ data: synthesizeSpeech(text), sampleRate: 24_000 })
 
 type Scenario = [name: string, server: FakeRealtimeServerOptions | 'raw-silent' | 'raw-garbage' | null, body: (agent: OpenAIRealtimeAdapter) => Promise<unknown>]
 
@@ -110,8 +108,8 @@ describe('the process exits on its own', () => {
         format: 'esm',
         target: 'node20',
         logLevel: 'silent',
-        // ws' optional native add-ons and natural (loaded lazily, only for phonetic matching)
-        external: ['bufferutil', 'utf-8-validate', 'natural', 'natural/*'],
+        // ws' optional native add-ons
+        external: ['bufferutil', 'utf-8-validate'],
         // the bundled CommonJS (ws) requires node built-ins
         banner: { js: "import { createRequire as __hardeningCreateRequire } from 'node:module'; const require = __hardeningCreateRequire(import.meta.url);" },
       })

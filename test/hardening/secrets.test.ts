@@ -10,27 +10,24 @@
  *    modified meanwhile) are scanned for the key, its random part and its base64 and hex encodings.
  */
 import { randomBytes } from 'node:crypto'
+import type { Dirent } from 'node:fs'
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { inspect } from 'node:util'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import '../../src/vitest.js'
-import { OpenAIRealtimeAdapter, type OpenAIRealtimeAdapterOptions } from '../../src/adapter/index.js'
-import { createFakeRealtimeServer, type FakeRealtimeServerOptions } from '../../src/fake-server/index.js'
-import { conversationReport } from '../../src/reports/conversation-report.js'
-import { formatTranscript, transcriptSerializer } from '../../src/conversation/transcript-serializer.js'
+import { conversationReport, formatTranscript, OpenAIRealtimeAdapter, transcriptSerializer } from '../../src/index.js'
 import { runHardeningChild, REPO_ROOT } from '../helpers/child-vitest.js'
-import { stripAnsi } from '../helpers/voice.js'
-import { attachRedactor, createRedactor, REDACT, REDACTED, redactorOf, redactSecrets } from '../../src/secrets/redact.js'
+import { speech, stripAnsi, voiceAgent } from '../helpers/voice.js'
+import { createRedactor, REDACTED, redactorOf, redactSecrets } from '../../src/secrets/redact.js'
 import { layoutConversation } from '../../src/reports/layout.js'
 import { renderTimelineSvg } from '../../src/reports/timeline-svg.js'
 import { writeConversationRecording } from '../../src/reports/conversation-recording.js'
 import { tokenize } from '../../src/text/normalize.js'
 import { formatAlignment } from '../../src/text/format-alignment.js'
 import { wordErrorRate } from '../../src/text/word-error-rate.js'
-import { synthesizeSpeech } from '../../src/audio/synthetic-voice.js'
 
 const canary = () => `sk-canary-${randomBytes(16).toString('hex')}`
 
@@ -62,19 +59,6 @@ function findLeaks(where: string, text: string, key: string): string[] {
   return hits
 }
 
-const cleanups: Array<() => Promise<unknown>> = []
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn()
-})
-
-async function setup(key: string, server: FakeRealtimeServerOptions, adapter: OpenAIRealtimeAdapterOptions = {}) {
-  const fake = await createFakeRealtimeServer(server)
-  cleanups.push(() => fake.close())
-  const agent = new OpenAIRealtimeAdapter({ url: fake.url, apiKey: key, connectTimeoutMs: 2000, ...adapter })
-  cleanups.push(() => agent.disconnect())
-  return { fake, agent }
-}
-
 /** Every way an error can be printed. */
 const errorSurfaces = (err: unknown): string[] => [
   String(err),
@@ -91,25 +75,31 @@ describe('in process: no surface shows the key, even when the server echoes it',
     const leaks: string[] = []
     const surfaces: Array<[string, unknown]> = []
 
-    const e1 = await setup(key, { faults: { errorOnResponseCreate: { type: 'invalid_request_error', code: 'echo', message: `bad ${echo}`, param: key } } })
+    const e1 = await voiceAgent(
+      { faults: { errorOnResponseCreate: { type: 'invalid_request_error', code: 'echo', message: `bad ${echo}`, param: key } } },
+      { apiKey: key, connectTimeoutMs: 2000, connect: false },
+    )
     await e1.agent.connect()
     await e1.agent.sendText('hi')
     surfaces.push(['server error event', await e1.agent.recvAudio(2000).catch((e: unknown) => e)])
     surfaces.push(['agent.errors', e1.agent.errors])
 
     for (const body of [JSON.stringify({ error: { message: `no ${echo}` } }), `Bad Request\nauthorization: Bearer ${key}\n`, JSON.stringify({ message: key })]) {
-      const e2 = await setup(key, { rejectHandshake: { status: 401, body } })
+      const e2 = await voiceAgent({ rejectHandshake: { status: 401, body } }, { apiKey: key, connectTimeoutMs: 2000, connect: false })
       surfaces.push(['handshake body', await e2.agent.connect().catch((e: unknown) => e)])
     }
 
-    const e3 = await setup(key, { apiKey: 'sk-some-other-key-000000000000000000' })
+    const e3 = await voiceAgent({ apiKey: 'sk-some-other-key-000000000000000000' }, { apiKey: key, connectTimeoutMs: 2000, connect: false })
     surfaces.push(['session refused', await e3.agent.connect().catch((e: unknown) => e)])
 
-    const e4 = await setup(key, { reply: 'a reply long enough to take a while to stream', paceMs: 20 })
+    const e4 = await voiceAgent(
+      { reply: 'a reply long enough to take a while to stream', paceMs: 20 },
+      { apiKey: key, connectTimeoutMs: 2000, connect: false },
+    )
     await e4.agent.connect()
     await e4.agent.sendText('hi')
     await e4.agent.recvAudio(2000)
-    e4.fake.connections[0]!.close(4000, `bye ${key}`)
+    e4.server.connections[0]!.close(4000, `bye ${key}`)
     surfaces.push(['close reason', await e4.agent.recvAudio(2000).catch((e: unknown) => e)])
     surfaces.push(['closeInfo', e4.agent.closeInfo])
     surfaces.push(['call after close', await e4.agent.sendText('x').catch((e: unknown) => e)])
@@ -130,10 +120,9 @@ describe('in process: no surface shows the key, even when the server echoes it',
 
   it('credentials given as headers (Azure api-key, a custom Authorization) are redacted like the key', async () => {
     const key = canary()
-    const { agent } = await setup(
-      'unused',
+    const { agent } = await voiceAgent(
       { rejectHandshake: { status: 403, body: JSON.stringify({ error: { message: `key ${key} is not allowed here` } }) } },
-      { apiKey: undefined, headers: { 'api-key': key } },
+      { apiKey: undefined, headers: { 'api-key': key }, connectTimeoutMs: 2000, connect: false },
     )
     const err = await agent.connect().catch((e: unknown) => e)
     expect(err).toBeInstanceOf(Error)
@@ -143,7 +132,10 @@ describe('in process: no surface shows the key, even when the server echoes it',
 
   it('the adapter, its timeline, transcript, snapshot, conversation report and matcher failures', async () => {
     const key = canary()
-    const { agent, fake } = await setup(key, { apiKey: key, reply: `Here it is: ${key}.`, paceMs: 1 })
+    const { agent, server } = await voiceAgent(
+      { apiKey: key, reply: `Here it is: ${key}.`, paceMs: 1 },
+      { apiKey: key, connectTimeoutMs: 2000, connect: false },
+    )
     await agent.connect()
     await agent.sendText('tell me my key')
     const failure = await expect(agent)
@@ -167,7 +159,7 @@ describe('in process: no surface shows the key, even when the server echoes it',
       ['conversation report', conversationReport(agent)],
       ['toSay failure', failure],
       ['not.toSay failure', notFailure],
-      ['fake connection', inspect(fake.connections[0], { depth: Infinity }) + JSON.stringify(fake.connections[0])],
+      ['fake connection', inspect(server.connections[0], { depth: Infinity }) + JSON.stringify(server.connections[0])],
     ]
     expect(failure).toMatch(/^expect\(agent\)\.toSay/)
     expect(notFailure).toMatch(/^expect\(agent\)\.not\.toSay/)
@@ -177,7 +169,7 @@ describe('in process: no surface shows the key, even when the server echoes it',
 
 async function walk(dir: string, skip: (path: string) => boolean = () => false): Promise<string[]> {
   const out: string[] = []
-  let entries
+  let entries: Dirent[]
   try {
     entries = await readdir(dir, { withFileTypes: true })
   } catch {
@@ -319,7 +311,6 @@ function echoes(key: string, hex: string): string[] {
   ]
 }
 
-const speech = (text: string) => ({ data: synthesizeSpeech(text), sampleRate: 24_000 })
 
 describe('finding 2 (key fragments in errors and artifacts): masked, partial, upper-cased and non-sk keys', () => {
   it('finding 2: redactSecrets removes every fragment of the known keys, and leaves ordinary words and ids alone', () => {
@@ -375,17 +366,19 @@ describe('finding 2 (key fragments in errors and artifacts): masked, partial, up
     const hex = azureCanary()
     const random = key.slice('sk-proj-'.length)
     const surfaces: Array<[string, unknown]> = []
-    const e1 = await setup(
-      key,
+    const e1 = await voiceAgent(
       { faults: { errorOnResponseCreate: { type: 'invalid_request_error', code: key.slice(0, 20), message: echoes(key, hex).join(' | '), param: hex.toUpperCase() } } },
-      { headers: { 'api-key': hex } },
+      { apiKey: key, connectTimeoutMs: 2000, connect: false, headers: { 'api-key': hex } },
     )
     await e1.agent.connect()
     await e1.agent.sendText('hi')
     surfaces.push(['server error event', await e1.agent.recvAudio(2000).catch((e: unknown) => e)])
     surfaces.push(['agent.errors', e1.agent.errors])
     const body = JSON.stringify({ error: { message: `Incorrect API key provided: sk-proj-${random.slice(0, 8)}****${random.slice(-4)}; api-key ${hex.slice(0, 8)}...${hex.slice(-4)}` } })
-    const e2 = await setup(key, { rejectHandshake: { status: 401, body } }, { headers: { 'api-key': hex } })
+    const e2 = await voiceAgent(
+      { rejectHandshake: { status: 401, body } },
+      { apiKey: key, connectTimeoutMs: 2000, connect: false, headers: { 'api-key': hex } },
+    )
     surfaces.push(['handshake body', await e2.agent.connect().catch((e: unknown) => e)])
 
     const leaks: string[] = []
@@ -404,10 +397,9 @@ describe('finding 2 (key fragments in errors and artifacts): masked, partial, up
     const hex = azureCanary()
     const random = key.slice('sk-proj-'.length)
     const said = `Your keys: ${hex}, ${hex.toUpperCase()}, ${hex.slice(0, 8)}...${hex.slice(-4)} and ${key}, sk-proj-...${random.slice(-4)}.`
-    const { agent } = await setup(
-      key,
+    const { agent } = await voiceAgent(
       { reply: said, paceMs: 1, transcribe: () => `my key is ${key} and ${hex}` },
-      { headers: { 'api-key': hex } },
+      { apiKey: key, connectTimeoutMs: 2000, connect: false, headers: { 'api-key': hex } },
     )
     await agent.connect()
     await agent.sendText('tell me my keys')
@@ -455,7 +447,10 @@ describe('finding 2 (key fragments in errors and artifacts): masked, partial, up
   it('finding 2: a recvAudio timeout and a close mid-wait name what arrived without the key, even when event types carry it', async () => {
     const key = projectCanary()
     const hex = azureCanary()
-    const { fake: server, agent } = await setup(key, { faults: { neverAnswer: true } }, { headers: { 'api-key': hex } })
+    const { server, agent } = await voiceAgent(
+      { faults: { neverAnswer: true } },
+      { apiKey: key, connectTimeoutMs: 2000, connect: false, headers: { 'api-key': hex } },
+    )
     const connecting = agent.connect()
     await new Promise((r) => setTimeout(r, 50))
     const conn = server.connections[0]!

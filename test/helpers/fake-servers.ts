@@ -1,30 +1,22 @@
 /**
- * Per-file lifecycle for fake-server tests: every server and raw client made through `startServer` / `connect`
- * is closed after each test, and the file fails if TCP/TLS handles leaked.
+ * Fake-server tests driven by raw clients: `startServer` is `fakeServer` (closed when the test finishes), raw
+ * clients opened in a test close when it finishes too (raw-client.ts), and the file fails if TCP/TLS handles leaked.
  */
-import { afterAll, afterEach, beforeAll, expect } from 'vitest'
-import { createFakeRealtimeServer, type FakeRealtimeServer, type FakeRealtimeServerOptions } from '../../src/fake-server/index.js'
-import { closeAllRawClients, rawClient, settledSocketHandles, socketHandles, type RawClient } from './raw-client.js'
+import { afterAll, beforeAll, expect } from 'vitest'
+import type { FakeRealtimeServer, FakeRealtimeServerOptions } from '../../src/index.js'
+import { rawClient, settledSocketHandles, socketHandles, type RawClient } from './raw-client.js'
+import { fakeServer } from './voice.js'
 
 export function useFakeServers() {
-  const servers: FakeRealtimeServer[] = []
   let baseline = 0
   beforeAll(() => {
     baseline = socketHandles()
-  })
-  afterEach(async () => {
-    await closeAllRawClients()
-    await Promise.all(servers.splice(0).map((s) => s.close()))
   })
   afterAll(async () => {
     expect(await settledSocketHandles(baseline), `TCP/TLS handles leaked: ${process.getActiveResourcesInfo().join(', ')}`).toBe(baseline)
   })
 
-  async function startServer(options?: FakeRealtimeServerOptions): Promise<FakeRealtimeServer> {
-    const server = await createFakeRealtimeServer(options)
-    servers.push(server)
-    return server
-  }
+  const startServer = fakeServer
 
   /** A server plus a raw client that has already seen session.created (and, with `session`, session.updated). */
   async function connect(

@@ -47,7 +47,8 @@ if (process.env.EXPECT_VOICE_LEAK_CHECK !== '0') {
     if (left.length) {
       throw new Error(
         `leak check: this test file left ${left.join(', ')} open after its last test (active: ${process.getActiveResourcesInfo().join(', ')}). ` +
-          'Close every server, adapter and timer it opened (afterEach/afterAll).',
+          'Close every server, adapter and timer it opened: voiceAgent / fakeServer / testAdapter (test/helpers/voice.ts) ' +
+          'close theirs when the test finishes; close anything else with onTestFinished or afterAll.',
       )
     }
   })

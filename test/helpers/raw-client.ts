@@ -1,9 +1,11 @@
 /**
  * A tiny raw `ws` client for driving the fake realtime server event by event, plus handle-leak checks.
  */
+import { onTestFinished, TestRunner } from 'vitest'
 import { WebSocket, type ClientOptions, type RawData } from 'ws'
 
-export type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: raw frames of a test client: any shape a server may send
+export type Json = Record<string, any>
 
 export interface RawFrame {
   kind: 'text' | 'binary'
@@ -39,9 +41,10 @@ export class HandshakeRefused extends Error {
   }
 }
 
-const open = new Set<RawClient>()
-
-/** Open a raw client. `model` is appended as `?model=` (default 'gpt-realtime-mini'; null = none). */
+/**
+ * Open a raw client. `model` is appended as `?model=` (default 'gpt-realtime-mini'; null = none). Opened inside a
+ * test, it is closed when the test finishes; opened elsewhere (beforeAll), the caller closes it.
+ */
 export function rawClient(
   url: string,
   options: ClientOptions & { model?: string | null; apiKey?: string | null; protocols?: string[] } = {},
@@ -131,7 +134,6 @@ export function rawClient(
       return events.slice(from, cursor)
     },
     async close() {
-      open.delete(client)
       if (ws.readyState === WebSocket.CLOSED) return
       if (ws.readyState === WebSocket.CONNECTING) ws.terminate()
       else ws.close()
@@ -142,9 +144,9 @@ export function rawClient(
     },
   }
 
+  if (TestRunner.getCurrentTest()) onTestFinished(() => client.close())
   return new Promise<RawClient>((resolve, reject) => {
     ws.once('open', () => {
-      open.add(client)
       resolve(client)
     })
     ws.once('unexpected-response', (_req, res) => {
@@ -157,11 +159,6 @@ export function rawClient(
     })
     ws.once('error', reject)
   })
-}
-
-/** Close every raw client still open (call from afterEach). */
-export async function closeAllRawClients(): Promise<void> {
-  await Promise.all([...open].map((c) => c.close()))
 }
 
 export const types = (events: Json[]): string[] => events.map((e) => e.type as string)

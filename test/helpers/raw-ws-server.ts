@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import { closedAfterTest } from './voice.js'
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 
@@ -91,6 +92,11 @@ export async function startRawServer(onConnection: (conn: RawConnection) => void
         server.close(() => resolve())
       }),
   }
+}
+
+/** `startRawServer`, closed when the current test finishes. */
+export function rawServer(onConnection: (conn: RawConnection) => void | Promise<void>): Promise<RawServer> {
+  return closedAfterTest(() => startRawServer(onConnection), (server) => server.close())
 }
 
 function rawConnection(socket: Socket): RawConnection {

@@ -3,15 +3,32 @@
  * connected to it by injecting `session.updated`, and builders for the GA events of one response. Everything the
  * adapter receives is then exactly what the test sends through `conn.send` / `conn.sendRaw` / `conn.close`.
  */
-import { OpenAIRealtimeAdapter, type OpenAIRealtimeAdapterOptions } from '../../src/adapter/index.js'
-import { createFakeRealtimeServer, type FakeConnection, type FakeRealtimeServer } from '../../src/fake-server/index.js'
-import { synthesizeSpeech } from '../../src/audio/synthetic-voice.js'
+import { onTestFinished } from 'vitest'
+import { createFakeRealtimeServer, OpenAIRealtimeAdapter, synthesizeSpeech } from '../../src/index.js'
+import type { FakeConnection, FakeRealtimeServer, FakeRealtimeServerOptions, OpenAIRealtimeAdapterOptions } from '../../src/index.js'
+import { fakeServer } from './voice.js'
 
 export type Json = Record<string, unknown>
 
-/** A server that accepts sockets and then only sends what the test injects. */
+/** Options of a fake server that accepts sockets and then only sends what the test injects. */
+export const SILENT: FakeRealtimeServerOptions = { faults: { neverAnswer: true } }
+
+/** A server that accepts sockets and then only sends what the test injects (the caller closes it). */
 export function silentServer(): Promise<FakeRealtimeServer> {
-  return createFakeRealtimeServer({ faults: { neverAnswer: true } })
+  return createFakeRealtimeServer(SILENT)
+}
+
+/**
+ * `voiceAgent` for scripted streams: a silent server and an adapter connected to it (`scriptedAgent`), with the
+ * server side of its connection; both closed when the current test finishes.
+ */
+export async function scriptedVoiceAgent(
+  options: OpenAIRealtimeAdapterOptions = {},
+): Promise<{ agent: OpenAIRealtimeAdapter; server: FakeRealtimeServer; connection: FakeConnection }> {
+  const server = await fakeServer(SILENT)
+  const { agent, conn } = await scriptedAgent(server, options)
+  onTestFinished(() => agent.disconnect())
+  return { agent, server, connection: conn }
 }
 
 export const sessionUpdated = (): Json => ({

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import { describe, expect, it } from 'vitest'
 import '../../src/vitest.js'
-import { AgentRole, type AdapterCapabilities, type AudioChunk, type VoiceAgentAdapter } from '../../src/adapter/types.js'
+import { AgentRole, type AdapterCapabilities, type AudioChunk, type VoiceAgentAdapter } from '../../src/index.js'
 import { failureOf } from '../helpers/voice.js'
 
 /** An in-memory agent with no turn records of its own: the matchers must observe it through its methods. */

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import '../../src/vitest.js'
-import { silence, tone } from '../../src/audio/pcm16.js'
-import { synthesizeSpeech } from '../../src/audio/synthetic-voice.js'
-import { responseSpeechTiming } from '../../src/conversation/speech-timing.js'
+import { synthesizeSpeech } from '../../src/index.js'
+import { responseSpeechTiming, silence, tone } from '../../src/audio.js'
 import { failureOf, speech, voiceAgent } from '../helpers/voice.js'
 
 const LINE = 'Your table is booked.'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import '../../src/vitest.js'
-import { failureOf, speech, voiceAgent } from '../helpers/voice.js'
+import { failureOf, speech, stableFailureOf, voiceAgent } from '../helpers/voice.js'
 
 describe('toRespondWithin', () => {
   it('passes when the first audio arrives within the budget (100 ms latency, 300 ms budget)', async () => {
@@ -64,5 +64,37 @@ describe('toRespondWithin', () => {
   it('rejects a bad budget with a typed error', async () => {
     const { agent } = await voiceAgent()
     await expect(expect(agent).toRespondWithin(-1)).rejects.toThrow(/ms must be a non-negative number, got -1/)
+  })
+})
+
+// Failure messages, snapshotted (measured timings normalised to `<n> ms`; the budget the test gave is kept).
+describe('toRespondWithin failure messages', () => {
+  it('fails when the first audio comes after the budget: message', async () => {
+    // paceMs: the response is still streaming when the message is built, so "response done" stays "—".
+    const { agent } = await voiceAgent({ latencyMs: 120, paceMs: 50, reply: 'Your table for two is booked.' })
+    await agent.sendAudio(speech('book a table'))
+    expect(await stableFailureOf(expect(agent).toRespondWithin(50), ['within 50 ms'])).toMatchSnapshot()
+  })
+
+  it('.not fails when the first audio comes within the budget: message', async () => {
+    const { agent } = await voiceAgent({ latencyMs: 0, paceMs: 50, reply: 'Your table for two is booked.' })
+    await agent.sendText('book a table')
+    expect(await stableFailureOf(expect(agent).not.toRespondWithin(1000), ['later than 1000 ms'])).toMatchSnapshot()
+  })
+
+  it('fails when no audio comes within the timeout: message', async () => {
+    const { agent } = await voiceAgent({ latencyMs: 5000 })
+    await agent.sendText('hi')
+    expect(await stableFailureOf(expect(agent).toRespondWithin(100, { timeout: 200 }), ['within 100 ms', 'within 200 ms'])).toMatchSnapshot()
+  })
+
+  it('fails when there was no user turn: message', async () => {
+    const { agent } = await voiceAgent()
+    expect(await failureOf(expect(agent).toRespondWithin(300, { timeout: 100 }))).toMatchSnapshot()
+  })
+
+  it('fails, with and without .not, when given something that is not an adapter: messages', async () => {
+    expect(await failureOf(expect({ not: 'an agent' }).toRespondWithin(300))).toMatchSnapshot()
+    expect(await failureOf(expect(42).not.toRespondWithin(300))).toMatchSnapshot()
   })
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import '../../src/vitest.js'
-import { failureOf, voiceAgent } from '../helpers/voice.js'
+import { failureOf, stableFailureOf, voiceAgent } from '../helpers/voice.js'
 
 describe('toSay', () => {
   it('passes on a fuzzy contained phrase with numbers as words or digits', async () => {
@@ -46,5 +46,38 @@ describe('toSay', () => {
     const { agent } = await voiceAgent()
     // @ts-expect-error toSay takes a string, RegExp or asymmetric matcher
     await expect(expect(agent).toSay(42)).rejects.toThrow(/expected must be a string, a RegExp or an asymmetric matcher/)
+  })
+})
+
+// Failure messages, snapshotted (measured timings normalised to `<n> ms`). The failing phrase match itself is
+// snapshotted above ('fails on a different answer').
+describe('toSay failure messages', () => {
+  it('.not fails when the agent said the phrase: message', async () => {
+    const { agent } = await voiceAgent({ reply: 'Sorry, your table is cancelled.' })
+    await agent.sendText('book a table')
+    expect(await stableFailureOf(expect(agent).not.toSay('table is cancelled'))).toMatchSnapshot()
+  })
+
+  it('fails, and .not fails, on a RegExp: messages', async () => {
+    const { agent } = await voiceAgent({ reply: 'Your table for two is booked for 7 pm.' })
+    await agent.sendText('book')
+    expect(await stableFailureOf(expect(agent).toSay(/cancel+ed/i))).toMatchSnapshot()
+    expect(await stableFailureOf(expect(agent).not.toSay(/booked for \d+ pm/))).toMatchSnapshot()
+  })
+
+  it('fails in exact mode: message', async () => {
+    const { agent } = await voiceAgent({ reply: "I'd like two tables." })
+    await agent.sendText('x')
+    expect(await stableFailureOf(expect(agent).toSay('like 2 tables', { exact: true }))).toMatchSnapshot()
+  })
+
+  it('fails when the agent was asked nothing: message', async () => {
+    const { agent } = await voiceAgent()
+    expect(await failureOf(expect(agent).toSay('hello', { timeout: 100 }))).toMatchSnapshot()
+  })
+
+  it('fails, with and without .not, when given something that is not an adapter: messages', async () => {
+    expect(await failureOf(expect({ not: 'an agent' }).toSay('hello'))).toMatchSnapshot()
+    expect(await failureOf(expect(null).not.toSay('hello'))).toMatchSnapshot()
   })
 })

@@ -26,12 +26,12 @@ import {
 } from '../../src/replay/index.js'
 import { ReplayMismatchError } from '../../src/replay/match.js'
 import { settledSocketHandles, socketHandles } from '../helpers/raw-client.js'
+import { speech } from '../helpers/voice.js'
 
 // A canary: if any byte of it reaches a recording, the test fails.
 const CANARY = 'sk-canary-Q7f2Lm9XvB3kT8wZp4Rn6YhJ'
 const INSTRUCTIONS = `You are a restaurant host. Never repeat the key ${CANARY}.`
 const LONG = 'We have a table by the window, a seasonal menu with fish and vegetables, and free parking behind the building.'
-const speech = (text: string) => ({ data: synthesizeSpeech(text), sampleRate: 24_000 })
 
 const upstreamOptions = (): FakeRealtimeServerOptions => ({
   apiKey: CANARY, // the upstream refuses any other key: the proxy must add it

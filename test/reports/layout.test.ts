@@ -1,39 +1,26 @@
 import { describe, expect, it } from 'vitest'
-import { newResponseRecord, type ResponseRecord, type TurnRecord } from '../../src/conversation/records.js'
-import { silence, tone } from '../../src/audio/pcm16.js'
-import { conversationWav, layoutConversation } from '../../src/reports/index.js'
+import type { ResponseRecord, TurnRecord } from '../../src/index.js'
+import { silence, tone } from '../../src/audio.js'
+import { conversationWav, layoutConversation } from '../../src/reports.js'
+import { responseRecord, turnRecord } from '../helpers/builders.js'
 import { firstNonZero, readPcm16Wav } from '../helpers/wav-info.js'
 
 const RATE = 24_000
 const at = (ms: number) => Math.round((ms * RATE) / 1000)
 
 function turn(index: number, input: 'audio' | 'text', audio: Buffer[], endedAt: number | null, response: ResponseRecord | null): TurnRecord {
-  return {
-    index,
-    input,
+  return turnRecord(index, input, {
     text: input === 'text' ? 'typed line' : null,
     audio,
-    audioBytes: audio.reduce((n, b) => n + b.length, 0),
-    itemId: null,
     transcription: input === 'audio' ? `turn ${index + 1} words` : null,
-    transcriptionFailed: null,
     endedAt,
     response,
-  }
+  })
 }
 
 /** A response whose 100 ms tone chunks arrived at the given instants. */
 function response(arrivals: number[], extra: Partial<ResponseRecord> = {}): ResponseRecord {
-  const r = newResponseRecord(arrivals[0]! - 1)
-  r.status = 'completed'
-  r.transcript = 'agent words'
-  for (const receivedAt of arrivals) {
-    r.audio.push({ ...tone(400, 100, { amplitude: 0.5, phase: Math.PI / 2 }), receivedAt })
-    r.audioBytes += 4800
-  }
-  r.firstAudioAt = arrivals[0]!
-  r.lastAudioAt = arrivals[arrivals.length - 1]!
-  return Object.assign(r, extra)
+  return responseRecord(arrivals, { chunk: tone(400, 100, { amplitude: 0.5, phase: Math.PI / 2 }), transcript: 'agent words', ...extra })
 }
 
 /**
@@ -76,8 +63,7 @@ describe('layoutConversation', () => {
   })
 
   it('measures first speech after leading silence', () => {
-    const r = newResponseRecord(99)
-    r.status = 'completed'
+    const r = responseRecord([], { requestedAt: 99 })
     const speech = Buffer.concat([silence(300).data, tone(400, 500, { amplitude: 0.5 }).data])
     for (let i = 0; i < speech.length; i += 4800) r.audio.push({ data: speech.subarray(i, i + 4800), sampleRate: RATE, receivedAt: 1100 + i / 4800 })
     r.firstAudioAt = 1100
@@ -91,8 +77,7 @@ describe('layoutConversation', () => {
   })
 
   it('copes with turns that never ended and responses without audio', () => {
-    const noAudio = newResponseRecord(10)
-    noAudio.status = 'failed'
+    const noAudio = responseRecord([], { requestedAt: 10, status: 'failed' })
     const layout = layoutConversation({
       turns: [turn(0, 'text', [], 10, noAudio), turn(1, 'audio', [tone(300, 200).data], null, null)],
     })

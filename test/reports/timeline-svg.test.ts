@@ -3,34 +3,20 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { newResponseRecord, type ResponseRecord, type TurnRecord } from '../../src/conversation/records.js'
-import { tone } from '../../src/audio/pcm16.js'
-import { layoutConversation, renderTimelineSvg } from '../../src/reports/index.js'
+import type { ResponseRecord, TurnRecord } from '../../src/index.js'
+import { tone } from '../../src/audio.js'
+import { layoutConversation, renderTimelineSvg } from '../../src/reports.js'
+import { responseRecord, turnRecord } from '../helpers/builders.js'
 import { parseXml, select, textOf } from '../helpers/xml.js'
 
 function turn(index: number, audioMs: number, endedAt: number, response: ResponseRecord, text: string | null = null): TurnRecord {
   const audio = audioMs ? [tone(300, audioMs, { amplitude: 0.3 }).data] : []
-  return {
-    index,
-    input: audioMs ? 'audio' : 'text',
-    text,
-    audio,
-    audioBytes: audio.reduce((n, b) => n + b.length, 0),
-    itemId: null,
-    transcription: audioMs ? 'book a table for two' : null,
-    transcriptionFailed: null,
-    endedAt,
-    response,
-  }
+  return turnRecord(index, audioMs ? 'audio' : 'text', { text, audio, transcription: audioMs ? 'book a table for two' : null, endedAt, response })
 }
 
+/** A response whose 100 ms tone chunks (the builder's default) arrived at the given instants. */
 function response(arrivals: number[], transcript: string, extra: Partial<ResponseRecord> = {}): ResponseRecord {
-  const r = newResponseRecord(arrivals[0]! - 1)
-  r.status = 'completed'
-  r.transcript = transcript
-  for (const receivedAt of arrivals) r.audio.push({ ...tone(400, 100, { amplitude: 0.5 }), receivedAt })
-  r.firstAudioAt = arrivals[0]!
-  return Object.assign(r, extra)
+  return responseRecord(arrivals, { transcript, ...extra })
 }
 
 const KEY = 'sk-proj-abcdefghijklmnopqrstuvwxyz012345'

@@ -5,10 +5,10 @@
 import OpenAI from 'openai'
 import { OpenAIRealtimeWS } from 'openai/realtime/ws'
 import type { RealtimeServerEvent } from 'openai/resources/realtime/realtime'
-import { afterEach, describe, expect, it } from 'vitest'
-import { synthesizeSpeech, transcribeSyntheticSpeech } from '../../src/audio/synthetic-voice.js'
-import { createFakeRealtimeServer, type FakeRealtimeServer, type FakeRealtimeServerOptions } from '../../src/fake-server/index.js'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { synthesizeSpeech, transcribeSyntheticSpeech, type FakeRealtimeServer, type FakeRealtimeServerOptions } from '../../src/index.js'
 import { settledSocketHandles, socketHandles } from '../helpers/raw-client.js'
+import { fakeServer } from '../helpers/voice.js'
 
 interface Session {
   server: FakeRealtimeServer
@@ -18,14 +18,13 @@ interface Session {
   next<T extends RealtimeServerEvent['type']>(type: T, timeoutMs?: number): Promise<Extract<RealtimeServerEvent, { type: T }>>
 }
 
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn()
-})
-
 async function open(options: FakeRealtimeServerOptions = {}): Promise<Session> {
   const baseline = socketHandles()
-  const server = await createFakeRealtimeServer({ tls: true, apiKey: 'sk-test', ...options })
+  // onTestFinished runs its callbacks last-registered first: this check runs once the SDK socket and the server closed.
+  onTestFinished(async () => {
+    expect(await settledSocketHandles(baseline)).toBeLessThanOrEqual(baseline)
+  })
+  const server = await fakeServer({ tls: true, apiKey: 'sk-test', ...options })
   const client = new OpenAI({ apiKey: 'sk-test', baseURL: server.baseURL })
   const rt = new OpenAIRealtimeWS({ model: 'gpt-realtime-mini', options: { ca: server.ca } }, client)
   const errors: unknown[] = []
@@ -37,12 +36,10 @@ async function open(options: FakeRealtimeServerOptions = {}): Promise<Session> {
     events.push(event)
     for (const l of [...listeners]) l()
   })
-  cleanups.push(async () => {
+  onTestFinished(async () => {
     const closed = new Promise<void>((resolve) => (rt.socket.readyState === rt.socket.CLOSED ? resolve() : rt.socket.once('close', () => resolve())))
     rt.socket.close()
     await closed
-    await server.close()
-    expect(await settledSocketHandles(baseline)).toBeLessThanOrEqual(baseline)
   })
   await new Promise<void>((resolve, reject) => {
     rt.socket.once('open', () => resolve())

@@ -70,7 +70,7 @@ describe('wordErrorRate', () => {
     it('compares digits by their spoken words', () => {
       expect(wordErrorRate('table for two', 'table for to', { phonetic: true }).wer).toBe(0)
       expect(wordErrorRate('the fourth', 'the forth', { phonetic: true }).wer).toBe(0)
-      // Digits never match each other by sound (their natural codes are all empty).
+      // Digits never match each other by sound (they are compared by their spoken words: "two" and "seven" differ).
       expect(wordErrorRate('2', '7', { phonetic: true }).wer).toBe(1)
     })
 

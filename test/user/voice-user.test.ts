@@ -2,39 +2,38 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest'
 import '../../src/vitest.js'
-import { AgentRole } from '../../src/adapter/types.js'
-import { writeWav } from '../../src/audio/wav.js'
-import { syntheticSpeechDurationMs, synthesizeSpeech } from '../../src/audio/synthetic-voice.js'
-import { createFakeRealtimeServer, type FakeRealtimeServer } from '../../src/fake-server/index.js'
-import { createVoiceUser, isLoopbackUrl, resolveVoiceMode, VOICE_USER_PROMPT_PREFIX, type VoiceUser } from '../../src/user/index.js'
-import { tone } from '../../src/audio/pcm16.js'
-import { voiceAgent } from '../helpers/voice.js'
+import { AgentRole, createVoiceUser, synthesizeSpeech, VOICE_USER_PROMPT_PREFIX, type FakeRealtimeServer, type VoiceUser } from '../../src/index.js'
+import { tone, writeWav } from '../../src/audio.js'
+// Not exported by a public entry.
+import { syntheticSpeechDurationMs } from '../../src/audio/synthetic-voice.js'
+import { isLoopbackUrl, resolveVoiceMode } from '../../src/user/index.js'
+import { fakeServer, speech, testAdapter, voiceAgent } from '../helpers/voice.js'
 
-const users: VoiceUser[] = []
-const servers: FakeRealtimeServer[] = []
-const dirs: string[] = []
-afterEach(async () => {
-  await Promise.all(users.splice(0).map((u) => u.disconnect()))
-  await Promise.all(servers.splice(0).map((s) => s.close()))
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })))
+afterEach(() => {
   vi.unstubAllEnvs()
 })
 
+/** The user, disconnected when the test finishes (before the agent and the servers). */
 function track(user: VoiceUser): VoiceUser {
-  users.push(user)
+  onTestFinished(() => user.disconnect())
   return user
 }
 
+/** A temporary directory, removed when the test finishes. */
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'expect-voice-user-'))
+  onTestFinished(() => rm(dir, { recursive: true, force: true }))
+  return dir
+}
+
 /** A fake "user model": it answers `Repeat exactly: <line>` by speaking the line (or what `say` returns). */
-async function simulatorServer(say: (line: string) => string = (line) => line): Promise<FakeRealtimeServer> {
-  const server = await createFakeRealtimeServer({
+function simulatorServer(say: (line: string) => string = (line) => line): Promise<FakeRealtimeServer> {
+  return fakeServer({
     reply: ({ userText }) => say((userText ?? '').replace(VOICE_USER_PROMPT_PREFIX, '')),
     chunkMs: 50,
   })
-  servers.push(server)
-  return server
 }
 
 describe('createVoiceUser: the synthetic (fake) voice', () => {
@@ -76,10 +75,9 @@ describe('createVoiceUser: the synthetic (fake) voice', () => {
   })
 
   it('sayAudio() plays a WAV file, WAV bytes, raw PCM16 and chunks at other rates', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'expect-voice-user-'))
-    dirs.push(dir)
+    const dir = await tempDir()
     const path = join(dir, 'book.wav')
-    await writeFile(path, writeWav({ data: synthesizeSpeech('book a table'), sampleRate: 24_000 }))
+    await writeFile(path, writeWav(speech('book a table')))
 
     const { agent } = await voiceAgent()
     const user = track(createVoiceUser({ agent }))
@@ -160,8 +158,7 @@ describe('createVoiceUser: a live simulator session (here a fake "user model" se
   it('uses a simulator adapter you pass, and leaves it connected', async () => {
     const sim = await simulatorServer()
     const { agent } = await voiceAgent()
-    const { OpenAIRealtimeAdapter } = await import('../../src/adapter/index.js')
-    const mine = new OpenAIRealtimeAdapter({ url: sim.url, apiKey: 'sk-test-simulator-000000', role: AgentRole.USER })
+    const mine = testAdapter(sim.url, { apiKey: 'sk-test-simulator-000000', role: AgentRole.USER })
     const user = track(createVoiceUser({ agent, voice: mine }))
     await user.say('hello there')
     await user.disconnect()
