@@ -199,7 +199,13 @@ reportResult(async () => {
     for (const level of levels) {
       const turns = inProcessTurns[level.latencyMs] ?? 0
       if (!turns) continue
-      const local = await createFakeRealtimeServer({ latencyMs: level.latencyMs, jitterMs, seed: seed + level.latencyMs, transcribe: () => 'hello', reply: 'OK.' })
+      const local = await createFakeRealtimeServer({
+        latencyMs: level.latencyMs,
+        jitterMs,
+        seed: seed + level.latencyMs,
+        transcribe: () => 'hello',
+        reply: 'OK.',
+      })
       try {
         const samples = await measureLevel(local.url, turns, async () => local.connections[0].responses, 0)
         inProcessByLevel[level.latencyMs] = samples
@@ -214,7 +220,13 @@ reportResult(async () => {
     const rttSummary = summary(interleavedRtt)
     return {
       // The budgeted figure: p99 of the measurement error minus p99 of a bare round trip, interleaved with the turns.
-      errorOverFloor: { errorP99: errorSummary.p99, rttP99: rttSummary.p99, p99Difference: errorSummary.p99 - rttSummary.p99, errorP50: errorSummary.p50, rttP50: rttSummary.p50 },
+      errorOverFloor: {
+        errorP99: errorSummary.p99,
+        rttP99: rttSummary.p99,
+        p99Difference: errorSummary.p99 - rttSummary.p99,
+        errorP50: errorSummary.p50,
+        rttP50: rttSummary.p50,
+      },
       interleavedRtt: rttSummary,
       turn: turnKind,
       jitterMs,

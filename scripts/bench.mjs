@@ -122,7 +122,11 @@ async function section(name, fn) {
       await fn()
     } catch (err) {
       // Typically dist/ disappeared under us (a concurrent build): run the section once more, with dist/ back.
-      log(`bench: ${name} failed (${String(err?.message ?? err).split('\n')[0].slice(0, 200)}); running it again`)
+      log(
+        `bench: ${name} failed (${String(err?.message ?? err)
+          .split('\n')[0]
+          .slice(0, 200)}); running it again`,
+      )
       figures.length = before
       await ensureDist()
       await fn()
@@ -170,10 +174,14 @@ async function importCost() {
   mkdirSync(dir, { recursive: true })
   for (let i = 0; i < vitestRuns; i++) {
     const out = join(dir, `import-${process.pid}-${i}.json`)
-    const res = await run(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'bench/vitest/vitest.config.mjs', 'import.voice.ts'], {
-      env: { BENCH_OUT: out, FORCE_COLOR: '0', NO_COLOR: '1' },
-      timeoutMs: 60_000,
-    })
+    const res = await run(
+      process.execPath,
+      [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'bench/vitest/vitest.config.mjs', 'import.voice.ts'],
+      {
+        env: { BENCH_OUT: out, FORCE_COLOR: '0', NO_COLOR: '1' },
+        timeoutMs: 60_000,
+      },
+    )
     if (res.code !== 0 || !existsSync(out)) throw new Error(`vitest import probe failed:\n${res.output.slice(-3000)}`)
     const r = JSON.parse(readFileSync(out, 'utf8'))
     rmSync(out, { force: true })
@@ -188,14 +196,29 @@ async function importCost() {
   figure('import', "require('expect-voice') (fresh CJS process), median", r1(cjs.ms.p50), 'ms', `≤ ${budget} ms`, cjs.ms.p50 <= budget)
   figure('import', "import('expect-voice') (fresh ESM process), median", r1(esm.ms.p50), 'ms', `≤ ${budget} ms`, esm.ms.p50 <= budget)
   const printed = esm.printed.length + cjs.printed.length + vitest.printed.length
-  figure('import', 'output printed by those imports', printed, 'bytes', '0 bytes', printed === 0, printed ? JSON.stringify((esm.printed + cjs.printed + vitest.printed).slice(0, 200)) : undefined)
+  figure(
+    'import',
+    'output printed by those imports',
+    printed,
+    'bytes',
+    '0 bytes',
+    printed === 0,
+    printed ? JSON.stringify((esm.printed + cjs.printed + vitest.printed).slice(0, 200)) : undefined,
+  )
 }
 
 /** §3a connect + configure + disconnect. */
 async function perTest() {
   const r = await measure('per-test-client.mjs', { args: [{ tests: 200, warmup: 20 }] })
   raw.perTest = r
-  figure('per-test', 'connect+configure+disconnect, server in-process (fakeTest), median', r3(r.inProcess.total.p50), 'ms', '≤ 5 ms', r.inProcess.total.p50 <= 5)
+  figure(
+    'per-test',
+    'connect+configure+disconnect, server in-process (fakeTest), median',
+    r3(r.inProcess.total.p50),
+    'ms',
+    '≤ 5 ms',
+    r.inProcess.total.p50 <= 5,
+  )
   figure('per-test', 'connect+configure+disconnect, server in-process (fakeTest), p95', r3(r.inProcess.total.p95), 'ms')
   figure('per-test', 'connect+configure+disconnect, server in another process, median', r3(r.separate.total.p50), 'ms', '≤ 5 ms', r.separate.total.p50 <= 5)
   figure('per-test', 'connect+configure+disconnect, server in another process, p95', r3(r.separate.total.p95), 'ms')
@@ -209,7 +232,15 @@ async function vitestFile() {
     const report = join(dir, `conversations-${process.pid}-${tests}.json`)
     const res = await run(
       process.execPath,
-      [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'bench/vitest/vitest.config.mjs', 'conversations.voice.ts', '--reporter=json', `--outputFile=${report}`],
+      [
+        join(root, 'node_modules/vitest/vitest.mjs'),
+        'run',
+        '--config',
+        'bench/vitest/vitest.config.mjs',
+        'conversations.voice.ts',
+        '--reporter=json',
+        `--outputFile=${report}`,
+      ],
       { env: { BENCH_TESTS: String(tests), FORCE_COLOR: '0', NO_COLOR: '1' }, timeoutMs: 120_000 },
     )
     const json = existsSync(report) ? JSON.parse(readFileSync(report, 'utf8')) : null
@@ -234,43 +265,99 @@ async function vitestFile() {
   figure('per-test', '100-test Vitest file of short conversations (fakeTest), wall time', Math.round(wall100), 'ms')
   figure('per-test', '  same file with 1 test (Vitest start-up), wall time', Math.round(wall1), 'ms')
   figure('per-test', '  cost per conversation test ((100-test − 1-test) / 99)', r2(marginal), 'ms')
-  figure('per-test', '  test duration as Vitest reports it (100-test run), p50 | p95', `${r1(median(full.map((r) => r.testDurations.p50)))} | ${r1(median(full.map((r) => r.testDurations.p95)))}`, 'ms')
+  figure(
+    'per-test',
+    '  test duration as Vitest reports it (100-test run), p50 | p95',
+    `${r1(median(full.map((r) => r.testDurations.p50)))} | ${r1(median(full.map((r) => r.testDurations.p95)))}`,
+    'ms',
+  )
 }
 
 /** §5 bytes retained per minute of recorded conversation, at 20 ms and at 100 ms agent deltas. */
 async function memory() {
   // User audio in 20 ms chunks, as streamAudio sends it; the agent's audio in 20 ms and in 100 ms deltas.
-  const at = async (deltaMs) => measure('memory-client.mjs', { args: [{ turns: 6, userMs: 10_000, replyMs: 10_000, userChunkMs: 20, deltaMs }], execArgv: ['--expose-gc'] })
+  const at = async (deltaMs) =>
+    measure('memory-client.mjs', { args: [{ turns: 6, userMs: 10_000, replyMs: 10_000, userChunkMs: 20, deltaMs }], execArgv: ['--expose-gc'] })
   const fine = await at(20)
   const coarse = await at(100)
   raw.memory = { deltas20ms: fine, deltas100ms: coarse }
   for (const r of [fine, coarse]) {
-    figure('memory', `retained × raw PCM16 (${r.audioMinutes} min: user in 20 ms chunks, agent in ${r.deltaMs} ms deltas)`, r3(r.ratio), '×', '≤ 1.05 ×', r.ratio <= 1.05)
-    figure('memory', `  of which audio bytes (ArrayBuffers) | JS objects (records, timeline), ${r.deltaMs} ms deltas`, `${r3(r.externalDelta / r.rawPcmBytes)} | ${r3(r.heapDelta / r.rawPcmBytes)}`, '×')
+    figure(
+      'memory',
+      `retained × raw PCM16 (${r.audioMinutes} min: user in 20 ms chunks, agent in ${r.deltaMs} ms deltas)`,
+      r3(r.ratio),
+      '×',
+      '≤ 1.05 ×',
+      r.ratio <= 1.05,
+    )
+    figure(
+      'memory',
+      `  of which audio bytes (ArrayBuffers) | JS objects (records, timeline), ${r.deltaMs} ms deltas`,
+      `${r3(r.externalDelta / r.rawPcmBytes)} | ${r3(r.heapDelta / r.rawPcmBytes)}`,
+      '×',
+    )
   }
 }
 
 /** §1 latency measurement error, against a bare loopback round trip interleaved with the turns. */
 async function latency() {
   const r = await measure('latency-client.mjs', {
-    args: [{ jitterMs: 20, seed: 42, levels: [{ latencyMs: 0, turns: 200 }, { latencyMs: 50, turns: 100 }, { latencyMs: 200, turns: 40 }, { latencyMs: 1000, turns: 15 }] }],
+    args: [
+      {
+        jitterMs: 20,
+        seed: 42,
+        levels: [
+          { latencyMs: 0, turns: 200 },
+          { latencyMs: 50, turns: 100 },
+          { latencyMs: 200, turns: 40 },
+          { latencyMs: 1000, turns: 15 },
+        ],
+      },
+    ],
     timeoutMs: 240_000,
   })
   raw.latency = r
   const sep = r.separate
   const inp = r.inProcess
   const floor = r.errorOverFloor
-  figure('latency', `measured − injected, p99 − p99 of a bare ws round trip interleaved with the turns (n=${sep.samples})`, r3(floor.p99Difference), 'ms', '≤ 0.5 ms', floor.p99Difference <= 0.5)
+  figure(
+    'latency',
+    `measured − injected, p99 − p99 of a bare ws round trip interleaved with the turns (n=${sep.samples})`,
+    r3(floor.p99Difference),
+    'ms',
+    '≤ 0.5 ms',
+    floor.p99Difference <= 0.5,
+  )
   figure('latency', '  error p99 | round trip p99', `${r3(floor.errorP99)} | ${r3(floor.rttP99)}`, 'ms')
   figure('latency', '  error p50 | round trip p50', `${r3(floor.errorP50)} | ${r3(floor.rttP50)}`, 'ms')
   figure('latency', '  error max', r3(sep.error.max), 'ms')
   figure('latency', '  of the error: end of turn → response.create sent (client), p50', r3(sep.endToSend.p50), 'ms')
   figure('latency', '  of the error: uplink (response.create → server starts its timer), p50 | p99', `${r3(sep.uplink.p50)} | ${r3(sep.uplink.p99)}`, 'ms')
-  figure('latency', '  of the error: downlink (server stamped first audio → adapter received it), p50 | p99', `${r3(sep.downlink.p50)} | ${r3(sep.downlink.p99)}`, 'ms')
-  figure('latency', `  loopback one-way (ws echo RTT / 2) after ${r.gapMs} ms idle, p50 | p99`, `${r3(r.loopback.oneWayAfterIdle.p50)} | ${r3(r.loopback.oneWayAfterIdle.p99)}`, 'ms')
+  figure(
+    'latency',
+    '  of the error: downlink (server stamped first audio → adapter received it), p50 | p99',
+    `${r3(sep.downlink.p50)} | ${r3(sep.downlink.p99)}`,
+    'ms',
+  )
+  figure(
+    'latency',
+    `  loopback one-way (ws echo RTT / 2) after ${r.gapMs} ms idle, p50 | p99`,
+    `${r3(r.loopback.oneWayAfterIdle.p50)} | ${r3(r.loopback.oneWayAfterIdle.p99)}`,
+    'ms',
+  )
   figure('latency', '  loopback one-way, back-to-back, p50 | p99', `${r3(r.loopback.oneWayBackToBack.p50)} | ${r3(r.loopback.oneWayBackToBack.p99)}`, 'ms')
-  figure('latency', '  server timer overshoot (applied − requested latency), p50 | p99', `${r3(sep.serverOvershoot.p50)} | ${r3(sep.serverOvershoot.p99)}`, 'ms')
-  figure('latency', `measured − injected, server in the same process (fakeTest), p50 | p99 (n=${inp.samples})`, `${r3(inp.error.p50)} | ${r3(inp.error.p99)}`, 'ms')
+  figure(
+    'latency',
+    '  server timer overshoot (applied − requested latency), p50 | p99',
+    `${r3(sep.serverOvershoot.p50)} | ${r3(sep.serverOvershoot.p99)}`,
+    'ms',
+  )
+  figure(
+    'latency',
+    `measured − injected, server in the same process (fakeTest), p50 | p99 (n=${inp.samples})`,
+    `${r3(inp.error.p50)} | ${r3(inp.error.p99)}`,
+    'ms',
+  )
 }
 
 /**
@@ -308,7 +395,12 @@ async function receive() {
     'bare-slab': "(c') (c), keeping every decoded byte in slabs",
   }
   for (const v of variants) {
-    figure('receive', `${label[v]}: marginal CPU per audio-minute (${shortMs / 60_000}→${longMs / 60_000} min slope, median of ${reps})`, r2(slope[v]), 'ms/min')
+    figure(
+      'receive',
+      `${label[v]}: marginal CPU per audio-minute (${shortMs / 60_000}→${longMs / 60_000} min slope, median of ${reps})`,
+      r2(slope[v]),
+      'ms/min',
+    )
   }
   const aVsC = slope.adapter / slope.bare
   const aVsB = slope.adapter / slope.sdk
@@ -317,24 +409,58 @@ async function receive() {
   figure('receive', "  (a) / (c'): relative to the bare loop that also keeps the audio", r2(slope.adapter / slope['bare-slab']), '×')
   figure('receive', "  (c') / (c): what keeping the audio costs the bare loop", r2(slope['bare-slab'] / slope.bare), '×')
   for (const v of variants) {
-    figure('receive', `  ${v}: peak RSS over the ${longMs / 60_000}-min stream | events per CPU-second`, `${r1(med(v, 'peakRssBytes') / 1e6)} MB | ${Math.round(med(v, 'eventsPerCpuSecond'))}`, '')
+    figure(
+      'receive',
+      `  ${v}: peak RSS over the ${longMs / 60_000}-min stream | events per CPU-second`,
+      `${r1(med(v, 'peakRssBytes') / 1e6)} MB | ${Math.round(med(v, 'eventsPerCpuSecond'))}`,
+      '',
+    )
   }
   const rssBudget = 1.1 * rawPcm + med('bare', 'peakRssBytes')
   const rssA = med('adapter', 'peakRssBytes')
-  figure('receive', `(a) peak RSS over ${longMs / 60_000} min of audio (${r1(rawPcm / 1e6)} MB raw PCM), vs 1.1 × raw PCM + (c)'s RSS`, r1(rssA / 1e6), 'MB', `≤ ${r1(rssBudget / 1e6)} MB`, rssA <= rssBudget)
+  figure(
+    'receive',
+    `(a) peak RSS over ${longMs / 60_000} min of audio (${r1(rawPcm / 1e6)} MB raw PCM), vs 1.1 × raw PCM + (c)'s RSS`,
+    r1(rssA / 1e6),
+    'MB',
+    `≤ ${r1(rssBudget / 1e6)} MB`,
+    rssA <= rssBudget,
+  )
   figure('receive', '  (a) RSS − (c) RSS, as a multiple of the raw PCM', r3((rssA - med('bare', 'peakRssBytes')) / rawPcm), '×', '≤ 1.1 ×', rssA <= rssBudget)
 
   // keepAudio: { lastMs: 60 000 } over 30 and 60 minutes of audio: memory must stay flat.
   // Retained = heapUsed + external after full GCs (peak RSS also counts garbage V8 has not collected yet).
-  const windowRun = (mainMs) => measure('receive-client.mjs', { args: ['adapter', { warmupMs: 30_000, mainMs, keepAudio: { lastMs: 60_000 } }], execArgv: ['--expose-gc'], timeoutMs: 300_000 })
+  const windowRun = (mainMs) =>
+    measure('receive-client.mjs', {
+      args: ['adapter', { warmupMs: 30_000, mainMs, keepAudio: { lastMs: 60_000 } }],
+      execArgv: ['--expose-gc'],
+      timeoutMs: 300_000,
+    })
   const half = await windowRun(Math.round(30 * 60_000 * scale))
   const hour = await windowRun(Math.round(60 * 60_000 * scale))
   raw.receive.keepAudioWindow = { half, hour }
   const growth = hour.retainedAfterGc.total - half.retainedAfterGc.total
   const allowed = 0.02 * 30 * 60_000 * 48 * scale
-  figure('receive', `(a) with keepAudio { lastMs: 60000 }: retained after ${30 * scale} | ${60 * scale} min of audio (heap + external, after GC)`, `${r1(half.retainedAfterGc.total / 1e6)} | ${r1(hour.retainedAfterGc.total / 1e6)}`, 'MB')
-  figure('receive', `  growth from ${(30 * scale)} to ${60 * scale} min (flat: under 2 % of the ${r1((allowed / 0.02) / 1e6)} MB of PCM received meanwhile)`, r2(growth / 1e6), 'MB', `≤ ${r1(allowed / 1e6)} MB`, growth <= allowed)
-  figure('receive', `  peak RSS after ${30 * scale} | ${60 * scale} min (includes garbage not yet collected)`, `${r1(half.peakRssBytes / 1e6)} | ${r1(hour.peakRssBytes / 1e6)}`, 'MB')
+  figure(
+    'receive',
+    `(a) with keepAudio { lastMs: 60000 }: retained after ${30 * scale} | ${60 * scale} min of audio (heap + external, after GC)`,
+    `${r1(half.retainedAfterGc.total / 1e6)} | ${r1(hour.retainedAfterGc.total / 1e6)}`,
+    'MB',
+  )
+  figure(
+    'receive',
+    `  growth from ${30 * scale} to ${60 * scale} min (flat: under 2 % of the ${r1(allowed / 0.02 / 1e6)} MB of PCM received meanwhile)`,
+    r2(growth / 1e6),
+    'MB',
+    `≤ ${r1(allowed / 1e6)} MB`,
+    growth <= allowed,
+  )
+  figure(
+    'receive',
+    `  peak RSS after ${30 * scale} | ${60 * scale} min (includes garbage not yet collected)`,
+    `${r1(half.peakRssBytes / 1e6)} | ${r1(hour.peakRssBytes / 1e6)}`,
+    'MB',
+  )
 }
 
 // ---- report -----------------------------------------------------------------------------------------------------
@@ -348,7 +474,11 @@ function table(rows) {
   ])
   const head = ['figure', 'value', 'budget', 'met?']
   const width = head.map((h, i) => Math.max(h.length, ...cells.map((c) => String(c[i]).length)))
-  const line = (c) => c.map((x, i) => String(x).padEnd(width[i])).join('  ').trimEnd()
+  const line = (c) =>
+    c
+      .map((x, i) => String(x).padEnd(width[i]))
+      .join('  ')
+      .trimEnd()
   const out = [line(head), width.map((w) => '-'.repeat(w)).join('  ')]
   let last = null
   for (const [i, c] of cells.entries()) {
@@ -401,7 +531,9 @@ async function main() {
   if (!only) writeFileSync(join(bench, 'results.json'), `${JSON.stringify(results, null, 2)}\n`)
   else writeFileSync(join(tmpdir(), 'expect-voice-bench-partial.json'), `${JSON.stringify(results, null, 2)}\n`)
 
-  process.stdout.write(`\nexpect-voice benchmarks — node ${process.version}, ${cpus().length} × ${results.machine.cpuModel}, load ${results.machine.loadAverageAtStart.join(' ')} → ${results.machine.loadAverageAtEnd.join(' ')}\n\n`)
+  process.stdout.write(
+    `\nexpect-voice benchmarks — node ${process.version}, ${cpus().length} × ${results.machine.cpuModel}, load ${results.machine.loadAverageAtStart.join(' ')} → ${results.machine.loadAverageAtEnd.join(' ')}\n\n`,
+  )
   process.stdout.write(`${table(figures)}\n\n`)
   const missed = results.budgetsMissed.length
   process.stdout.write(

@@ -14,7 +14,7 @@ import { gaEventType } from '../conversation/reducer.js'
 import type { AudioStore } from '../conversation/audio-store.js'
 
 export type DecodedFrame =
-  | { event: ServerEvent; type: string; legacyType?: string; /** The delta's audio is the store's last span. */ decoded?: true }
+  | { event: ServerEvent; type: string; legacyType?: string /** The delta's audio is the store's last span. */; decoded?: true }
   | { skipped: string }
 
 const AUDIO_DELTA = 'response.output_audio.delta'

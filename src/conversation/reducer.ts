@@ -149,7 +149,13 @@ const NOTHING: ServerEventOutcome = Object.freeze({})
  * conversation's audio store (its last span; `event.delta` is then ignored); otherwise the base64 `delta` is
  * decoded here.
  */
-export function applyServerEvent(conversation: Conversation, type: string, event: ServerEvent, at: number, audio?: AudioChunk | typeof DECODED_SPAN): ServerEventOutcome {
+export function applyServerEvent(
+  conversation: Conversation,
+  type: string,
+  event: ServerEvent,
+  at: number,
+  audio?: AudioChunk | typeof DECODED_SPAN,
+): ServerEventOutcome {
   const outcome = reduce(conversation, type, event, at, audio)
   notify(conversation)
   return outcome
@@ -309,7 +315,14 @@ function reduce(c: Conversation, type: string, event: ServerEvent, at: number, a
  * of one item share one timeline entry (`count` deltas, `bytes` in total, `at` of the first): at 20 ms a delta, one
  * entry each cost 10 % of the audio they describe.
  */
-function audioDelta(c: Conversation, event: ServerEvent, at: number, audio: AudioChunk | typeof DECODED_SPAN | undefined, responseId: string | undefined, itemId: string | undefined): ServerEventOutcome {
+function audioDelta(
+  c: Conversation,
+  event: ServerEvent,
+  at: number,
+  audio: AudioChunk | typeof DECODED_SPAN | undefined,
+  responseId: string | undefined,
+  itemId: string | undefined,
+): ServerEventOutcome {
   const record = responseFor(c, responseId, at)
   let buffer: Buffer
   let offset: number
@@ -338,7 +351,15 @@ function audioDelta(c: Conversation, event: ServerEvent, at: number, audio: Audi
   }
   const log = c.log.entries
   const last = log[log.length - 1]
-  if (bytes > 0 && last !== undefined && last.type === AUDIO_DELTA && last.direction === 'in' && last.bytes !== undefined && last.responseId === responseId && last.itemId === itemId) {
+  if (
+    bytes > 0 &&
+    last !== undefined &&
+    last.type === AUDIO_DELTA &&
+    last.direction === 'in' &&
+    last.bytes !== undefined &&
+    last.responseId === responseId &&
+    last.itemId === itemId
+  ) {
     last.bytes += bytes
     last.count = (last.count ?? 1) + 1
   } else {
@@ -586,7 +607,12 @@ function boundedEvidence(value: unknown, depth: number): unknown {
   const out: Record<string, unknown> = {}
   for (const key of Object.keys(value).slice(0, EVIDENCE_LIMITS.keys)) {
     // defineProperty: a server key named "__proto__" stays a plain key.
-    Object.defineProperty(out, key, { value: boundedEvidence((value as Record<string, unknown>)[key], depth - 1), enumerable: true, writable: true, configurable: true })
+    Object.defineProperty(out, key, {
+      value: boundedEvidence((value as Record<string, unknown>)[key], depth - 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
   }
   return out
 }

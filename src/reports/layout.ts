@@ -62,7 +62,10 @@ export function audioNotKept(turns: readonly TurnRecord[]): { userMs: number; ag
 export function audioNotKeptNote(turns: readonly TurnRecord[]): string | null {
   const notKept = audioNotKept(turns)
   if (!notKept) return null
-  const parts = [notKept.agentMs ? `the oldest ${notKept.agentMs} ms of agent audio` : '', notKept.userMs ? `the oldest ${notKept.userMs} ms of user audio` : ''].filter(Boolean)
+  const parts = [
+    notKept.agentMs ? `the oldest ${notKept.agentMs} ms of agent audio` : '',
+    notKept.userMs ? `the oldest ${notKept.userMs} ms of user audio` : '',
+  ].filter(Boolean)
   return `keepAudio: ${parts.join(' and ')} not kept; the recording holds the newest`
 }
 
@@ -169,7 +172,10 @@ export function layoutConversation(conversation: RecordableConversation): Conver
   const agent = new Int16Array(total)
   for (const p of placements) mix(p.lane === 'user' ? user : agent, p.pcm, Math.round((p.atMs * RECORDING_RATE) / 1000))
   // The adapter's redactor goes along, so the picture drawn from this layout removes the adapter's secrets.
-  return attachRedactor({ sampleRate: RECORDING_RATE, durationMs: msOf(total), user, agent, turns, audioNotKept: audioNotKept(conversation.turns) }, redactorOf(conversation))
+  return attachRedactor(
+    { sampleRate: RECORDING_RATE, durationMs: msOf(total), user, agent, turns, audioNotKept: audioNotKept(conversation.turns) },
+    redactorOf(conversation),
+  )
 }
 
 function placeResponse(
@@ -240,6 +246,6 @@ function mix(lane: Int16Array, pcm: Int16Array, at: number): void {
   const n = Math.min(pcm.length - (from - at), lane.length - from)
   for (let i = 0; i < n; i++) {
     const v = lane[from + i]! + pcm[from - at + i]!
-    lane[from + i] = v > 32767 ? 32767 : Math.max(v , -32768)
+    lane[from + i] = v > 32767 ? 32767 : Math.max(v, -32768)
   }
 }

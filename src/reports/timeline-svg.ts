@@ -65,7 +65,13 @@ export function renderTimelineSvg(source: ConversationLayout, options: TimelineS
   const notKept = layout.audioNotKept
     ? `audio not kept (keepAudio): ${[layout.audioNotKept.agentMs ? `agent ${formatMs(layout.audioNotKept.agentMs)}` : '', layout.audioNotKept.userMs ? `user ${formatMs(layout.audioNotKept.userMs)}` : ''].filter(Boolean).join(', ')}, the oldest`
     : undefined
-  const subtitle = [options.subtitle === undefined ? undefined : redact(options.subtitle), `${formatMs(layout.durationMs)} · user: left channel, agent: right channel`, notKept].filter(Boolean).join(' · ')
+  const subtitle = [
+    options.subtitle === undefined ? undefined : redact(options.subtitle),
+    `${formatMs(layout.durationMs)} · user: left channel, agent: right channel`,
+    notKept,
+  ]
+    .filter(Boolean)
+    .join(' · ')
   out.push(`<text id="subtitle" x="12" y="40" fill="${COLOURS.muted}">${esc(fitText(clean(subtitle), (width - 24) / CHAR_PX))}</text>`)
 
   // Time axis and grid.
@@ -269,7 +275,10 @@ function round(v: number): number {
 
 /** One line of printable text (its secrets were removed by `redactTexts`). */
 function clean(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f\ufffe\uffff]+/g, ' ').replace(/\s+/g, ' ').trim()
+  return text
+    .replace(/[\u0000-\u001f\u007f\ufffe\uffff]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
 }
 
 /** Splits a summary line at its " · " separators to fit; continuation lines start with a space. */

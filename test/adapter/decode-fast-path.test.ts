@@ -38,7 +38,10 @@ function conversation(keepAudio?: KeepAudio): Conversation {
 function records(c: Conversation) {
   return {
     turns: c.turns.map((t) => ({ ...t, audio: t.audio.map((b) => b.toString('hex')), response: t.response ? c.responses.indexOf(t.response) : null })),
-    responses: c.responses.map((r) => ({ ...r, audio: r.audio.map((a) => ({ data: a.data.toString('hex'), sampleRate: a.sampleRate, receivedAt: a.receivedAt })) })),
+    responses: c.responses.map((r) => ({
+      ...r,
+      audio: r.audio.map((a) => ({ data: a.data.toString('hex'), sampleRate: a.sampleRate, receivedAt: a.receivedAt })),
+    })),
     currentResponse: c.currentResponse ? c.responses.indexOf(c.currentResponse) : null,
     timeline: c.timeline.map((e) => ({ ...e })),
     lastAgentTranscript: c.lastAgentTranscript,
@@ -61,16 +64,26 @@ const escapedString = (text: string) =>
     return plain.length > 2 ? `"\\u${plain.charCodeAt(1).toString(16).padStart(4, '0')}${plain.slice(2)}` : plain
   })
 
-const base64Audio = fc.oneof(
-  { weight: 6, arbitrary: fc.noBias(fc.integer({ min: 0, max: 7000 })).map((n) => Buffer.from(Uint8Array.from({ length: n }, (_, i) => (i * 37 + n) & 255))) },
-  { weight: 2, arbitrary: fc.uint8Array({ minLength: 0, maxLength: 900 }).map((b) => Buffer.from(b)) },
-).map((bytes) => bytes.toString('base64'))
+const base64Audio = fc
+  .oneof(
+    {
+      weight: 6,
+      arbitrary: fc.noBias(fc.integer({ min: 0, max: 7000 })).map((n) => Buffer.from(Uint8Array.from({ length: n }, (_, i) => (i * 37 + n) & 255))),
+    },
+    { weight: 2, arbitrary: fc.uint8Array({ minLength: 0, maxLength: 900 }).map((b) => Buffer.from(b)) },
+  )
+  .map((bytes) => bytes.toString('base64'))
 
 /** A `delta` value: mostly base64 audio, sometimes not (unpadded, whitespace, unicode, control characters, other types). */
 const deltaJson = fc.oneof(
   { weight: 10, arbitrary: base64Audio.chain(escapedString) },
   { weight: 1, arbitrary: base64Audio.map((b) => JSON.stringify(b.replace(/=+$/, ''))) },
-  { weight: 1, arbitrary: fc.tuple(base64Audio, fc.constantFrom(' ', '\\n', '\\t', '\\u0000', 'é', '\u2028', '=', '-_', '😀')).map(([b, ins]) => `"${b.slice(0, b.length >> 1)}${ins}${b.slice(b.length >> 1)}"`) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(base64Audio, fc.constantFrom(' ', '\\n', '\\t', '\\u0000', 'é', '\u2028', '=', '-_', '😀'))
+      .map(([b, ins]) => `"${b.slice(0, b.length >> 1)}${ins}${b.slice(b.length >> 1)}"`),
+  },
   { weight: 1, arbitrary: base64Audio.map((b) => `"${b.slice(0, 600)}\u0001${b.slice(600)}"`) },
   { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 40 }).map((s) => JSON.stringify(s)) },
   { weight: 1, arbitrary: fc.constantFrom('""', '5', 'null', '["QUJD"]', '{"delta":"QUJD"}') },
@@ -89,7 +102,10 @@ const TYPES = [
   'constructor',
 ]
 
-const typeJson = fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...TYPES).chain(escapedString) }, { weight: 1, arbitrary: fc.constantFrom('7', 'null', '"r\\u0065sponse.output_audio.delta"') })
+const typeJson = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom(...TYPES).chain(escapedString) },
+  { weight: 1, arbitrary: fc.constantFrom('7', 'null', '"r\\u0065sponse.output_audio.delta"') },
+)
 
 const idJson = (prefix: string) => fc.constantFrom(`"${prefix}_1"`, `"${prefix}_1"`, `"${prefix}_2"`, `"${prefix}_2"`, `"${prefix}_\\u00e9"`, 'null', '3')
 
@@ -116,7 +132,15 @@ const extraPairs = fc.array(
 /** How the pairs are joined: compact, or with whitespace around the punctuation. */
 const layout = fc.oneof(
   { weight: 3, arbitrary: fc.constant({ afterKey: '', afterColon: '', afterComma: '', outside: '' }) },
-  { weight: 2, arbitrary: fc.record({ afterKey: fc.constantFrom('', ' ', '\n'), afterColon: fc.constantFrom('', '', ' ', '\t'), afterComma: fc.constantFrom('', '', ' ', '\r\n'), outside: fc.constantFrom('', ' ') }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      afterKey: fc.constantFrom('', ' ', '\n'),
+      afterColon: fc.constantFrom('', '', ' ', '\t'),
+      afterComma: fc.constantFrom('', '', ' ', '\r\n'),
+      outside: fc.constantFrom('', ' '),
+    }),
+  },
 )
 
 const adversarialFrame = fc
@@ -185,10 +209,9 @@ const typicalFrame = fc
 const frameArb = fc.oneof({ weight: 2, arbitrary: typicalFrame }, { weight: 3, arbitrary: adversarialFrame })
 
 /** Frames as a server sends them: the response starts, then deltas; sometimes the response ends in between. */
-const framesArb = fc.array(fc.noBias(frameArb), { minLength: 1, maxLength: 25 }).map((frames) => [
-  Buffer.from('{"type":"response.created","response":{"id":"resp_1","status":"in_progress"}}'),
-  ...frames,
-])
+const framesArb = fc
+  .array(fc.noBias(frameArb), { minLength: 1, maxLength: 25 })
+  .map((frames) => [Buffer.from('{"type":"response.created","response":{"id":"resp_1","status":"in_progress"}}'), ...frames])
 
 describe('audio delta fast path', () => {
   it('leaves the same records as the full parse, for any frames (field order, whitespace, escapes, extra and nested keys, odd sizes, damage)', () => {

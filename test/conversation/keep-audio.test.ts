@@ -1,6 +1,14 @@
 /** Retention (`keepAudio`) in the reducer: what stays in the records, what is counted, what is handed out. */
 import { describe, expect, it } from 'vitest'
-import { applyServerEvent, Conversation, responseCreateSent, responseRequested, userAudio, userAudioCommitted, userText } from '../../src/conversation/reducer.js'
+import {
+  applyServerEvent,
+  Conversation,
+  responseCreateSent,
+  responseRequested,
+  userAudio,
+  userAudioCommitted,
+  userText,
+} from '../../src/conversation/reducer.js'
 import type { KeepAudio, ResponseRecord } from '../../src/conversation/records.js'
 import { conversationReport } from '../../src/reports/conversation-report.js'
 import { layoutConversation } from '../../src/reports/layout.js'
@@ -10,7 +18,14 @@ function stream(c: Conversation, response: string, n: number, ms: number, start 
   const outcomes = []
   for (let i = 0; i < n; i++) {
     const delta = Buffer.alloc(ms * 48, (start + i) & 255).toString('base64')
-    outcomes.push(applyServerEvent(c, 'response.output_audio.delta', { type: 'response.output_audio.delta', response_id: response, item_id: `item_${response}`, delta }, 1000 + start + i))
+    outcomes.push(
+      applyServerEvent(
+        c,
+        'response.output_audio.delta',
+        { type: 'response.output_audio.delta', response_id: response, item_id: `item_${response}`, delta },
+        1000 + start + i,
+      ),
+    )
   }
   return outcomes
 }
@@ -84,7 +99,11 @@ describe('keepAudio', () => {
     expect(kept).toBeGreaterThanOrEqual(3000 * 48)
     expect(kept).toBeLessThan(6000 * 48)
     expect(turn.audioDroppedBytes).toBe(480_000 - kept)
-    expect(Buffer.concat(turn.audio).subarray(-960).equals(Buffer.alloc(960, 499 & 255))).toBe(true)
+    expect(
+      Buffer.concat(turn.audio)
+        .subarray(-960)
+        .equals(Buffer.alloc(960, 499 & 255)),
+    ).toBe(true)
     const none = new Conversation({ keepAudio: 'none' })
     const sent = userAudio(none, Buffer.alloc(960, 7))
     expect(sent.equals(Buffer.alloc(960, 7))).toBe(true)
