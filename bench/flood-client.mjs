@@ -36,7 +36,11 @@ reportResult(async () => {
     const floodMs = performance.now() - t0
     // The next wait times out (no audio ever comes): its message quotes what arrived, bounded.
     let timeout = null
-    for (let i = 0; i < 3 && timeout?.name !== 'RealtimeTimeoutError'; i++) timeout = await agent.recvAudio(1).then(() => null, (err) => err)
+    for (let i = 0; i < 3 && timeout?.name !== 'RealtimeTimeoutError'; i++)
+      timeout = await agent.recvAudio(1).then(
+        () => null,
+        (err) => err,
+      )
     const after = settled()
     const result = {
       kind,

@@ -14,7 +14,13 @@ let server = null
 function flood(socket, kind, count) {
   for (let i = 0; i < count; i++) {
     if (kind === 'errors') {
-      socket.send(JSON.stringify({ type: 'error', event_id: `event_${i}`, error: { type: 'server_error', code: `flood_${i}`, message: `error number ${i} of a flood `.padEnd(240, '.'), param: null } }))
+      socket.send(
+        JSON.stringify({
+          type: 'error',
+          event_id: `event_${i}`,
+          error: { type: 'server_error', code: `flood_${i}`, message: `error number ${i} of a flood `.padEnd(240, '.'), param: null },
+        }),
+      )
     } else {
       socket.send(JSON.stringify({ type: `flood_${i}_`.padEnd(1_000_000, 'x') }))
     }

@@ -332,10 +332,19 @@ const compilerOptions = {
 
 /** tsconfig file -> its contents: one consumer setup each. */
 const TSCONFIGS = {
-  'tsconfig.json': { compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext' }, files: ['types.mts', 'types.cts', 'vitest-fixtures.ts'] },
-  'tsconfig.bundler.json': { compilerOptions: { ...compilerOptions, module: 'ESNext', moduleResolution: 'Bundler' }, files: ['entries.ts', 'vitest-fixtures.ts'] },
+  'tsconfig.json': {
+    compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext' },
+    files: ['types.mts', 'types.cts', 'vitest-fixtures.ts'],
+  },
+  'tsconfig.bundler.json': {
+    compilerOptions: { ...compilerOptions, module: 'ESNext', moduleResolution: 'Bundler' },
+    files: ['entries.ts', 'vitest-fixtures.ts'],
+  },
   'tsconfig.node10.json': { compilerOptions: { ...compilerOptions, module: 'CommonJS', moduleResolution: 'Node10' }, files: ['entries-node10.ts'] },
-  'tsconfig.lib-check.json': { compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext', skipLibCheck: false }, files: ['vitest-fixtures.ts'] },
+  'tsconfig.lib-check.json': {
+    compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext', skipLibCheck: false },
+    files: ['vitest-fixtures.ts'],
+  },
 }
 
 const JEST_CONFIG = `module.exports = {
@@ -358,11 +367,12 @@ function rewrite(dir, file, edit) {
   if (after === before) throw new Error(`--break: nothing to undo in ${file} (has the build changed?)`)
   writeFileSync(path, after)
 }
-const editManifest = (edit) => (dir) => rewrite(dir, 'package.json', (text) => {
-  const manifest = JSON.parse(text)
-  edit(manifest)
-  return `${JSON.stringify(manifest, null, 2)}\n`
-})
+const editManifest = (edit) => (dir) =>
+  rewrite(dir, 'package.json', (text) => {
+    const manifest = JSON.parse(text)
+    edit(manifest)
+    return `${JSON.stringify(manifest, null, 2)}\n`
+  })
 
 /**
  * Each fix of issue 16 undone in an installed (or unpacked) copy of the package, to prove the check that guards it
@@ -394,9 +404,15 @@ const BREAKS = {
         ),
     ),
   // Before 5c394d5 the matchers augmented Vitest 4's `Matchers<T = any>`: TS2428 under Vitest 5 without skipLibCheck.
-  matchers: (dir) => rewrite(dir, 'dist/vitest.d.ts', (text) => text.replace(CHAI_AUGMENTATION, "declare module 'vitest' {\n    interface Matchers<T = any> extends VoiceAgentMatchers<void> {\n    }\n}\n")),
+  matchers: (dir) =>
+    rewrite(dir, 'dist/vitest.d.ts', (text) =>
+      text.replace(CHAI_AUGMENTATION, "declare module 'vitest' {\n    interface Matchers<T = any> extends VoiceAgentMatchers<void> {\n    }\n}\n"),
+    ),
   // The same written for Vitest 5's `Matchers<R, T>`: TS2428 under Vitest 4 without skipLibCheck.
-  'matchers-v5': (dir) => rewrite(dir, 'dist/vitest.d.ts', (text) => text.replace(CHAI_AUGMENTATION, "declare module 'vitest' {\n    interface Matchers<R, T = any> extends VoiceAgentMatchers<void> {\n    }\n}\n")),
+  'matchers-v5': (dir) =>
+    rewrite(dir, 'dist/vitest.d.ts', (text) =>
+      text.replace(CHAI_AUGMENTATION, "declare module 'vitest' {\n    interface Matchers<R, T = any> extends VoiceAgentMatchers<void> {\n    }\n}\n"),
+    ),
   // node10 ignores `exports`: without typesVersions, `expect-voice/jest` etc. are not found (TS2307).
   typesVersions: editManifest((manifest) => delete manifest.typesVersions),
   // Under pnpm without hoisting, `declare module 'expect'` augments nothing unless expect is linked as a peer.
@@ -527,9 +543,14 @@ async function main() {
     const packed = await step('pack', () => run('npm', ['pack', '--json', '--pack-destination', work], root))
     if (packed.code !== 0) throw new Error(`npm pack failed:\n${packed.stderr}`)
     const tarball = JSON.parse(packed.stdout)[0].filename
-    const integrity = `sha512-${createHash('sha512').update(readFileSync(join(work, tarball))).digest('base64')}`
+    const integrity = `sha512-${createHash('sha512')
+      .update(readFileSync(join(work, tarball)))
+      .digest('base64')}`
 
-    writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'expect-voice-package-check', private: true, type: 'module', dependencies: { 'expect-voice': `file:${tarball}` } }, null, 2))
+    writeFileSync(
+      join(work, 'package.json'),
+      JSON.stringify({ name: 'expect-voice-package-check', private: true, type: 'module', dependencies: { 'expect-voice': `file:${tarball}` } }, null, 2),
+    )
     writeFileSync(join(work, 'package-lock.json'), JSON.stringify(scratchLockfile(tarball, integrity), null, 2))
     const install = (mode) => run('npm', ['install', mode, '--no-audit', '--no-fund', '--ignore-scripts'], work)
     let installed = await step('install', () => install('--offline'))
@@ -564,11 +585,16 @@ async function main() {
     const checks = [
       ['vitest (ESM)', () => run(process.execPath, [bin('vitest/vitest.mjs'), 'run', 'one-core.test.ts', '--root', work, '--reporter=verbose'], work)],
       // One Jest run for both files; the .mjs one needs Node's VM modules.
-      ['jest (CJS + ESM)', () => run(process.execPath, ['--experimental-vm-modules', '--no-warnings', bin('jest/bin/jest.js'), '--ci', '--config', 'jest.config.cjs'], work)],
+      [
+        'jest (CJS + ESM)',
+        () => run(process.execPath, ['--experimental-vm-modules', '--no-warnings', bin('jest/bin/jest.js'), '--ci', '--config', 'jest.config.cjs'], work),
+      ],
       ['tsc (types, nodenext)', () => run(process.execPath, [bin('typescript/bin/tsc'), '-p', 'tsconfig.json'], work)],
       ['tsc (types, bundler)', () => run(process.execPath, [bin('typescript/bin/tsc'), '-p', 'tsconfig.bundler.json'], work)],
       ['tsc (types, node10 + commonjs)', () => run(process.execPath, [bin('typescript/bin/tsc'), '-p', 'tsconfig.node10.json'], work)],
-      ...(libCheck ? [['tsc (types, skipLibCheck: false)', () => run(process.execPath, [bin('typescript/bin/tsc'), '-p', 'tsconfig.lib-check.json'], work)]] : []),
+      ...(libCheck
+        ? [['tsc (types, skipLibCheck: false)', () => run(process.execPath, [bin('typescript/bin/tsc'), '-p', 'tsconfig.lib-check.json'], work)]]
+        : []),
     ]
     for (const [name, fn] of checks) {
       const r = await step(name, fn)

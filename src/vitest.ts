@@ -101,8 +101,7 @@ export const fakeVoiceFixtures: FixturesOf<FakeVoiceTestFixtures['$test'] & Fake
       task,
     }: { voiceOptions: VoiceAgentOptions; voiceArtifacts: VoiceArtifactsOptions; fakeServer: FakeRealtimeServer } & TestContext,
     use: AgentUse,
-  ): Promise<void> =>
-    provideAgent(voiceOptions, voiceOptions.url ?? fakeServer.url, onTestFailed, use, { task, artifacts: voiceArtifacts }),
+  ): Promise<void> => provideAgent(voiceOptions, voiceOptions.url ?? fakeServer.url, onTestFailed, use, { task, artifacts: voiceArtifacts }),
   // The fake server hears the synthetic voice: no second (live) session unless voiceUserOptions.voice says so.
   user: async (
     { agent, voiceUserOptions }: { agent: OpenAIRealtimeAdapter; voiceUserOptions: VoiceUserFixtureOptions },

@@ -2,14 +2,7 @@ import { inspect } from 'node:util'
 import { performance } from 'node:perf_hooks'
 import { WebSocket, type RawData } from '../ws/lazy-ws.js'
 import type { IncomingMessage } from 'node:http'
-import {
-  DEFAULT_MODEL,
-  DEFAULT_TRANSCRIPTION_MODEL,
-  DEFAULT_VOICE,
-  PCM_RATE,
-  type FunctionTool,
-  type RealtimeErrorPayload,
-} from '../protocol/events.js'
+import { DEFAULT_MODEL, DEFAULT_TRANSCRIPTION_MODEL, DEFAULT_VOICE, PCM_RATE, type FunctionTool, type RealtimeErrorPayload } from '../protocol/events.js'
 import {
   ExpectVoiceError,
   InvalidOptionError,
@@ -274,7 +267,9 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
       }, this.#connectTimeoutMs)
       const onUnexpected = (_req: unknown, res: IncomingMessage) => {
         // The status is known now: a body that never ends must not turn it into a connect timeout.
-        readBody(res, 64 * 1024, Math.min(1000, this.#connectTimeoutMs / 2)).then((body) => settle(new RealtimeHandshakeError(res.statusCode ?? 0, this.#redact(describeHttpError(body)))))
+        readBody(res, 64 * 1024, Math.min(1000, this.#connectTimeoutMs / 2)).then((body) =>
+          settle(new RealtimeHandshakeError(res.statusCode ?? 0, this.#redact(describeHttpError(body)))),
+        )
       }
       // Resolved or rejected by the event handlers below through #notify().
       const onChange = () => {
@@ -410,7 +405,9 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
           ? `audio of response ${this.#conversation.currentResponse.id ?? '(requested, not yet created)'}`
           : 'a response, but none was requested (send audio or text first)'
         return new RealtimeTimeoutError(
-          this.#redact(`recvAudio timed out after ${timeoutMs} ms waiting for ${waitingFor}; received since it was requested: ${received.length ? received.join(', ') : 'nothing'}`),
+          this.#redact(
+            `recvAudio timed out after ${timeoutMs} ms waiting for ${waitingFor}; received since it was requested: ${received.length ? received.join(', ') : 'nothing'}`,
+          ),
           timeoutMs,
           received,
         )
@@ -589,7 +586,6 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   #redact(text: string): string {
     return this.#redactor(text)
   }
-
 
   /** Removes this adapter's credentials (and anything key-like) from `text`: used for matcher messages. */
   [REDACT](text: string): string {

@@ -28,11 +28,7 @@ export function buildTranscript(turns: readonly TurnRecord[]): Transcript {
     if (turn.input === 'text') {
       entries.push({ role: 'user', kind: 'text', text: turn.text, status: 'completed' })
     } else if (turn.audioBytes > 0 || turn.itemId) {
-      const status: TranscriptStatus = turn.transcriptionFailed
-        ? 'failed'
-        : turn.transcription === null
-          ? 'untranscribed'
-          : 'completed'
+      const status: TranscriptStatus = turn.transcriptionFailed ? 'failed' : turn.transcription === null ? 'untranscribed' : 'completed'
       entries.push({ role: 'user', kind: 'audio', text: turn.transcription, status })
     }
     const r = turn.response
@@ -42,11 +38,7 @@ export function buildTranscript(turns: readonly TurnRecord[]): Transcript {
     }
     if (r.transcript || r.audioBytes > 0 || r.status === 'failed' || r.status === 'incomplete' || r.status === 'cancelled') {
       const status: TranscriptStatus =
-        r.status === 'cancelled' || r.interruptedAt !== null
-          ? 'interrupted'
-          : r.status === 'requested'
-            ? 'in_progress'
-            : r.status
+        r.status === 'cancelled' || r.interruptedAt !== null ? 'interrupted' : r.status === 'requested' ? 'in_progress' : r.status
       entries.push({ role: 'agent', kind: r.audioBytes > 0 ? 'audio' : 'text', text: r.transcript || null, status })
     }
   }

@@ -62,7 +62,12 @@ export function renderTimelineSvg(source: ConversationLayout, options: TimelineS
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text id="title" x="12" y="22" font-size="15" font-weight="bold" fill="${COLOURS.text}">${esc(fitText(title, (width - 24) / 8.4))}</text>`,
   )
-  const subtitle = [options.subtitle === undefined ? undefined : redact(options.subtitle), `${formatMs(layout.durationMs)} · user: left channel, agent: right channel`].filter(Boolean).join(' · ')
+  const subtitle = [
+    options.subtitle === undefined ? undefined : redact(options.subtitle),
+    `${formatMs(layout.durationMs)} · user: left channel, agent: right channel`,
+  ]
+    .filter(Boolean)
+    .join(' · ')
   out.push(`<text id="subtitle" x="12" y="40" fill="${COLOURS.muted}">${esc(fitText(clean(subtitle), (width - 24) / CHAR_PX))}</text>`)
 
   // Time axis and grid.
@@ -266,7 +271,10 @@ function round(v: number): number {
 
 /** One line of printable text (its secrets were removed by `redactTexts`). */
 function clean(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f\ufffe\uffff]+/g, ' ').replace(/\s+/g, ' ').trim()
+  return text
+    .replace(/[\u0000-\u001f\u007f\ufffe\uffff]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
 }
 
 /** Splits a summary line at its " · " separators to fit; continuation lines start with a space. */

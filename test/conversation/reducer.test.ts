@@ -77,7 +77,14 @@ describe('conversation reducer', () => {
     const { c, response } = audioTurn()
     const [odd] = feed(c, [{ type: 'response.output_audio.delta', response_id: 'resp_1', delta: b64(481) }])
     expect(odd!.chunk!.data.length).toBe(480)
-    const late = feed(c, [{ type: 'response.done', response: { id: 'resp_1', status: 'completed' } }, { type: 'response.output_audio.delta', response_id: 'resp_1', delta: b64(480) }], 300)
+    const late = feed(
+      c,
+      [
+        { type: 'response.done', response: { id: 'resp_1', status: 'completed' } },
+        { type: 'response.output_audio.delta', response_id: 'resp_1', delta: b64(480) },
+      ],
+      300,
+    )
     expect(late[1]!.chunk).toBeUndefined()
     expect(response.audioBytes).toBe(960)
   })
@@ -110,7 +117,14 @@ describe('conversation reducer', () => {
     const { c, response } = audioTurn()
     feed(c, [{ type: 'response.output_audio.delta', response_id: 'resp_1', delta: b64(480) }])
     const next = audioTurn(c).response
-    feed(c, [{ type: 'response.created', response: { id: 'resp_1' } }, { type: 'response.created', response: { id: 'resp_2' } }], 200)
+    feed(
+      c,
+      [
+        { type: 'response.created', response: { id: 'resp_1' } },
+        { type: 'response.created', response: { id: 'resp_2' } },
+      ],
+      200,
+    )
     expect(response.id).toBe('resp_1')
     expect(next.id).toBe('resp_2')
   })
@@ -131,7 +145,9 @@ describe('conversation reducer', () => {
     const [routine] = feed(c, [{ type: 'error', error: { type: 'invalid_request_error', code: 'response_cancel_not_active', message: 'no' } }])
     expect(routine).toEqual({})
     expect(c.errors).toHaveLength(0)
-    const [busy] = feed(c, [{ type: 'error', error: { type: 'invalid_request_error', code: 'conversation_already_has_active_response', message: 'busy', event_id: 'evt_1' } }])
+    const [busy] = feed(c, [
+      { type: 'error', error: { type: 'invalid_request_error', code: 'conversation_already_has_active_response', message: 'busy', event_id: 'evt_1' } },
+    ])
     expect(busy!.retry).toBe(response)
     expect(c.awaitingCreated).not.toContain(response)
     responseCreateSent(c, response, 'evt_2', 200)
@@ -148,7 +164,10 @@ describe('conversation reducer', () => {
 
   it('keeps the newest 100 server errors and counts the rest', () => {
     const c = new Conversation()
-    feed(c, Array.from({ length: 250 }, (_, i) => ({ type: 'error', error: { type: 'server_error', code: `e${i}`, message: 'flood' } })))
+    feed(
+      c,
+      Array.from({ length: 250 }, (_, i) => ({ type: 'error', error: { type: 'server_error', code: `e${i}`, message: 'flood' } })),
+    )
     expect(c.errors).toHaveLength(100)
     expect(c.errors[0]!.code).toBe('e150')
     expect(c.droppedErrors).toBe(150)
@@ -156,7 +175,14 @@ describe('conversation reducer', () => {
 
   it('records each function call once, on its response', () => {
     const { c, response } = audioTurn()
-    const call = { type: 'response.function_call_arguments.done', response_id: 'resp_1', item_id: 'fc_1', call_id: 'call_1', name: 'book', arguments: '{"party":2}' }
+    const call = {
+      type: 'response.function_call_arguments.done',
+      response_id: 'resp_1',
+      item_id: 'fc_1',
+      call_id: 'call_1',
+      name: 'book',
+      arguments: '{"party":2}',
+    }
     feed(c, [{ type: 'response.created', response: { id: 'resp_1' } }, call, call])
     expect(response.toolCalls).toEqual([{ name: 'book', callId: 'call_1', arguments: '{"party":2}', responseId: 'resp_1', itemId: 'fc_1', receivedAt: 110 }])
     expect(c.toolCalls).toEqual(response.toolCalls)

@@ -38,7 +38,9 @@ describe.runIf(existsSync(join(root, 'dist/jest.cjs')))('failure recordings unde
         const slug = title.replace(/ /g, '-')
         expect(t.failureMessages.join('\n').match(/Voice recording of this test/g)).toHaveLength(1)
         expect(t.failureMessages.join('\n')).toMatch(
-          new RegExp(`Voice recording of this test:\\n {2}audio: {4}\\S+recording\\.jest__booking-${slug}\\.wav \\(user: left channel, agent: right channel\\)`),
+          new RegExp(
+            `Voice recording of this test:\\n {2}audio: {4}\\S+recording\\.jest__booking-${slug}\\.wav \\(user: left channel, agent: right channel\\)`,
+          ),
         )
       }
       const files = (await readdir(out)).sort()

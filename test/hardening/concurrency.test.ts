@@ -7,7 +7,14 @@
 import { performance } from 'node:perf_hooks'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { fakeTest } from '../../src/vitest.js'
-import { type AudioChunk, createFakeRealtimeServer, formatTranscript, OpenAIRealtimeAdapter, synthesizeSpeech, transcribeSyntheticSpeech } from '../../src/index.js'
+import {
+  type AudioChunk,
+  createFakeRealtimeServer,
+  formatTranscript,
+  OpenAIRealtimeAdapter,
+  synthesizeSpeech,
+  transcribeSyntheticSpeech,
+} from '../../src/index.js'
 import { speech } from '../helpers/voice.js'
 
 const N = 32
@@ -133,7 +140,8 @@ describe('per-test agent fixtures under test.concurrent', () => {
   let finished = 0
   afterAll(() => {
     connected.dispose()
-    if (process.env.HARDENING_REPORT) console.log(`concurrency: ${N} concurrent fixture tests, all connected at once, done in ${Math.round(finished - started)} ms`)
+    if (process.env.HARDENING_REPORT)
+      console.log(`concurrency: ${N} concurrent fixture tests, all connected at once, done in ${Math.round(finished - started)} ms`)
   })
 
   for (let i = 0; i < N; i++) {

@@ -35,7 +35,10 @@ export async function closedAfterTest<T>(open: () => Promise<T>, close: (opened:
 
 /** A fake realtime server, closed when the current test finishes. */
 export function fakeServer(options: FakeRealtimeServerOptions = {}): Promise<FakeRealtimeServer> {
-  return closedAfterTest(() => createFakeRealtimeServer(options), (server) => server.close())
+  return closedAfterTest(
+    () => createFakeRealtimeServer(options),
+    (server) => server.close(),
+  )
 }
 
 /** An adapter (not connected) for `url`, with `TEST_API_KEY` unless `options` say otherwise; disconnected when the current test finishes. */

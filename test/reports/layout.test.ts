@@ -31,7 +31,10 @@ function response(arrivals: number[], extra: Partial<ResponseRecord> = {}): Resp
 function twoTurns() {
   const first = response([5200, 5201, 5202, 5203, 5204])
   const second = response([5400, 5401, 5450], { interruptedAt: 5402, status: 'cancelled' })
-  return [turn(0, 'audio', [tone(300, 1000, { amplitude: 0.3, phase: Math.PI / 2 }).data], 5000, first), turn(1, 'audio', [tone(300, 500, { amplitude: 0.3, phase: Math.PI / 2 }).data], 5300, second)]
+  return [
+    turn(0, 'audio', [tone(300, 1000, { amplitude: 0.3, phase: Math.PI / 2 }).data], 5000, first),
+    turn(1, 'audio', [tone(300, 500, { amplitude: 0.3, phase: Math.PI / 2 }).data], 5300, second),
+  ]
 }
 
 describe('layoutConversation', () => {
