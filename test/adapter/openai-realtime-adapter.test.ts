@@ -230,7 +230,7 @@ describe('text, tools and deferral', () => {
   it('records tool calls with name, call id and arguments', async () => {
     const { agent } = await voiceAgent({
       reply: { text: 'Booking now.', toolCalls: [{ name: 'book_table', arguments: { people: 2, time: '19:00' }, callId: 'call_1' }] },
-    }, { apiKey: CANARY })
+    }, { apiKey: CANARY, toolHandlers: 'manual' })
     await agent.sendText('book it')
     await drain(agent)
     expect(agent.toolCalls).toEqual([
@@ -239,7 +239,7 @@ describe('text, tools and deferral', () => {
   })
 
   it('sendToolResult returns the output and asks for the next response', async () => {
-    const { agent, connection } = await voiceAgent({ reply: (ctx) => (ctx.turn === 0 ? { toolCalls: [{ name: 'f', arguments: {} }] } : 'done') }, { apiKey: CANARY })
+    const { agent, connection } = await voiceAgent({ reply: (ctx) => (ctx.turn === 0 ? { toolCalls: [{ name: 'f', arguments: {} }] } : 'done') }, { apiKey: CANARY, toolHandlers: 'manual' })
     await agent.sendText('go')
     await drain(agent)
     const callId = agent.toolCalls[0]!.callId
@@ -250,6 +250,11 @@ describe('text, tools and deferral', () => {
       item: { type: 'function_call_output', call_id: callId, output: '{"ok":true}' },
     })
     expect(agent.lastAgentTranscript).toBe('done')
+    // The answer joins the turn that made the call: one user turn, two responses, the latest the one heard.
+    expect(agent.turns).toHaveLength(1)
+    expect(agent.turns[0]!.responses.map((r) => r.transcript)).toEqual(['', 'done'])
+    expect(agent.turns[0]!.response).toBe(agent.turns[0]!.responses[1])
+    expect(agent.toolCalls[0]!.output).toBe('{"ok":true}')
   })
 })
 

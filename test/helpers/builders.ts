@@ -41,6 +41,7 @@ export function responseRecord(arrivals: number[], spec: ResponseRecordSpec = {}
     interruptedAt: null,
     audioBytesAfterInterrupt: 0,
     lastAudioAt: arrivals[arrivals.length - 1] ?? null,
+    awaitingFollowUp: false,
     ...fields,
   }
 }
@@ -59,6 +60,7 @@ export function turnRecord(index: number, input: 'audio' | 'text', fields: Parti
     transcriptionFailed: null,
     endedAt: null,
     response: null,
+    responses: fields.response ? [fields.response] : [],
     ...fields,
   }
 }
