@@ -92,7 +92,7 @@ export async function toCallTool(
     }
     const matching = named.filter((p) => args === undefined || (p.ok && matchesArgs(this, p.value, args)))
     const pass = times === undefined ? matching.length > 0 : matching.length === times
-    const argsPart = args !== undefined ? ` with arguments ${isPlainObject(args) ? 'containing' : 'matching'} ${this.utils.printExpected(args)}` : ''
+    const argsPart = args !== undefined ? ` with arguments ${isPlainObject(args) ? 'containing' : 'matching'} ${printArgs(this, args)}` : ''
     const count = times === undefined ? null : `exactly ${plural(times, 'call')} of ${name}`
     const expectedLine = this.isNot ? (count ? `not ${count}` : `no call of ${name}`) + argsPart : (count ?? `a call of ${name}`) + argsPart
     const receivedLine =
@@ -113,6 +113,12 @@ function matchesArgs(ctx: MatcherContext, actual: unknown, expected: unknown): b
   if (actual === null || typeof actual !== 'object' || Array.isArray(actual)) return false
   const record = actual as Record<string, unknown>
   return Object.keys(expected).every((key) => Object.hasOwn(record, key) && ctx.equals(record[key], expected[key], ctx.customTesters))
+}
+
+/** Expected arguments on one line: `{"party": 2, "time": StringMatching /^19:/}` (the runner prints each value). */
+function printArgs(ctx: MatcherContext, args: unknown): string {
+  if (!isPlainObject(args)) return ctx.utils.printExpected(args)
+  return `{${Object.keys(args).map((key) => `${JSON.stringify(key)}: ${ctx.utils.printExpected(args[key])}`).join(', ')}}`
 }
 
 function describeCalls(calls: readonly ToolCallRecord[]): string {
