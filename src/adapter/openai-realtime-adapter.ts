@@ -557,6 +557,8 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
 
   /** A function call arrived (its arguments complete): run its handler, or leave it to the test, or fail it. */
   #onToolCall(call: ToolCallRecord): void {
+    // A malformed event (no name or no call id) cannot be answered: it stays recorded, as evidence, and nothing runs.
+    if (call.name === '' || call.callId === '') return
     const response = this.#conversation.responses.findLast((r) => r.toolCalls.includes(call))
     if (!response) return
     let work = this.#toolWork.get(response)
