@@ -224,6 +224,21 @@ describe('tool handlers', () => {
     expect(agent.turns[0]!.responses).toHaveLength(1)
   })
 
+  it('redacts the agent key from tool arguments and results in the transcript and in matcher messages', async () => {
+    const { agent } = await voiceAgent(
+      { reply: { toolCalls: [{ name: 'book_table', arguments: { note: TEST_API_KEY } }], followUp: 'Booked.' } },
+      { toolHandlers: { book_table: () => ({ echoed: TEST_API_KEY }) } },
+    )
+    await agent.sendText('A table for two.')
+    await expect(agent).toSay('booked')
+    const text = formatTranscript(agent.transcript)
+    expect(text).toContain('agent: [tool call] book_table({"note":"[redacted]"}) → {"echoed":"[redacted]"}')
+    expect(text).not.toContain(TEST_API_KEY)
+    const message = ((await rejectionOf(expect(agent).toCallTool('other_tool'))) as Error).message
+    expect(message).toContain('→ {"echoed":"[redacted]"}')
+    expect(message).not.toContain(TEST_API_KEY)
+  })
+
   it('rejects bad tool options with typed errors', () => {
     const url = 'ws://127.0.0.1:1/v1/realtime'
     const make = (options: object) => () => new OpenAIRealtimeAdapter({ url, apiKey: TEST_API_KEY, ...options })
