@@ -75,7 +75,8 @@ export async function toCallTool(
       .filter((call) => call.name === name)
       .map((call) => {
         try {
-          return { call, ok: true, value: JSON.parse(call.arguments) }
+          // No arguments at all reads as `{}`, as the adapter's handlers get it.
+          return { call, ok: true, value: call.arguments.trim() === '' ? {} : JSON.parse(call.arguments) }
         } catch {
           return { call, ok: false }
         }
