@@ -162,7 +162,13 @@ reportResult(async () => {
     for (const level of levels) {
       const turns = inProcessTurns[level.latencyMs] ?? 0
       if (!turns) continue
-      const local = await createFakeRealtimeServer({ latencyMs: level.latencyMs, jitterMs, seed: seed + level.latencyMs, transcribe: () => 'hello', reply: 'OK.' })
+      const local = await createFakeRealtimeServer({
+        latencyMs: level.latencyMs,
+        jitterMs,
+        seed: seed + level.latencyMs,
+        transcribe: () => 'hello',
+        reply: 'OK.',
+      })
       try {
         const samples = await measureLevel(local.url, turns, async () => local.connections[0].responses, 0)
         inProcessByLevel[level.latencyMs] = samples

@@ -145,8 +145,7 @@ async function bareClient({ url, ca }, retain) {
           if (retain) kept.push(pcm)
           audioBytes += pcm.length
         }
-      }
-      else if (event.type === 'response.done') onDone?.()
+      } else if (event.type === 'response.done') onDone?.()
       else if (event.type === 'session.updated') onUpdated?.()
     })
     await new Promise((resolve, reject) => {
@@ -181,7 +180,11 @@ reportResult(async () => {
   const server = startChild(new URL('./fake-server-child.mjs', import.meta.url), { timeoutMs: 300_000 })
   try {
     await server.ready
-    const started = await server.request('start', { scenario: 'stream', options: { tls: true, chunkMs: 100, seed: 5 }, args: { durationsMs: [warmupMs, mainMs] } })
+    const started = await server.request('start', {
+      scenario: 'stream',
+      options: { tls: true, chunkMs: 100, seed: 5 },
+      args: { durationsMs: [warmupMs, mainMs] },
+    })
     const client = await variants[variant]({ url: started.url, ca: started.ca })
     const warm = await client.respond('warm up')
     if (warm.audioBytes !== warmupMs * 48) throw new Error(`warm-up: ${warm.audioBytes} bytes of audio, expected ${warmupMs * 48}`)

@@ -181,7 +181,12 @@ try {
     agentAudioMs: Math.round(recording.audio.length / 48),
     recordedDurationMs: durationMs,
     recordWallMs: Math.round(recordWallMs),
-    fastReplayMs: { median: Number(fastMs.toFixed(1)), min: Number(Math.min(...runs).toFixed(1)), max: Number(Math.max(...runs).toFixed(1)), runs: runs.length },
+    fastReplayMs: {
+      median: Number(fastMs.toFixed(1)),
+      min: Number(Math.min(...runs).toFixed(1)),
+      max: Number(Math.max(...runs).toFixed(1)),
+      runs: runs.length,
+    },
     ratio,
     budget: BUDGET,
     pass: ratio < BUDGET,
@@ -193,11 +198,19 @@ try {
     console.log('record/replay: fast replay of a recorded conversation')
     console.log(`  conversation        ${result.turns} turns, ${events} events, ${(result.agentAudioMs / 1000).toFixed(1)} s of agent audio (${result.method})`)
     console.log(`  recorded duration   ${(durationMs / 1000).toFixed(2)} s`)
-    console.log(`  fast replay         ${fastMs.toFixed(1)} ms median of ${runs.length} (min ${Math.min(...runs).toFixed(1)}, max ${Math.max(...runs).toFixed(1)}), connect to disconnect, recording read from disk`)
-    console.log(`  ratio               ${(ratio * 100).toFixed(3)} % of the recorded duration (budget < ${BUDGET * 100} %): ${result.pass ? 'ok' : 'OVER BUDGET'}`)
+    console.log(
+      `  fast replay         ${fastMs.toFixed(1)} ms median of ${runs.length} (min ${Math.min(...runs).toFixed(1)}, max ${Math.max(...runs).toFixed(1)}), connect to disconnect, recording read from disk`,
+    )
+    console.log(
+      `  ratio               ${(ratio * 100).toFixed(3)} % of the recorded duration (budget < ${BUDGET * 100} %): ${result.pass ? 'ok' : 'OVER BUDGET'}`,
+    )
     if (latency) {
-      console.log(`  recorded pacing     replay took ${(latency.wallMs / 1000).toFixed(2)} s; first-audio latency per turn, recorded at the proxy vs measured on replay:`)
-      console.log(`                      ${latency.atProxy.map((ms, i) => `${ms}→${latency.replayed[i].toFixed(1)}`).join('  ')} ms (max error ${latency.maxErrorMs.toFixed(1)} ms)`)
+      console.log(
+        `  recorded pacing     replay took ${(latency.wallMs / 1000).toFixed(2)} s; first-audio latency per turn, recorded at the proxy vs measured on replay:`,
+      )
+      console.log(
+        `                      ${latency.atProxy.map((ms, i) => `${ms}→${latency.replayed[i].toFixed(1)}`).join('  ')} ms (max error ${latency.maxErrorMs.toFixed(1)} ms)`,
+      )
     }
   }
   if (!result.pass) process.exitCode = 1

@@ -122,7 +122,11 @@ async function section(name, fn) {
       await fn()
     } catch (err) {
       // Typically dist/ disappeared under us (a concurrent build): run the section once more, with dist/ back.
-      log(`bench: ${name} failed (${String(err?.message ?? err).split('\n')[0].slice(0, 200)}); running it again`)
+      log(
+        `bench: ${name} failed (${String(err?.message ?? err)
+          .split('\n')[0]
+          .slice(0, 200)}); running it again`,
+      )
       figures.length = before
       await ensureDist()
       await fn()
@@ -170,10 +174,14 @@ async function importCost() {
   mkdirSync(dir, { recursive: true })
   for (let i = 0; i < vitestRuns; i++) {
     const out = join(dir, `import-${process.pid}-${i}.json`)
-    const res = await run(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'bench/vitest/vitest.config.mjs', 'import.voice.ts'], {
-      env: { BENCH_OUT: out, FORCE_COLOR: '0', NO_COLOR: '1' },
-      timeoutMs: 60_000,
-    })
+    const res = await run(
+      process.execPath,
+      [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'bench/vitest/vitest.config.mjs', 'import.voice.ts'],
+      {
+        env: { BENCH_OUT: out, FORCE_COLOR: '0', NO_COLOR: '1' },
+        timeoutMs: 60_000,
+      },
+    )
     if (res.code !== 0 || !existsSync(out)) throw new Error(`vitest import probe failed:\n${res.output.slice(-3000)}`)
     const r = JSON.parse(readFileSync(out, 'utf8'))
     rmSync(out, { force: true })
@@ -188,14 +196,29 @@ async function importCost() {
   figure('import', "require('expect-voice') (fresh CJS process), median", r1(cjs.ms.p50), 'ms', `≤ ${budget} ms`, cjs.ms.p50 <= budget)
   figure('import', "import('expect-voice') (fresh ESM process), median", r1(esm.ms.p50), 'ms', `≤ ${budget} ms`, esm.ms.p50 <= budget)
   const printed = esm.printed.length + cjs.printed.length + vitest.printed.length
-  figure('import', 'output printed by those imports', printed, 'bytes', '0 bytes', printed === 0, printed ? JSON.stringify((esm.printed + cjs.printed + vitest.printed).slice(0, 200)) : undefined)
+  figure(
+    'import',
+    'output printed by those imports',
+    printed,
+    'bytes',
+    '0 bytes',
+    printed === 0,
+    printed ? JSON.stringify((esm.printed + cjs.printed + vitest.printed).slice(0, 200)) : undefined,
+  )
 }
 
 /** §3a connect + configure + disconnect. */
 async function perTest() {
   const r = await measure('per-test-client.mjs', { args: [{ tests: 200, warmup: 20 }] })
   raw.perTest = r
-  figure('per-test', 'connect+configure+disconnect, server in-process (fakeTest), median', r3(r.inProcess.total.p50), 'ms', '≤ 5 ms', r.inProcess.total.p50 <= 5)
+  figure(
+    'per-test',
+    'connect+configure+disconnect, server in-process (fakeTest), median',
+    r3(r.inProcess.total.p50),
+    'ms',
+    '≤ 5 ms',
+    r.inProcess.total.p50 <= 5,
+  )
   figure('per-test', 'connect+configure+disconnect, server in-process (fakeTest), p95', r3(r.inProcess.total.p95), 'ms')
   figure('per-test', 'connect+configure+disconnect, server in another process, median', r3(r.separate.total.p50), 'ms', '≤ 5 ms', r.separate.total.p50 <= 5)
   figure('per-test', 'connect+configure+disconnect, server in another process, p95', r3(r.separate.total.p95), 'ms')
@@ -209,7 +232,15 @@ async function vitestFile() {
     const report = join(dir, `conversations-${process.pid}-${tests}.json`)
     const res = await run(
       process.execPath,
-      [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'bench/vitest/vitest.config.mjs', 'conversations.voice.ts', '--reporter=json', `--outputFile=${report}`],
+      [
+        join(root, 'node_modules/vitest/vitest.mjs'),
+        'run',
+        '--config',
+        'bench/vitest/vitest.config.mjs',
+        'conversations.voice.ts',
+        '--reporter=json',
+        `--outputFile=${report}`,
+      ],
       { env: { BENCH_TESTS: String(tests), FORCE_COLOR: '0', NO_COLOR: '1' }, timeoutMs: 120_000 },
     )
     const json = existsSync(report) ? JSON.parse(readFileSync(report, 'utf8')) : null
@@ -234,7 +265,12 @@ async function vitestFile() {
   figure('per-test', '100-test Vitest file of short conversations (fakeTest), wall time', Math.round(wall100), 'ms')
   figure('per-test', '  same file with 1 test (Vitest start-up), wall time', Math.round(wall1), 'ms')
   figure('per-test', '  cost per conversation test ((100-test − 1-test) / 99)', r2(marginal), 'ms')
-  figure('per-test', '  test duration as Vitest reports it (100-test run), p50 | p95', `${r1(median(full.map((r) => r.testDurations.p50)))} | ${r1(median(full.map((r) => r.testDurations.p95)))}`, 'ms')
+  figure(
+    'per-test',
+    '  test duration as Vitest reports it (100-test run), p50 | p95',
+    `${r1(median(full.map((r) => r.testDurations.p50)))} | ${r1(median(full.map((r) => r.testDurations.p95)))}`,
+    'ms',
+  )
 }
 
 /** §5 bytes retained per minute of recorded conversation. */
@@ -244,30 +280,80 @@ async function memory() {
   const coarse = await measure('memory-client.mjs', { args: [{ turns: 6, userMs: 10_000, replyMs: 10_000, userChunkMs: 100 }], execArgv: ['--expose-gc'] })
   raw.memory = { userChunks20ms: r, userChunks100ms: coarse }
   const mb = (x) => r1(x / 1e6)
-  figure('memory', `retained per minute of conversation (${r.audioMinutes} min: user in ${r.userChunkMs} ms chunks, agent in 100 ms deltas)`, mb(r.retainedBytesPerMinute), 'MB/min', `≤ 1.1 × raw PCM (${mb(r.rawBytesPerMinute * 1.1)} MB/min)`, r.ratio <= 1.1)
+  figure(
+    'memory',
+    `retained per minute of conversation (${r.audioMinutes} min: user in ${r.userChunkMs} ms chunks, agent in 100 ms deltas)`,
+    mb(r.retainedBytesPerMinute),
+    'MB/min',
+    `≤ 1.1 × raw PCM (${mb(r.rawBytesPerMinute * 1.1)} MB/min)`,
+    r.ratio <= 1.1,
+  )
   figure('memory', '  as a multiple of the raw PCM16 size', r3(r.ratio), '×', '≤ 1.1 ×', r.ratio <= 1.1)
-  figure('memory', '  of which audio bytes (ArrayBuffers) | JS objects (records, timeline)', `${r3(r.externalDelta / r.rawPcmBytes)} | ${r3(r.heapDelta / r.rawPcmBytes)}`, '×')
+  figure(
+    'memory',
+    '  of which audio bytes (ArrayBuffers) | JS objects (records, timeline)',
+    `${r3(r.externalDelta / r.rawPcmBytes)} | ${r3(r.heapDelta / r.rawPcmBytes)}`,
+    '×',
+  )
   figure('memory', `  the same with user audio in ${coarse.userChunkMs} ms chunks`, r3(coarse.ratio), '×')
 }
 
 /** §1 latency measurement error. */
 async function latency() {
   const r = await measure('latency-client.mjs', {
-    args: [{ jitterMs: 20, seed: 42, levels: [{ latencyMs: 0, turns: 200 }, { latencyMs: 50, turns: 100 }, { latencyMs: 200, turns: 40 }, { latencyMs: 1000, turns: 15 }] }],
+    args: [
+      {
+        jitterMs: 20,
+        seed: 42,
+        levels: [
+          { latencyMs: 0, turns: 200 },
+          { latencyMs: 50, turns: 100 },
+          { latencyMs: 200, turns: 40 },
+          { latencyMs: 1000, turns: 15 },
+        ],
+      },
+    ],
     timeoutMs: 240_000,
   })
   raw.latency = r
   const sep = r.separate
   const inp = r.inProcess
-  figure('latency', `measured − injected, server in another process, p99 (n=${sep.samples}; 0/50/200/1000 ms + ≤${r.jitterMs} ms jitter)`, r3(sep.error.p99), 'ms', '≤ 1 ms', sep.error.p99 <= 1)
+  figure(
+    'latency',
+    `measured − injected, server in another process, p99 (n=${sep.samples}; 0/50/200/1000 ms + ≤${r.jitterMs} ms jitter)`,
+    r3(sep.error.p99),
+    'ms',
+    '≤ 1 ms',
+    sep.error.p99 <= 1,
+  )
   figure('latency', '  p50 | max', `${r3(sep.error.p50)} | ${r3(sep.error.max)}`, 'ms')
   figure('latency', '  of the error: end of turn → response.create sent (client), p50', r3(sep.endToSend.p50), 'ms')
   figure('latency', '  of the error: uplink (response.create → server starts its timer), p50 | p99', `${r3(sep.uplink.p50)} | ${r3(sep.uplink.p99)}`, 'ms')
-  figure('latency', '  of the error: downlink (server sent first audio → adapter received it), p50 | p99', `${r3(sep.downlink.p50)} | ${r3(sep.downlink.p99)}`, 'ms')
-  figure('latency', `  loopback one-way (ws echo RTT / 2) after ${r.gapMs} ms idle, p50 | p99`, `${r3(r.loopback.oneWayAfterIdle.p50)} | ${r3(r.loopback.oneWayAfterIdle.p99)}`, 'ms')
+  figure(
+    'latency',
+    '  of the error: downlink (server sent first audio → adapter received it), p50 | p99',
+    `${r3(sep.downlink.p50)} | ${r3(sep.downlink.p99)}`,
+    'ms',
+  )
+  figure(
+    'latency',
+    `  loopback one-way (ws echo RTT / 2) after ${r.gapMs} ms idle, p50 | p99`,
+    `${r3(r.loopback.oneWayAfterIdle.p50)} | ${r3(r.loopback.oneWayAfterIdle.p99)}`,
+    'ms',
+  )
   figure('latency', '  loopback one-way, back-to-back, p50 | p99', `${r3(r.loopback.oneWayBackToBack.p50)} | ${r3(r.loopback.oneWayBackToBack.p99)}`, 'ms')
-  figure('latency', '  server timer overshoot (applied − requested latency), p50 | p99', `${r3(sep.serverOvershoot.p50)} | ${r3(sep.serverOvershoot.p99)}`, 'ms')
-  figure('latency', `measured − injected, server in the same process (fakeTest), p50 | p99 (n=${inp.samples})`, `${r3(inp.error.p50)} | ${r3(inp.error.p99)}`, 'ms')
+  figure(
+    'latency',
+    '  server timer overshoot (applied − requested latency), p50 | p99',
+    `${r3(sep.serverOvershoot.p50)} | ${r3(sep.serverOvershoot.p99)}`,
+    'ms',
+  )
+  figure(
+    'latency',
+    `measured − injected, server in the same process (fakeTest), p50 | p99 (n=${inp.samples})`,
+    `${r3(inp.error.p50)} | ${r3(inp.error.p99)}`,
+    'ms',
+  )
 }
 
 /** §2 receive loop: adapter vs official SDK vs bare ws, each in a fresh process, interleaved, medians. */
@@ -290,7 +376,12 @@ async function receive() {
   }
   for (const v of variants) {
     figure('receive', `${label[v]}: CPU per minute of audio (median of ${reps})`, r1(cpu[v]), 'ms/min')
-    figure('receive', `  ${v}: events/s (wall) | events per CPU-second`, `${Math.round(med(v, 'eventsPerSecond'))} | ${Math.round(med(v, 'eventsPerCpuSecond'))}`, '')
+    figure(
+      'receive',
+      `  ${v}: events/s (wall) | events per CPU-second`,
+      `${Math.round(med(v, 'eventsPerSecond'))} | ${Math.round(med(v, 'eventsPerCpuSecond'))}`,
+      '',
+    )
     figure('receive', `  ${v}: peak RSS (growth during the stream)`, `${r1(med(v, 'peakRssBytes') / 1e6)} (+${r1(med(v, 'peakRssGrowthBytes') / 1e6)})`, 'MB')
   }
   const aVsB = cpu.adapter / cpu.sdk
@@ -311,7 +402,11 @@ function table(rows) {
   ])
   const head = ['figure', 'value', 'budget', 'met?']
   const width = head.map((h, i) => Math.max(h.length, ...cells.map((c) => String(c[i]).length)))
-  const line = (c) => c.map((x, i) => String(x).padEnd(width[i])).join('  ').trimEnd()
+  const line = (c) =>
+    c
+      .map((x, i) => String(x).padEnd(width[i]))
+      .join('  ')
+      .trimEnd()
   const out = [line(head), width.map((w) => '-'.repeat(w)).join('  ')]
   let last = null
   for (const [i, c] of cells.entries()) {
@@ -364,7 +459,9 @@ async function main() {
   if (!only) writeFileSync(join(bench, 'results.json'), `${JSON.stringify(results, null, 2)}\n`)
   else writeFileSync(join(tmpdir(), 'expect-voice-bench-partial.json'), `${JSON.stringify(results, null, 2)}\n`)
 
-  process.stdout.write(`\nexpect-voice benchmarks — node ${process.version}, ${cpus().length} × ${results.machine.cpuModel}, load ${results.machine.loadAverageAtStart.join(' ')} → ${results.machine.loadAverageAtEnd.join(' ')}\n\n`)
+  process.stdout.write(
+    `\nexpect-voice benchmarks — node ${process.version}, ${cpus().length} × ${results.machine.cpuModel}, load ${results.machine.loadAverageAtStart.join(' ')} → ${results.machine.loadAverageAtEnd.join(' ')}\n\n`,
+  )
   process.stdout.write(`${table(figures)}\n\n`)
   const missed = results.budgetsMissed.length
   process.stdout.write(

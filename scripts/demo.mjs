@@ -35,7 +35,13 @@ try {
   const message = failed.failureMessages[0] ?? ''
   // The message ends with the recording's paths (the fixture appends them); print the message without its stack.
   say(`✗ ${failed.fullName}\n`)
-  say(message.split('\n').filter((line) => !/^\s+at /.test(line)).join('\n').trim())
+  say(
+    message
+      .split('\n')
+      .filter((line) => !/^\s+at /.test(line))
+      .join('\n')
+      .trim(),
+  )
   const wav = /audio:\s+(\S+\.wav)/.exec(message)?.[1]
   const svg = /timeline:\s+(\S+\.svg)/.exec(message)?.[1]
   say()

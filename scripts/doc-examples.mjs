@@ -48,7 +48,10 @@ function blocksOf(file) {
       file,
       line: i + 1,
       lang,
-      code: lines.slice(i + 1, j).map((l) => l.slice(indent.length)).join('\n'),
+      code: lines
+        .slice(i + 1, j)
+        .map((l) => l.slice(indent.length))
+        .join('\n'),
       skip: SKIP.test(before),
       output: OUTPUT.test(before),
     })
@@ -60,12 +63,18 @@ function blocksOf(file) {
 function classify(code) {
   if (/require\(\s*['"](@jest\/globals|expect-voice\/jest)['"]\s*\)|from\s+['"](@jest\/globals|expect-voice\/jest)['"]/.test(code)) return 'jest'
   // A Vitest block declares tests at its top level; one that only configures (a setup file) runs as a script.
-  if (/from\s+['"](vitest|expect-voice\/vitest)['"]|import\s+['"]expect-voice\/vitest['"]/.test(code) && /^(test|it|describe)\b[\w.]*\(/m.test(code)) return 'vitest'
+  if (/from\s+['"](vitest|expect-voice\/vitest)['"]|import\s+['"]expect-voice\/vitest['"]/.test(code) && /^(test|it|describe)\b[\w.]*\(/m.test(code))
+    return 'vitest'
   return 'script'
 }
 
-const docs = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)]
-  .filter((f) => !process.env.DOC_EXAMPLES_ONLY || f.includes(process.env.DOC_EXAMPLES_ONLY))
+const docs = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => `docs/${f}`),
+].filter((f) => !process.env.DOC_EXAMPLES_ONLY || f.includes(process.env.DOC_EXAMPLES_ONLY))
 
 const hadGenerated = existsSync(join(gen, '..'))
 rmSync(gen, { recursive: true, force: true })
@@ -90,7 +99,10 @@ for (const file of docs) {
       continue
     }
     block.kind = classify(block.code)
-    block.id = `${file.replace(/\.md$/, '').replace(/[^\w]+/g, '-').toLowerCase()}-L${block.line}`
+    block.id = `${file
+      .replace(/\.md$/, '')
+      .replace(/[^\w]+/g, '-')
+      .toLowerCase()}-L${block.line}`
     const ext = block.lang === 'ts' ? 'ts' : 'js'
     if (block.kind === 'jest') {
       if (block.lang === 'ts') problems.push(`${file}:${block.line}: a Jest block must be \`\`\`js (CommonJS, run by Jest as written)`)
@@ -184,13 +196,20 @@ writeFileSync(
 writeFileSync(join(gen, 'vitest', 'voice-matchers.d.ts'), "import 'expect-voice/vitest'\n")
 writeFileSync(
   join(gen, 'tsconfig.json'),
-  JSON.stringify({ extends: '../../../tsconfig.json', compilerOptions: { declaration: false, types: ['node'] }, include: ['vitest/**/*.ts', 'vitest/**/*.mts'] }, null, 2),
+  JSON.stringify(
+    { extends: '../../../tsconfig.json', compilerOptions: { declaration: false, types: ['node'] }, include: ['vitest/**/*.ts', 'vitest/**/*.mts'] },
+    null,
+    2,
+  ),
 )
 
 const tsBlocks = vitestBlocks.filter((b) => b.lang === 'ts')
 const [vitest, jest, tsc] = await Promise.all([
   vitestBlocks.length
-    ? run('node_modules/vitest/vitest.mjs', ['run', '--config', join(gen, 'vitest.config.mjs')], { ...childEnv, DOC_EXAMPLES_RESULTS: join(gen, 'vitest-results.json') })
+    ? run('node_modules/vitest/vitest.mjs', ['run', '--config', join(gen, 'vitest.config.mjs')], {
+        ...childEnv,
+        DOC_EXAMPLES_RESULTS: join(gen, 'vitest-results.json'),
+      })
     : null,
   jestBlocks.length
     ? run('node_modules/jest/bin/jest.js', ['--config', join(gen, 'jest.config.cjs'), '--json', '--outputFile', join(gen, 'jest-results.json')], childEnv)
@@ -211,14 +230,24 @@ function mapStack(text) {
     .filter((l) => !/^\s+at .*(node_modules|node:internal|\.script\.test\.mjs)/.test(l))
     .join('\n')
     .replace(/(?:file:\/\/)?[^\s()]*test\/\.generated\/docs\/((?:vitest|jest)\/[^\s():]+):(\d+)(?::\d+)?/g, (m, p, n) =>
-    origin.has(p) ? `${where(p, Number(n))} (${p}:${n})` : m,
-  )
+      origin.has(p) ? `${where(p, Number(n))} (${p}:${n})` : m,
+    )
 }
 
 const failures = [...problems]
 const fail = (block, message) => failures.push(`${block.file}:${block.line} (${block.kind} block):\n${indent(message)}`)
-const indent = (s) => s.split('\n').map((l) => `    ${l}`).join('\n')
-const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => l.trimEnd()).join('\n').trim()
+const indent = (s) =>
+  s
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n')
+const strip = (s) =>
+  s
+    .replace(/\x1b\[[0-9;]*m/g, '')
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .join('\n')
+    .trim()
 
 /** Does `actual` read as `shown`, where `…` is any text in a line and a lone `…` line any number of lines? */
 function matchesShown(shown, actual) {
@@ -253,7 +282,8 @@ if (vitest) {
       if (block.expected && block.kind === 'vitest') {
         const message = failed[0]?.errors[0]?.message
         if (mod.errors.length) fail(block, mod.errors.map((e) => mapStack(e.stack ?? e.message)).join('\n'))
-        else if (failed.length !== 1) fail(block, `is shown failing (${block.expected.file}:${block.expected.line}), so exactly one of its tests must fail; ${failed.length} did`)
+        else if (failed.length !== 1)
+          fail(block, `is shown failing (${block.expected.file}:${block.expected.line}), so exactly one of its tests must fail; ${failed.length} did`)
         else if (!matchesShown(block.expected.code, message)) fail(block, diffShown(block.expected.code, message))
         continue
       }
@@ -280,7 +310,10 @@ if (jest) {
         fail(
           block,
           mapStack(
-            [...(suite.assertionResults.some((a) => a.status === 'failed') ? [] : [suite.message]), ...suite.assertionResults.filter((a) => a.status !== 'passed').map((a) => `${a.fullName}: ${a.failureMessages.join('\n')}`)]
+            [
+              ...(suite.assertionResults.some((a) => a.status === 'failed') ? [] : [suite.message]),
+              ...suite.assertionResults.filter((a) => a.status !== 'passed').map((a) => `${a.fullName}: ${a.failureMessages.join('\n')}`),
+            ]
               .filter(Boolean)
               .join('\n') || 'no test ran',
           ),

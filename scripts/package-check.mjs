@@ -10,11 +10,20 @@
  *     with the classes of `expect-voice`, and read the agent's records with `expect-voice` and `/reports`;
  *   - CJS: the same with `require` in a Jest file;
  *   - types: `tsc --strict` on files where a helper typed `(agent: OpenAIRealtimeAdapter)` from `expect-voice`
- *     takes the Vitest and Jest fixtures' agents (ESM and CJS declarations).
+ *     takes the Vitest and Jest fixtures' agents (ESM and CJS declarations), in three consumer setups:
+ *     `moduleResolution: nodenext` (.mts, .cts and a Vitest file composing `base.extend(fakeVoiceFixtures)
+ *     .extend({ db })`), `bundler` (every entry imported ESM-style, the same Vitest file) and `node10` with
+ *     `module: commonjs` (every entry, found through `typesVersions`; `/vitest` types only). Each file also holds
+ *     `// @ts-expect-error` lines (`toSay(42)`, an unknown fixture method), so declarations that decay to `any` fail too.
+ *     With --lib-check, the Vitest file is also checked with `skipLibCheck: false` (TS2428 and the like; +6 s, so
+ *     `npm run compat` runs it, not `npm test`).
  * Uses the dist/ already built (`npm run check:package` builds first). The tarball's dependencies are installed
  * through a lockfile cut from this repo's, offline from the npm cache that `npm ci` filled (else fetching only what
  * the cache lacks); vitest, jest and typescript are this repo's own, linked in. Exit code 0 when every check
- * passed. Options: --verbose (print each step's output), --keep (leave the scratch project).
+ * passed. Options: --verbose (print each step's output), --keep (leave the scratch project), --lib-check (above),
+ * --break=NAME (undo one of the type fixes in the installed copy, to see the checks fail; see BREAKS),
+ * --print=FILE (print one of the consumer files, for scripts/compat/*.sh), --apply-break=NAME:DIR (undo a fix in the
+ * unpacked package at DIR, for scripts/compat/*.sh, and exit).
  */
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -28,6 +37,8 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const verbose = process.argv.includes('--verbose')
 // --keep leaves the scratch project in place (its path is printed) to rerun a step by hand.
 const keep = process.argv.includes('--keep')
+const libCheck = process.argv.includes('--lib-check')
+const option = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
 
 /** Runner packages the scratch project borrows from this repo rather than installing again. */
 const LINKED = ['vitest', 'jest', '@jest/globals', 'expect', 'typescript', '@types/node']
@@ -174,6 +185,8 @@ fakeTest('fake fixture', async ({ agent }) => {
   conversationReport(agent)
   layoutConversation(agent)
   await expect(agent).toSay('hello')
+  // @ts-expect-error toSay takes a string or a RegExp
+  await expect(agent).toSay(42)
 })
 liveTest('live fixture', async ({ agent }) => {
   helper(agent)
@@ -188,33 +201,150 @@ import { useVoiceAgent } from 'expect-voice/jest'
 import { voiceMatchers } from 'expect-voice/matchers'
 import { layoutConversation } from 'expect-voice/reports'
 import { expect } from '@jest/globals'
+import type { VoiceTestFixtures } from 'expect-voice/vitest'
 
 function helper(agent: OpenAIRealtimeAdapter): string {
   return conversationReport(agent)
 }
 
+// A CJS-typed consumer (node10, or a .cts / package without "type": "module" under nodenext) resolves
+// \`expect-voice/vitest\` to its CJS declarations (dist/vitest.d.cts), which share the CJS declaration chunks: the
+// fixture's agent is the OpenAIRealtimeAdapter of \`expect-voice\` (it was not: TS2345, \`#private\`).
+export function fromVitestFixture(fixtures: VoiceTestFixtures): string {
+  return helper(fixtures.agent)
+}
+
 const voice = useVoiceAgent({ fake: true })
 export async function check(): Promise<string> {
   await expect(voice.agent).toSay('hello')
+  // @ts-expect-error toSay takes a string or a RegExp
+  await expect(voice.agent).toSay(42)
   void voiceMatchers.toSay
   layoutConversation(voice.agent)
   return helper(voice.agent) + conversationReport(voice.agent)
 }
 `
 
-const TSCONFIG = {
-  compilerOptions: {
-    target: 'ES2022',
-    module: 'NodeNext',
-    moduleResolution: 'NodeNext',
-    strict: true,
-    noEmit: true,
-    types: ['node'],
-    // As most consumers have it; the augmentations of 'vitest' and 'expect' are exercised by the calls of
-    // `expect(agent).toSay()` in types.mts and types.cts instead. Checking every library's declarations triples the time.
-    skipLibCheck: true,
+// A Vitest 4 (or, in scripts/compat/vitest5.sh, 5) user's own fixtures on top of expect-voice's, as the README
+// shows: `base.extend(fakeVoiceFixtures).extend({ db })` once failed with TS2769 under Vitest 4.1.
+const VITEST_FIXTURES = `
+import { test as base } from 'vitest'
+import { fakeVoiceFixtures, voiceFixtures, fakeTest, expect } from 'expect-voice/vitest'
+
+type Db = { query(sql: string): number }
+const openDb = async (): Promise<Db> => ({ query: (sql: string) => sql.length })
+
+export const test = base.extend(fakeVoiceFixtures).extend({ db: async ({}, use: (db: Db) => Promise<void>) => use(await openDb()) })
+export const liveTest = base.extend(voiceFixtures).extend({ db: async ({}, use: (db: Db) => Promise<void>) => use(await openDb()) })
+
+test('own fixtures beside the fake ones', async ({ agent, db, fakeServer, fakeServerOptions, user }) => {
+  await agent.sendText('hi')
+  db.query('select 1')
+  void fakeServer.url
+  void fakeServerOptions
+  await user.say('hello')
+  await expect(agent).toSay('x')
+  await expect(agent).not.toRespondWithin(800)
+  // @ts-expect-error toSay takes a string or a RegExp
+  await expect(agent).toSay(42)
+  // @ts-expect-error db is typed, not any
+  db.nope()
+})
+liveTest('own fixtures beside the live ones', async ({ agent, db, voiceOptions }) => {
+  await agent.sendText('hi')
+  db.query('select 1')
+  void voiceOptions.model
+  // @ts-expect-error agent is an OpenAIRealtimeAdapter, not any
+  await agent.sendNothing()
+})
+export const overridden = fakeTest.override({ fakeServerOptions: { reply: 'ok' } })
+`
+
+// Every entry imported ESM-style (moduleResolution bundler; the .d.ts declarations).
+const ENTRIES_ESM = `
+import { OpenAIRealtimeAdapter, InvalidOptionError, conversationReport } from 'expect-voice'
+import { fakeTest } from 'expect-voice/vitest'
+import { useVoiceAgent } from 'expect-voice/jest'
+import { voiceMatchers } from 'expect-voice/matchers'
+import { decodeWav } from 'expect-voice/audio'
+import { normalizeText } from 'expect-voice/text'
+import { parseRecording } from 'expect-voice/replay'
+import { layoutConversation } from 'expect-voice/reports'
+import { expect } from '@jest/globals'
+
+const helper = (agent: OpenAIRealtimeAdapter): string => conversationReport(agent) + String(layoutConversation(agent))
+const voice = useVoiceAgent({ fake: true })
+fakeTest('vitest fixture', ({ agent }) => void helper(agent))
+export async function jestUsage(): Promise<unknown[]> {
+  await expect(voice.agent).toSay('hello')
+  // @ts-expect-error toSay takes a string or a RegExp
+  await expect(voice.agent).toSay(42)
+  return [helper(voice.agent), voiceMatchers.toSay, decodeWav, normalizeText, parseRecording, new InvalidOptionError('x')]
+}
+`
+
+// `module: commonjs` + node10 resolution, which ignores `exports`: every subpath is found through `typesVersions`.
+// `/vitest` is ESM-only (`require('vitest')` throws), so types only.
+const ENTRIES_NODE10 = `
+import { OpenAIRealtimeAdapter, InvalidOptionError, conversationReport } from 'expect-voice'
+import type { VoiceTestFixtures, VoiceAgentMatchers } from 'expect-voice/vitest'
+import { useVoiceAgent, type VoiceAgentHandle } from 'expect-voice/jest'
+import { voiceMatchers } from 'expect-voice/matchers'
+import { decodeWav } from 'expect-voice/audio'
+import { normalizeText } from 'expect-voice/text'
+import { parseRecording } from 'expect-voice/replay'
+import { layoutConversation } from 'expect-voice/reports'
+import { expect } from '@jest/globals'
+
+const helper = (agent: OpenAIRealtimeAdapter): string => conversationReport(agent) + String(layoutConversation(agent))
+const voice: VoiceAgentHandle = useVoiceAgent({ fake: true })
+export async function usage(fixtures: VoiceTestFixtures, matchers: VoiceAgentMatchers<void>): Promise<unknown[]> {
+  await expect(voice.agent).toSay('hello')
+  // @ts-expect-error toSay takes a string or a RegExp
+  await expect(voice.agent).toSay(42)
+  await fixtures.agent.sendText('hi')
+  await matchers.toSay('x')
+  // @ts-expect-error the fixtures are typed, not any
+  fixtures.agent.sendNothing()
+  return [helper(voice.agent), voiceMatchers.toSay, decodeWav, normalizeText, parseRecording, new InvalidOptionError('x')]
+}
+
+// A CJS-typed consumer (node10, or a .cts / package without "type": "module" under nodenext) resolves
+// \`expect-voice/vitest\` to its CJS declarations (dist/vitest.d.cts), which share the CJS declaration chunks: the
+// fixture's agent is the OpenAIRealtimeAdapter of \`expect-voice\` (it was not: TS2345, \`#private\`).
+export function fromVitestFixture(fixtures: VoiceTestFixtures): string {
+  return helper(fixtures.agent)
+}
+`
+
+/** Consumer files by name, for --print. */
+const CONSUMER_FILES = { 'vitest-fixtures.ts': VITEST_FIXTURES }
+
+const compilerOptions = {
+  target: 'ES2022',
+  strict: true,
+  noEmit: true,
+  types: ['node'],
+  // As most consumers have it; the augmentations of 'vitest' and 'expect' are exercised by the calls of
+  // `expect(agent).toSay()` instead. Checking every library's declarations triples the time (--lib-check does).
+  skipLibCheck: true,
+}
+
+/** tsconfig file -> its contents: one consumer setup each. */
+const TSCONFIGS = {
+  'tsconfig.json': {
+    compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext' },
+    files: ['types.mts', 'types.cts', 'vitest-fixtures.ts'],
   },
-  files: ['types.mts', 'types.cts'],
+  'tsconfig.bundler.json': {
+    compilerOptions: { ...compilerOptions, module: 'ESNext', moduleResolution: 'Bundler' },
+    files: ['entries.ts', 'vitest-fixtures.ts'],
+  },
+  'tsconfig.node10.json': { compilerOptions: { ...compilerOptions, module: 'CommonJS', moduleResolution: 'Node10' }, files: ['entries-node10.ts'] },
+  'tsconfig.lib-check.json': {
+    compilerOptions: { ...compilerOptions, module: 'NodeNext', moduleResolution: 'NodeNext', skipLibCheck: false },
+    files: ['vitest-fixtures.ts'],
+  },
 }
 
 const JEST_CONFIG = `module.exports = {
@@ -226,6 +356,72 @@ const JEST_CONFIG = `module.exports = {
   testTimeout: 20000,
 }
 `
+
+// ---- undoing the type fixes (--break) -------------------------------------------------------------------------
+
+/** Rewrites `file` under the package dir, failing loudly when the text to undo is not there (the build changed). */
+function rewrite(dir, file, edit) {
+  const path = join(dir, file)
+  const before = readFileSync(path, 'utf8')
+  const after = edit(before)
+  if (after === before) throw new Error(`--break: nothing to undo in ${file} (has the build changed?)`)
+  writeFileSync(path, after)
+}
+const editManifest = (edit) => (dir) =>
+  rewrite(dir, 'package.json', (text) => {
+    const manifest = JSON.parse(text)
+    edit(manifest)
+    return `${JSON.stringify(manifest, null, 2)}\n`
+  })
+
+/**
+ * Each fix of issue 16 undone in an installed (or unpacked) copy of the package, to prove the check that guards it
+ * can fail: `node scripts/package-check.mjs --break=NAME` must exit 1, naming the check.
+ */
+const BREAKS = {
+  // Before 0fcf15e the fixture objects had their inferred literal types: TS2769 in `base.extend(...).extend({ db })`.
+  fixtures: (dir) =>
+    rewrite(dir, 'dist/vitest.d.ts', (text) =>
+      text
+        .replace(
+          /^declare const voiceFixtures: FixturesOf<.*>;$/m,
+          `declare const voiceFixtures: {
+    voiceOptions: VoiceAgentOptions; voiceArtifacts: VoiceArtifactsOptions; voiceUserOptions: VoiceUserFixtureOptions;
+    agent: ({ voiceOptions, voiceArtifacts, onTestFailed, task }: { voiceOptions: VoiceAgentOptions; voiceArtifacts: VoiceArtifactsOptions } & vitest.TestContext, use: (agent: OpenAIRealtimeAdapter) => Promise<void>) => Promise<void>;
+    user: ({ agent, voiceOptions, voiceUserOptions }: { agent: OpenAIRealtimeAdapter; voiceOptions: VoiceAgentOptions; voiceUserOptions: VoiceUserFixtureOptions }, use: (user: VoiceUser) => Promise<void>) => Promise<void>;
+};`,
+        )
+        .replace(
+          /^declare const fakeVoiceFixtures: FixturesOf<.*>;$/m,
+          `declare const fakeVoiceFixtures: {
+    fakeServerOptions: FakeRealtimeServerOptions;
+    fakeServers: readonly [({}: object, use: (pool: FakeServerPool) => Promise<void>) => Promise<void>, { readonly scope: "file" }];
+    fakeServer: ({ fakeServerOptions, fakeServers }: { fakeServerOptions: FakeRealtimeServerOptions; fakeServers: FakeServerPool }, use: (s: FakeRealtimeServer) => Promise<void>) => Promise<void>;
+    voiceOptions: VoiceAgentOptions; voiceArtifacts: VoiceArtifactsOptions; voiceUserOptions: VoiceUserFixtureOptions;
+    agent: ({ voiceOptions, voiceArtifacts, fakeServer, onTestFailed, task }: { voiceOptions: VoiceAgentOptions; voiceArtifacts: VoiceArtifactsOptions; fakeServer: FakeRealtimeServer } & vitest.TestContext, use: (agent: OpenAIRealtimeAdapter) => Promise<void>) => Promise<void>;
+    user: ({ agent, voiceUserOptions }: { agent: OpenAIRealtimeAdapter; voiceUserOptions: VoiceUserFixtureOptions }, use: (user: VoiceUser) => Promise<void>) => Promise<void>;
+};`,
+        ),
+    ),
+  // Before 5c394d5 the matchers augmented Vitest 4's `Matchers<T = any>`: TS2428 under Vitest 5 without skipLibCheck.
+  matchers: (dir) =>
+    rewrite(dir, 'dist/vitest.d.ts', (text) =>
+      text.replace(CHAI_AUGMENTATION, "declare module 'vitest' {\n    interface Matchers<T = any> extends VoiceAgentMatchers<void> {\n    }\n}\n"),
+    ),
+  // The same written for Vitest 5's `Matchers<R, T>`: TS2428 under Vitest 4 without skipLibCheck.
+  'matchers-v5': (dir) =>
+    rewrite(dir, 'dist/vitest.d.ts', (text) =>
+      text.replace(CHAI_AUGMENTATION, "declare module 'vitest' {\n    interface Matchers<R, T = any> extends VoiceAgentMatchers<void> {\n    }\n}\n"),
+    ),
+  // node10 ignores `exports`: without typesVersions, `expect-voice/jest` etc. are not found (TS2307).
+  typesVersions: editManifest((manifest) => delete manifest.typesVersions),
+  // Under pnpm without hoisting, `declare module 'expect'` augments nothing unless expect is linked as a peer.
+  'expect-peer': editManifest((manifest) => {
+    delete manifest.peerDependencies.expect
+    delete manifest.peerDependenciesMeta.expect
+  }),
+}
+const CHAI_AUGMENTATION = /^declare global \{\n\s+namespace Chai \{\n\s+interface Assertion extends VoiceAgentMatchers<void> \{\n\s+\}\n\s+\}\n\}\n/m
 
 // ---- steps ----------------------------------------------------------------------------------------------------
 
@@ -314,6 +510,21 @@ function exportTargets(node) {
 }
 
 async function main() {
+  const print = option('print')
+  if (print) {
+    if (!(print in CONSUMER_FILES)) throw new Error(`--print: one of ${Object.keys(CONSUMER_FILES).join(', ')}`)
+    process.stdout.write(CONSUMER_FILES[print])
+    return 0
+  }
+  const applyBreak = option('apply-break')
+  if (applyBreak) {
+    const [name, dir] = [applyBreak.slice(0, applyBreak.indexOf(':')), applyBreak.slice(applyBreak.indexOf(':') + 1)]
+    if (!BREAKS[name]) throw new Error(`--apply-break: one of ${Object.keys(BREAKS).join(', ')}`)
+    BREAKS[name](dir)
+    return 0
+  }
+  const breaking = option('break')
+  if (breaking && !BREAKS[breaking]) throw new Error(`--break: one of ${Object.keys(BREAKS).join(', ')}`)
   if (!existsSync(join(root, 'dist/index.js'))) {
     console.error('package check: no dist/; run `npm run build` first (or `npm run check:package`)')
     return 1
@@ -332,9 +543,14 @@ async function main() {
     const packed = await step('pack', () => run('npm', ['pack', '--json', '--pack-destination', work], root))
     if (packed.code !== 0) throw new Error(`npm pack failed:\n${packed.stderr}`)
     const tarball = JSON.parse(packed.stdout)[0].filename
-    const integrity = `sha512-${createHash('sha512').update(readFileSync(join(work, tarball))).digest('base64')}`
+    const integrity = `sha512-${createHash('sha512')
+      .update(readFileSync(join(work, tarball)))
+      .digest('base64')}`
 
-    writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'expect-voice-package-check', private: true, type: 'module', dependencies: { 'expect-voice': `file:${tarball}` } }, null, 2))
+    writeFileSync(
+      join(work, 'package.json'),
+      JSON.stringify({ name: 'expect-voice-package-check', private: true, type: 'module', dependencies: { 'expect-voice': `file:${tarball}` } }, null, 2),
+    )
     writeFileSync(join(work, 'package-lock.json'), JSON.stringify(scratchLockfile(tarball, integrity), null, 2))
     const install = (mode) => run('npm', ['install', mode, '--no-audit', '--no-fund', '--ignore-scripts'], work)
     let installed = await step('install', () => install('--offline'))
@@ -348,6 +564,10 @@ async function main() {
     }
 
     for (const problem of checkLayout(join(work, 'node_modules/expect-voice'))) failures.push(`layout: ${problem}`)
+    if (breaking) {
+      BREAKS[breaking](join(work, 'node_modules/expect-voice'))
+      console.log(`package check: --break=${breaking}: fix undone in the scratch copy; the check that guards it must fail`)
+    }
 
     writeFileSync(join(work, 'one-core.test.ts'), VITEST_TEST)
     writeFileSync(join(work, 'one-core.jest.test.cjs'), JEST_TEST_CJS)
@@ -355,15 +575,26 @@ async function main() {
     writeFileSync(join(work, 'jest.config.cjs'), JEST_CONFIG)
     writeFileSync(join(work, 'types.mts'), TYPES_ESM)
     writeFileSync(join(work, 'types.cts'), TYPES_CJS)
-    writeFileSync(join(work, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2))
+    writeFileSync(join(work, 'vitest-fixtures.ts'), VITEST_FIXTURES)
+    writeFileSync(join(work, 'entries.ts'), ENTRIES_ESM)
+    writeFileSync(join(work, 'entries-node10.ts'), ENTRIES_NODE10)
+    for (const [file, config] of Object.entries(TSCONFIGS)) writeFileSync(join(work, file), JSON.stringify(config, null, 2))
 
     const bin = (p) => join(work, 'node_modules', p)
     // Sequential: the three are CPU-bound and the machine running this may be small.
     const checks = [
       ['vitest (ESM)', () => run(process.execPath, [bin('vitest/vitest.mjs'), 'run', 'one-core.test.ts', '--root', work, '--reporter=verbose'], work)],
       // One Jest run for both files; the .mjs one needs Node's VM modules.
-      ['jest (CJS + ESM)', () => run(process.execPath, ['--experimental-vm-modules', '--no-warnings', bin('jest/bin/jest.js'), '--ci', '--config', 'jest.config.cjs'], work)],
-      ['tsc (types)', () => run(process.execPath, [bin('typescript/bin/tsc'), '-p', 'tsconfig.json'], work)],
+      [
+        'jest (CJS + ESM)',
+        () => run(process.execPath, ['--experimental-vm-modules', '--no-warnings', bin('jest/bin/jest.js'), '--ci', '--config', 'jest.config.cjs'], work),
+      ],
+      ['tsc (types, nodenext)', () => run(process.execPath, [bin('typescript/bin/tsc'), '-p', 'tsconfig.json'], work)],
+      ['tsc (types, bundler)', () => run(process.execPath, [bin('typescript/bin/tsc'), '-p', 'tsconfig.bundler.json'], work)],
+      ['tsc (types, node10 + commonjs)', () => run(process.execPath, [bin('typescript/bin/tsc'), '-p', 'tsconfig.node10.json'], work)],
+      ...(libCheck
+        ? [['tsc (types, skipLibCheck: false)', () => run(process.execPath, [bin('typescript/bin/tsc'), '-p', 'tsconfig.lib-check.json'], work)]]
+        : []),
     ]
     for (const [name, fn] of checks) {
       const r = await step(name, fn)

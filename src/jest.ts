@@ -107,15 +107,13 @@ export type { VoiceUserFixtureOptions } from './runners/voice-user-fixture.js'
 
 declare module 'expect' {
   // `import { expect } from '@jest/globals'`
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
   interface Matchers<R extends void | Promise<void>, T = unknown> extends VoiceAgentMatchers<void> {}
 }
 
 declare global {
   // The global `expect` of @types/jest.
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace jest {
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    // biome-ignore lint/complexity/noBannedTypes: must repeat @types/jest's own declaration, `T = {}` included
     interface Matchers<R, T = {}> extends VoiceAgentMatchers<void> {}
   }
 }

@@ -4,7 +4,7 @@
  */
 import { expect, test as base, type TestContext } from 'vitest'
 import type { OpenAIRealtimeAdapter } from './adapter/openai-realtime-adapter.js'
-import { createFakeRealtimeServer, type FakeRealtimeServer, type FakeRealtimeServerOptions } from './fake-server/index.js'
+import type { FakeRealtimeServer, FakeRealtimeServerOptions } from './fake-server/index.js'
 import type { VoiceAgentOptions } from './runners/connect-agent.js'
 import { openVoiceSession, vitestOutcome, vitestSessionContext } from './runners/voice-session.js'
 import { conversationReport } from './reports/conversation-report.js'
@@ -75,7 +75,6 @@ export const fakeVoiceFixtures: FixturesOf<FakeVoiceTestFixtures['$test'] & Fake
   fakeServerOptions: {} as FakeRealtimeServerOptions,
   fakeServers: [
     // Vitest reads the destructured names to resolve dependencies: an empty pattern asks for none.
-    // eslint-disable-next-line no-empty-pattern
     async ({}: object, use: (pool: FakeServerPool) => Promise<void>) => {
       const pool = new FakeServerPool()
       try {
@@ -102,8 +101,7 @@ export const fakeVoiceFixtures: FixturesOf<FakeVoiceTestFixtures['$test'] & Fake
       task,
     }: { voiceOptions: VoiceAgentOptions; voiceArtifacts: VoiceArtifactsOptions; fakeServer: FakeRealtimeServer } & TestContext,
     use: AgentUse,
-  ): Promise<void> =>
-    provideAgent(voiceOptions, voiceOptions.url ?? fakeServer.url, onTestFailed, use, { task, artifacts: voiceArtifacts }),
+  ): Promise<void> => provideAgent(voiceOptions, voiceOptions.url ?? fakeServer.url, onTestFailed, use, { task, artifacts: voiceArtifacts }),
   // The fake server hears the synthetic voice: no second (live) session unless voiceUserOptions.voice says so.
   user: async (
     { agent, voiceUserOptions }: { agent: OpenAIRealtimeAdapter; voiceUserOptions: VoiceUserFixtureOptions },
@@ -159,7 +157,6 @@ declare global {
   // Vitest 4 declares `Matchers<T>`, Vitest 5 `Matchers<R, T>`: an augmentation of either conflicts with the other
   // (TS2428 without skipLibCheck). Both build their `Assertion` from `Chai.Assertion`, which has no type parameters,
   // and copy its methods (promise-returning ones as they are): the voice matchers are declared there, once.
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Chai {
     interface Assertion extends VoiceAgentMatchers<void> {}
   }

@@ -6,8 +6,7 @@ const { synthesizeSpeech } = require('expect-voice')
 describe('booking agent', () => {
   const voice = useVoiceAgent({
     fake: {
-      reply: ({ userText }) =>
-        /table/.test(userText ?? '') ? 'Sure, your table for two is booked for 7 pm.' : 'Sorry, could you repeat that?',
+      reply: ({ userText }) => (/table/.test(userText ?? '') ? 'Sure, your table for two is booked for 7 pm.' : 'Sorry, could you repeat that?'),
       latencyMs: 120,
       paceMs: 20, // stream at 20 ms per 100 ms delta, so there is something to interrupt
     },

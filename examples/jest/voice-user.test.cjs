@@ -5,8 +5,7 @@ const { useVoiceAgent } = require('expect-voice/jest')
 describe('voice caller', () => {
   const voice = useVoiceAgent({
     fake: {
-      reply: ({ userText }) =>
-        /table/.test(userText ?? '') ? 'Sure, your table for two is booked for 7 pm.' : 'Sorry, could you repeat that?',
+      reply: ({ userText }) => (/table/.test(userText ?? '') ? 'Sure, your table for two is booked for 7 pm.' : 'Sorry, could you repeat that?'),
       latencyMs: 120,
     },
     // artifacts: { mode: 'always', dir: '.voice-artifacts' },   // failure recordings: 'on-failure' by default

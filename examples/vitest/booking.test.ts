@@ -5,8 +5,7 @@ import { synthesizeSpeech } from 'expect-voice'
 // The fake agent's script for this file: reply to whatever the caller says.
 const test = fakeTest.override({
   fakeServerOptions: {
-    reply: ({ userText }) =>
-      /table/.test(userText ?? '') ? 'Sure, your table for two is booked for 7 pm.' : 'Sorry, could you repeat that?',
+    reply: ({ userText }) => (/table/.test(userText ?? '') ? 'Sure, your table for two is booked for 7 pm.' : 'Sorry, could you repeat that?'),
     latencyMs: 120,
     paceMs: 20, // stream at 20 ms per 100 ms delta, so there is something to interrupt
   },

@@ -27,7 +27,7 @@ beforeEach(async () => {
       /table/.test(userText ?? '')
         ? {
             toolCalls: [{ name: 'book_table', arguments: { party: 2, time: '19:00' } }],
-            followUp: ({ toolOutputs }) => `Your table for two is booked for 7 pm, reference ${(toolOutputs[0]?.value as { ref: string }).ref}.`,
+            followUp: ({ toolOutputs }) => `Your table for two is booked for 7 pm, reference ${(toolOutputs[0]?.value as { ref?: string } | undefined)?.ref}.`,
           }
         : 'How can I help?',
   })

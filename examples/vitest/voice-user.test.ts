@@ -5,8 +5,7 @@ import { fakeTest, expect } from 'expect-voice/vitest'
 
 const test = fakeTest.override({
   fakeServerOptions: {
-    reply: ({ userText }) =>
-      /table/.test(userText ?? '') ? 'Sure, your table for two is booked for 7 pm.' : 'Sorry, could you repeat that?',
+    reply: ({ userText }) => (/table/.test(userText ?? '') ? 'Sure, your table for two is booked for 7 pm.' : 'Sorry, could you repeat that?'),
     latencyMs: 120,
   },
   // Failure recordings (WAV + timeline) are on by default for failing tests; record every test of this file:

@@ -6,9 +6,7 @@ import type { RawData } from '../ws/lazy-ws.js'
 import type { ServerEvent } from '../protocol/events.js'
 import { gaEventType } from '../conversation/reducer.js'
 
-export type DecodedFrame =
-  | { event: ServerEvent; type: string; legacyType?: string }
-  | { skipped: string }
+export type DecodedFrame = { event: ServerEvent; type: string; legacyType?: string } | { skipped: string }
 
 export function decodeFrame(data: RawData, isBinary: boolean): DecodedFrame {
   if (isBinary) return { skipped: '(binary frame skipped)' }

@@ -2,21 +2,14 @@ import { inspect } from 'node:util'
 import { performance } from 'node:perf_hooks'
 import { WebSocket, type RawData } from '../ws/lazy-ws.js'
 import type { IncomingMessage } from 'node:http'
-import {
-  DEFAULT_MODEL,
-  DEFAULT_TRANSCRIPTION_MODEL,
-  DEFAULT_VOICE,
-  PCM_RATE,
-  type FunctionTool,
-  type RealtimeErrorPayload,
-} from '../protocol/events.js'
+import { DEFAULT_MODEL, DEFAULT_TRANSCRIPTION_MODEL, DEFAULT_VOICE, PCM_RATE, type FunctionTool, type RealtimeErrorPayload } from '../protocol/events.js'
 import {
   ExpectVoiceError,
   InvalidOptionError,
   MissingApiKeyError,
   RealtimeConnectionClosedError,
   RealtimeHandshakeError,
-  RealtimeServerError,
+  type RealtimeServerError,
   RealtimeSessionRefusedError,
   RealtimeTimeoutError,
   ToolCallError,
@@ -82,7 +75,7 @@ export interface ToolHandlerContext {
  * Answers one function call: gets the parsed JSON arguments, returns (or resolves to) the result, which is sent back
  * to the model as `JSON.stringify(result)` in a `function_call_output` item.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a handler's arguments are the parsed JSON of the schema its test declares; `any` lets it destructure them typed
 export type ToolHandler<Args = any> = (args: Args, ctx: ToolHandlerContext) => unknown
 
 /** A function tool as `tools` takes it: the wire shape, plus an optional handler (never sent to the server). */
@@ -326,7 +319,9 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
       }, this.#connectTimeoutMs)
       const onUnexpected = (_req: unknown, res: IncomingMessage) => {
         // The status is known now: a body that never ends must not turn it into a connect timeout.
-        readBody(res, 64 * 1024, Math.min(1000, this.#connectTimeoutMs / 2)).then((body) => settle(new RealtimeHandshakeError(res.statusCode ?? 0, this.#redact(describeHttpError(body)))))
+        readBody(res, 64 * 1024, Math.min(1000, this.#connectTimeoutMs / 2)).then((body) =>
+          settle(new RealtimeHandshakeError(res.statusCode ?? 0, this.#redact(describeHttpError(body)))),
+        )
       }
       // Resolved or rejected by the event handlers below through #notify().
       const onChange = () => {
@@ -467,7 +462,9 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
           ? `audio of response ${this.#conversation.currentResponse.id ?? '(requested, not yet created)'}`
           : 'a response, but none was requested (send audio or text first)'
         return new RealtimeTimeoutError(
-          this.#redact(`recvAudio timed out after ${timeoutMs} ms waiting for ${waitingFor}; received since it was requested: ${received.length ? received.join(', ') : 'nothing'}`),
+          this.#redact(
+            `recvAudio timed out after ${timeoutMs} ms waiting for ${waitingFor}; received since it was requested: ${received.length ? received.join(', ') : 'nothing'}`,
+          ),
           timeoutMs,
           received,
         )
@@ -785,7 +782,6 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
     return this.#redactor(text)
   }
 
-
   /** Removes this adapter's credentials (and anything key-like) from `text`: used for matcher messages. */
   [REDACT](text: string): string {
     return this.#redact(text)
@@ -830,7 +826,9 @@ function toolOptions(options: OpenAIRealtimeAdapterOptions): { handlers: Map<str
   const handlers = new Map<string, ToolHandler>()
   const given = options.toolHandlers
   if (given !== undefined && given !== 'manual' && (given === null || typeof given !== 'object' || Array.isArray(given))) {
-    throw new InvalidOptionError(`option "toolHandlers" must be an object of functions by tool name, or 'manual', got ${given === null ? 'null' : typeof given === 'string' ? JSON.stringify(given) : typeof given}`)
+    throw new InvalidOptionError(
+      `option "toolHandlers" must be an object of functions by tool name, or 'manual', got ${given === null ? 'null' : typeof given === 'string' ? JSON.stringify(given) : typeof given}`,
+    )
   }
   if (given && given !== 'manual') {
     for (const [name, handler] of Object.entries(given)) {
@@ -842,12 +840,14 @@ function toolOptions(options: OpenAIRealtimeAdapterOptions): { handlers: Map<str
     throw new InvalidOptionError(`option "tools" must be an array of function tools, got ${typeof options.tools}`)
   }
   const wireTools = options.tools?.map((tool, i) => {
-    if (tool === null || typeof tool !== 'object') throw new InvalidOptionError(`option "tools[${i}]" must be a function tool object, got ${tool === null ? 'null' : typeof tool}`)
+    if (tool === null || typeof tool !== 'object')
+      throw new InvalidOptionError(`option "tools[${i}]" must be a function tool object, got ${tool === null ? 'null' : typeof tool}`)
     // `execute` is ours: the session only takes the wire shape.
     const { execute, ...wire } = tool
     if (execute !== undefined) {
       if (typeof execute !== 'function') throw new InvalidOptionError(`option "tools[${i}].execute" (${tool.name}) must be a function, got ${typeof execute}`)
-      if (handlers.has(tool.name)) throw new InvalidOptionError(`tool "${tool.name}" has two handlers: its tools[${i}].execute and toolHandlers.${tool.name}; keep one`)
+      if (handlers.has(tool.name))
+        throw new InvalidOptionError(`tool "${tool.name}" has two handlers: its tools[${i}].execute and toolHandlers.${tool.name}; keep one`)
       handlers.set(tool.name, execute)
     }
     return wire

@@ -70,11 +70,7 @@ export interface StreamAudioResult {
  * Timing uses the global `performance.now()` and `setTimeout`, so fake timers that replace both (Vitest's and
  * Jest's defaults do) drive it.
  */
-export async function streamAudio(
-  target: AudioSink,
-  audio: Pcm16Input,
-  opts: StreamAudioOptions = {},
-): Promise<StreamAudioResult> {
+export async function streamAudio(target: AudioSink, audio: Pcm16Input, opts: StreamAudioOptions = {}): Promise<StreamAudioResult> {
   if (!target || typeof target.sendAudio !== 'function') {
     throw new InvalidOptionError('target must have a sendAudio(chunk) method (an adapter)')
   }

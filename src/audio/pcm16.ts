@@ -36,11 +36,7 @@ export function assertSampleRate(rate: unknown, name = 'sampleRate'): asserts ra
  * Splits an input into its bytes and sample rate. A chunk brings its own rate; `sampleRate` then must agree
  * with it (a different rate would silently change pitch and duration — resample instead).
  */
-export function pcmAndRate(
-  audio: Pcm16Input,
-  sampleRate: number | undefined,
-  what = 'audio',
-): { data: Uint8Array; sampleRate: number } {
+export function pcmAndRate(audio: Pcm16Input, sampleRate: number | undefined, what = 'audio'): { data: Uint8Array; sampleRate: number } {
   if (isAudioChunk(audio)) {
     assertSampleRate(audio.sampleRate, `${what}.sampleRate`)
     if (sampleRate !== undefined && sampleRate !== audio.sampleRate) {
@@ -134,7 +130,7 @@ export function float32ToPcm16(samples: Float32Array | Float64Array): Buffer {
   const out = new Int16Array(samples.length)
   for (let i = 0; i < samples.length; i++) {
     const v = Math.round(samples[i] * FULL_SCALE)
-    out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v
+    out[i] = v > 32767 ? 32767 : Math.max(v, -32768)
   }
   return int16ToBuffer(out)
 }
@@ -243,7 +239,7 @@ export function powerToDb(meanSquare: number): number {
 
 /** dBFS to mean square in PCM16 units squared (inverse of `powerToDb`). */
 export function dbToPower(db: number): number {
-  return FULL_SCALE * FULL_SCALE * Math.pow(10, db / 10)
+  return FULL_SCALE * FULL_SCALE * 10 ** (db / 10)
 }
 
 function assertDuration(ms: number): void {

@@ -45,9 +45,7 @@ export function resamplePcm16(pcm: Uint8Array, fromRate: number, toRate: number)
   assertSampleRate(fromRate, 'fromRate')
   assertSampleRate(toRate, 'toRate')
   if (pcm.byteLength % 2 !== 0) {
-    throw new AudioFormatError(
-      `pcm has ${pcm.byteLength} bytes, not a whole number of 16-bit samples; trim it with trimToWholeSamples()`,
-    )
+    throw new AudioFormatError(`pcm has ${pcm.byteLength} bytes, not a whole number of 16-bit samples; trim it with trimToWholeSamples()`)
   }
   const samples = int16View(pcm)
   if (fromRate === toRate) return int16ToBuffer(Int16Array.from(samples))
@@ -145,7 +143,7 @@ function designKernel(fromRate: number, toRate: number, L: number): Kernel {
   const halfWidth = HALF_ZEROS / s // in input samples
   const half = Math.ceil(halfWidth) + 1
   const taps = 2 * half
-  const phases = L <= MAX_PHASES ? L : MAX_PHASES
+  const phases = Math.min(L, MAX_PHASES)
   const table = new Float32Array(phases * taps)
   const i0Beta = besselI0(beta)
   for (let p = 0; p < phases; p++) {

@@ -1,16 +1,6 @@
 import type { AudioChunk } from '../protocol/audio-chunk.js'
 import { AudioFormatError, InvalidOptionError } from '../errors/index.js'
-import {
-  DEFAULT_SAMPLE_RATE,
-  assertSampleRate,
-  dbToPower,
-  describeValue,
-  int16View,
-  isAudioChunk,
-  pcmAndRate,
-  powerToDb,
-  type Pcm16Input,
-} from './pcm16.js'
+import { DEFAULT_SAMPLE_RATE, assertSampleRate, dbToPower, describeValue, int16View, isAudioChunk, pcmAndRate, powerToDb, type Pcm16Input } from './pcm16.js'
 
 /*
  * Energy-based voice activity detection, tuned for "when did the agent start talking?".

@@ -290,9 +290,7 @@ export function writeWav(pcm: Pcm16Input, opts: WriteWavOptions = {}): Buffer {
     throw new InvalidOptionError(`channels must be 1 or 2, got ${String(channels)}`)
   }
   if (data.byteLength % (2 * channels) !== 0) {
-    throw new AudioFormatError(
-      `pcm has ${data.byteLength} bytes, not a whole number of ${channels}-channel 16-bit frames (${2 * channels} bytes each)`,
-    )
+    throw new AudioFormatError(`pcm has ${data.byteLength} bytes, not a whole number of ${channels}-channel 16-bit frames (${2 * channels} bytes each)`)
   }
   return wavFile(data, sampleRate, channels)
 }

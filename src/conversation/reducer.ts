@@ -519,7 +519,12 @@ function boundedEvidence(value: unknown, depth: number): unknown {
   const out: Record<string, unknown> = {}
   for (const key of Object.keys(value).slice(0, EVIDENCE_LIMITS.keys)) {
     // defineProperty: a server key named "__proto__" stays a plain key.
-    Object.defineProperty(out, key, { value: boundedEvidence((value as Record<string, unknown>)[key], depth - 1), enumerable: true, writable: true, configurable: true })
+    Object.defineProperty(out, key, {
+      value: boundedEvidence((value as Record<string, unknown>)[key], depth - 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
   }
   return out
 }

@@ -30,11 +30,7 @@ export function buildTranscript(turns: readonly TurnRecord[]): Transcript {
     if (turn.input === 'text') {
       entries.push({ role: 'user', kind: 'text', text: turn.text, status: 'completed' })
     } else if (turn.audioBytes > 0 || turn.itemId) {
-      const status: TranscriptStatus = turn.transcriptionFailed
-        ? 'failed'
-        : turn.transcription === null
-          ? 'untranscribed'
-          : 'completed'
+      const status: TranscriptStatus = turn.transcriptionFailed ? 'failed' : turn.transcription === null ? 'untranscribed' : 'completed'
       entries.push({ role: 'user', kind: 'audio', text: turn.transcription, status })
     }
     for (const r of turn.responses) responseEntries(entries, r)
@@ -46,17 +42,18 @@ export function buildTranscript(turns: readonly TurnRecord[]): Transcript {
 /** A response's tool calls (with their results), then what it said. */
 function responseEntries(entries: TranscriptEntry[], r: ResponseRecord): void {
   for (const call of r.toolCalls) {
-    const entry: TranscriptEntry = { role: 'agent', kind: 'tool_call', text: call.name, arguments: call.arguments, status: call.error !== null ? 'failed' : 'completed' }
+    const entry: TranscriptEntry = {
+      role: 'agent',
+      kind: 'tool_call',
+      text: call.name,
+      arguments: call.arguments,
+      status: call.error !== null ? 'failed' : 'completed',
+    }
     if (call.output !== null) entry.output = call.output
     entries.push(entry)
   }
   if (r.transcript || r.audioBytes > 0 || r.status === 'failed' || r.status === 'incomplete' || r.status === 'cancelled') {
-    const status: TranscriptStatus =
-      r.status === 'cancelled' || r.interruptedAt !== null
-        ? 'interrupted'
-        : r.status === 'requested'
-          ? 'in_progress'
-          : r.status
+    const status: TranscriptStatus = r.status === 'cancelled' || r.interruptedAt !== null ? 'interrupted' : r.status === 'requested' ? 'in_progress' : r.status
     entries.push({ role: 'agent', kind: r.audioBytes > 0 ? 'audio' : 'text', text: r.transcript || null, status })
   }
 }

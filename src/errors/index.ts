@@ -25,10 +25,7 @@ export class RealtimeServerError extends ExpectVoiceError {
   /** The client event id the server blamed, when the client event carried one. */
   readonly eventId: string | null
   readonly serverMessage: string
-  constructor(
-    payload: { type: string; code?: string | null; message: string; param?: string | null; event_id?: string | null },
-    context?: string,
-  ) {
+  constructor(payload: { type: string; code?: string | null; message: string; param?: string | null; event_id?: string | null }, context?: string) {
     const code = payload.code ?? null
     super(`${context ? `${context}: ` : ''}server error ${payload.type}${code ? `/${code}` : ''}: ${payload.message}`)
     this.type = payload.type

@@ -149,7 +149,9 @@ export class FakeConnectionImpl implements FakeConnection {
 
   close(code = 1000, reason = ''): void {
     if (!Number.isInteger(code) || !isUsableCloseCode(code)) {
-      throw new InvalidOptionError(`FakeConnection.close: 'code' must be 1006 or a close code a server may send (1000-1003, 1007-1014, 3000-4999), got ${String(code)}`)
+      throw new InvalidOptionError(
+        `FakeConnection.close: 'code' must be 1006 or a close code a server may send (1000-1003, 1007-1014, 3000-4999), got ${String(code)}`,
+      )
     }
     closeSocket(this.ws, code, reason)
   }
@@ -717,7 +719,7 @@ export class FakeConnectionImpl implements FakeConnection {
     this.responses.push(response.record)
     response.start(async (): Promise<PreparedReply> => {
       const texts = await Promise.all(
-        userItems.map((item) => (item.type === 'function_call_output' ? Promise.resolve(null) : this.heard.get(item.id) ?? Promise.resolve(itemText(item)))),
+        userItems.map((item) => (item.type === 'function_call_output' ? Promise.resolve(null) : (this.heard.get(item.id) ?? Promise.resolve(itemText(item))))),
       )
       const joined = texts.filter((t): t is string => typeof t === 'string' && t.trim() !== '').join(' ')
       const ctx: FakeReplyContext = {

@@ -54,7 +54,7 @@ export function itemText(item: StoredItem): string {
     .map((p) => {
       if (typeof p.text === 'string') return p.text
       if (typeof p.transcript === 'string') return p.transcript
-      return p.type === 'input_audio' ? item.heard ?? '' : ''
+      return p.type === 'input_audio' ? (item.heard ?? '') : ''
     })
     .filter((t) => t !== '')
     .join(' ')
@@ -111,7 +111,7 @@ export class Conversation {
     return this.items.map((item): FakeHistoryEntry => {
       const entry: FakeHistoryEntry = {
         itemId: item.id,
-        role: item.type === 'function_call_output' ? 'tool' : item.type === 'function_call' ? 'assistant' : item.role ?? 'user',
+        role: item.type === 'function_call_output' ? 'tool' : item.type === 'function_call' ? 'assistant' : (item.role ?? 'user'),
         type: item.type,
         text: itemText(item),
         status: item.status,

@@ -6,7 +6,6 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import { STATUS_CODES } from 'node:http'
-import type { Duplex } from 'node:stream'
 import { closeReasonFor, maskApiKey, protocolErrors, type ErrorBody } from './protocol-errors.js'
 import { keyDigest, type ResolvedOptions } from './options.js'
 import { timingSafeEqual } from 'node:crypto'
@@ -22,7 +21,12 @@ export interface Refusal {
 
 function protocolsOf(headers: IncomingHttpHeaders): string[] {
   const raw = headers['sec-websocket-protocol']
-  return typeof raw === 'string' ? raw.split(',').map((p) => p.trim()).filter(Boolean) : []
+  return typeof raw === 'string'
+    ? raw
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)
+    : []
 }
 
 function presentedKey(headers: IncomingHttpHeaders): string | null {
@@ -57,7 +61,8 @@ export function checkUpgrade(req: IncomingMessage, query: URLSearchParams, optio
           type: 'invalid_request_error',
           code: 'invalid_value',
           param: query.has('intent') ? 'intent' : 'call_id',
-          message: 'expect-voice fake server: transcription sessions (?intent=) and call attachments (?call_id=) are not supported; connect with ?model=<model>.',
+          message:
+            'expect-voice fake server: transcription sessions (?intent=) and call attachments (?call_id=) are not supported; connect with ?model=<model>.',
         },
         4000,
       )
@@ -100,7 +105,11 @@ export function redactQuery(query: URLSearchParams): Record<string, string> {
 }
 
 const DEFAULT_REJECTION_BODIES: Record<number, { message: string; type: string; code: string | null }> = {
-  401: { message: 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.', type: 'invalid_request_error', code: 'invalid_api_key' },
+  401: {
+    message: 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.',
+    type: 'invalid_request_error',
+    code: 'invalid_api_key',
+  },
   403: { message: 'You do not have access to the Realtime API with this key.', type: 'invalid_request_error', code: 'forbidden' },
   404: { message: 'The requested resource was not found.', type: 'invalid_request_error', code: 'not_found' },
   429: { message: 'Rate limit reached. Please try again later.', type: 'requests', code: 'rate_limit_exceeded' },
@@ -115,4 +124,3 @@ export function defaultRejectionBody(status: number): string {
   const error = known ?? { message: STATUS_CODES[status] ?? `HTTP ${status}`, type: status >= 500 ? 'server_error' : 'invalid_request_error', code: null }
   return JSON.stringify({ error: { ...error, param: null } })
 }
-

@@ -3,13 +3,7 @@ import { createHash } from 'node:crypto'
 import { InvalidOptionError } from '../errors/index.js'
 import { synthesizeSpeech, transcribeSyntheticSpeech } from '../audio/synthetic-voice.js'
 import { PCM_RATE } from '../protocol/events.js'
-import type {
-  FakeRealtimeServerOptions,
-  FakeReply,
-  FakeReplyContext,
-  FakeReplyFunction,
-  FakeServerFaults,
-} from './types.js'
+import type { FakeRealtimeServerOptions, FakeReply, FakeReplyContext, FakeReplyFunction, FakeServerFaults } from './types.js'
 
 /** Responses stream at 10× real time unless `paceMs` or `streamSpeed` says otherwise (see `streamSpeed`). */
 export const DEFAULT_STREAM_SPEED = 10
@@ -38,17 +32,38 @@ export interface ResolvedOptions {
 }
 
 const OPTION_KEYS = new Set<keyof FakeRealtimeServerOptions>([
-  'reply', 'latencyMs', 'jitterMs', 'seed', 'chunkMs', 'paceMs', 'streamSpeed', 'perMessageDeflate', 'msPerChar', 'transcribe', 'transcriptionDelayMs',
-  'honourCancel', 'legacyEventNames', 'apiKey', 'rejectHandshake', 'model', 'tls', 'faults',
+  'reply',
+  'latencyMs',
+  'jitterMs',
+  'seed',
+  'chunkMs',
+  'paceMs',
+  'streamSpeed',
+  'perMessageDeflate',
+  'msPerChar',
+  'transcribe',
+  'transcriptionDelayMs',
+  'honourCancel',
+  'legacyEventNames',
+  'apiKey',
+  'rejectHandshake',
+  'model',
+  'tls',
+  'faults',
 ])
 const FAULT_KEYS = new Set<keyof FakeServerFaults>([
-  'closeAfterDeltas', 'errorOnResponseCreate', 'responseStatus', 'malformedFrames', 'neverAnswer', 'sessionUpdateDelayMs',
+  'closeAfterDeltas',
+  'errorOnResponseCreate',
+  'responseStatus',
+  'malformedFrames',
+  'neverAnswer',
+  'sessionUpdateDelayMs',
 ])
 
 function fail(name: string, expected: string, got: unknown): never {
   let shown: string
   try {
-    shown = typeof got === 'function' ? 'a function' : JSON.stringify(got) ?? String(got)
+    shown = typeof got === 'function' ? 'a function' : (JSON.stringify(got) ?? String(got))
   } catch {
     shown = String(got)
   }
@@ -75,9 +90,7 @@ function checkKeys(name: string, value: Record<string, unknown>, allowed: Set<st
   for (const key of Object.keys(value)) {
     if (!allowed.has(key)) {
       const prefix = name ? `${name}.` : ''
-      throw new InvalidOptionError(
-        `createFakeRealtimeServer: unknown option '${prefix}${key}' (known: ${[...allowed].join(', ')})`,
-      )
+      throw new InvalidOptionError(`createFakeRealtimeServer: unknown option '${prefix}${key}' (known: ${[...allowed].join(', ')})`)
     }
   }
 }

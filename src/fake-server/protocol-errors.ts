@@ -59,8 +59,7 @@ export const protocolErrors = {
     body('integer_below_min_value', `Invalid '${param}': integer below minimum value. Expected a value >= ${min}, but got ${got} instead.`, param),
   aboveMax: (param: string, max: number, got: number) =>
     body('integer_above_max_value', `Invalid '${param}': integer above maximum value. Expected a value <= ${max}, but got ${got} instead.`, param),
-  cannotUpdateVoice: () =>
-    body('cannot_update_voice', "Cannot update a conversation's voice if assistant audio is present.", 'session.audio.output.voice'),
+  cannotUpdateVoice: () => body('cannot_update_voice', "Cannot update a conversation's voice if assistant audio is present.", 'session.audio.output.voice'),
   /** Not a live error: the fake speaks PCM16 only and says so rather than sending the wrong encoding. */
   unsupportedFormat: (param: string, type: unknown) =>
     body('invalid_value', `expect-voice fake server: only 'audio/pcm' (24 kHz PCM16) is supported, got '${String(type)}'.`, param),
@@ -79,33 +78,25 @@ export const protocolErrors = {
   // inferred: code seen as item_truncate_invalid_item_id in client code; message from third-party logs
   truncateUnknownItem: (itemId: string) => body('item_truncate_invalid_item_id', `Item with item_id not found: ${itemId}`, 'item_id'),
   // inferred
-  truncateNotAssistantAudio: () =>
-    body('invalid_value', 'Only assistant messages with audio content can be truncated.', 'item_id'),
+  truncateNotAssistantAudio: () => body('invalid_value', 'Only assistant messages with audio content can be truncated.', 'item_id'),
   truncateTooLong: (audioMs: number, endMs: number) =>
     body('invalid_value', `Audio content of ${Math.round(audioMs)}ms is already shorter than ${endMs}ms`, 'audio_end_ms'),
-  deleteUnknownItem: (itemId: string) =>
-    body('item_delete_invalid_item_id', `Error deleting item: the item with id '${itemId}' does not exist.`, 'item_id'),
+  deleteUnknownItem: (itemId: string) => body('item_delete_invalid_item_id', `Error deleting item: the item with id '${itemId}' does not exist.`, 'item_id'),
   // inferred by analogy with delete
   retrieveUnknownItem: (itemId: string) =>
     body('item_retrieve_invalid_item_id', `Error retrieving item: the item with id '${itemId}' does not exist.`, 'item_id'),
   // inferred
   previousItemNotFound: (itemId: string) =>
     body('invalid_value', `Invalid 'previous_item_id': the item with id '${itemId}' does not exist.`, 'previous_item_id'),
-  duplicateItemId: (itemId: string) =>
-    body('invalid_value', `Invalid 'item.id': an item with id '${itemId}' already exists.`, 'item.id'),
+  duplicateItemId: (itemId: string) => body('invalid_value', `Invalid 'item.id': an item with id '${itemId}' already exists.`, 'item.id'),
   // connection-level (followed by a close)
   invalidApiKey: (masked: string) =>
-    body(
-      'invalid_api_key',
-      `Incorrect API key provided: ${masked}. You can find your API key at https://platform.openai.com/account/api-keys.`,
-    ),
+    body('invalid_api_key', `Incorrect API key provided: ${masked}. You can find your API key at https://platform.openai.com/account/api-keys.`),
   missingAuth: () => body(null, 'Missing bearer or basic authentication in header'),
   invalidModel: (model: string) =>
     body('invalid_model', `Model "${model}" is not supported in realtime mode. Please use a realtime model, for example gpt-realtime.`),
-  missingModel: () =>
-    body('missing_model', 'You must provide a model parameter, for example wss://api.openai.com/v1/realtime?model=gpt-realtime'),
-  betaHeader: () =>
-    body('beta_api_shape_disabled', 'The Realtime Beta API is no longer supported. Please use /v1/realtime for the GA API.'),
+  missingModel: () => body('missing_model', 'You must provide a model parameter, for example wss://api.openai.com/v1/realtime?model=gpt-realtime'),
+  betaHeader: () => body('beta_api_shape_disabled', 'The Realtime Beta API is no longer supported. Please use /v1/realtime for the GA API.'),
 }
 
 function describe(v: unknown): string {

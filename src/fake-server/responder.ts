@@ -112,22 +112,23 @@ export class ActiveResponse {
       if (this.state !== 'preparing') return
       this.finish('failed', { error: { type: 'server_error', code: null, message: `expect-voice fake server: reply failed: ${errorMessage(err)}` } })
     }
-    prepare().then((prepared) => {
-      if (this.state !== 'preparing') return
-      try {
-        this.prepared = prepared
-        this.record.latencyMs = prepared.latencyMs
-        // Build the whole stream (synthesis included) now, so nothing but sending is left at the deadline.
-        const status = prepared.reply.status ?? this.host.options.faults.responseStatus ?? 'completed'
-        if (status !== 'failed') this.buildSteps(prepared.reply, status === 'incomplete')
-        this.cancelTimer = this.host.timers.at(this.startedAt + prepared.latencyMs, () => {
-          this.cancelTimer = null
-          this.begin(status === 'failed')
-        })
-      } catch (err) {
-        fail(err)
-      }
-    }, fail)
+    prepare()
+      .then((prepared) => {
+        if (this.state !== 'preparing') return
+        try {
+          this.prepared = prepared
+          this.record.latencyMs = prepared.latencyMs
+          // Build the whole stream (synthesis included) now, so nothing but sending is left at the deadline.
+          const status = prepared.reply.status ?? this.host.options.faults.responseStatus ?? 'completed'
+          if (status !== 'failed') this.buildSteps(prepared.reply, status === 'incomplete')
+          this.cancelTimer = this.host.timers.at(this.startedAt + prepared.latencyMs, () => {
+            this.cancelTimer = null
+            this.begin(status === 'failed')
+          })
+        } catch (err) {
+          fail(err)
+        }
+      }, fail)
       .catch((err: unknown) => this.host.reportError(err))
   }
 
@@ -287,14 +288,22 @@ export class ActiveResponse {
     const item: StoredItem = { id: this.host.ids.next('item'), type: 'message', status: 'in_progress', role: 'assistant', content: [] }
     const out = this.openOutput('text', item)
     this.steps.push({
-      run: () => this.host.emit({ type: 'response.content_part.added', event_id: this.ev(), ...this.ids(out), content_index: 0, part: { type: 'text', text: '' } }),
+      run: () =>
+        this.host.emit({ type: 'response.content_part.added', event_id: this.ev(), ...this.ids(out), content_index: 0, part: { type: 'text', text: '' } }),
     })
     for (const delta of this.limit(wordFragments(text), incomplete)) {
       this.steps.push({
         run: () => {
           this.beforeFirstDelta()
           out.sent += delta
-          this.host.emit({ type: 'response.output_text.delta', event_id: this.ev(), ...this.ids(out), content_index: 0, delta, obfuscation: obfuscation(this.host.random) })
+          this.host.emit({
+            type: 'response.output_text.delta',
+            event_id: this.ev(),
+            ...this.ids(out),
+            content_index: 0,
+            delta,
+            obfuscation: obfuscation(this.host.random),
+          })
         },
         yieldAfter: { audioMs: Buffer.byteLength(delta) * this.host.options.msPerChar },
       })
@@ -310,7 +319,13 @@ export class ActiveResponse {
       run: () => {
         // From here on the item holds audio, so a barge-in can truncate it while it is still streaming.
         item.content = [{ type: 'output_audio', transcript: '' }]
-        this.host.emit({ type: 'response.content_part.added', event_id: this.ev(), ...this.ids(out), content_index: 0, part: { type: 'audio', transcript: '' } })
+        this.host.emit({
+          type: 'response.content_part.added',
+          event_id: this.ev(),
+          ...this.ids(out),
+          content_index: 0,
+          part: { type: 'audio', transcript: '' },
+        })
       },
     })
     // A copy of custom audio, so the test changing its buffer later cannot rewrite the conversation.
@@ -327,13 +342,14 @@ export class ActiveResponse {
     for (const fragment of fragments) {
       const lead = fragment.length - fragment.trimStart().length
       const at = Buffer.byteLength(transcript.slice(0, offset + lead))
-      const index = customAudio
-        ? Math.floor((offset / Math.max(transcript.length, 1)) * chunkCount)
-        : Math.floor(((at + 1) * symbolBytes) / opts.chunkBytes)
+      const index = customAudio ? Math.floor((offset / Math.max(transcript.length, 1)) * chunkCount) : Math.floor(((at + 1) * symbolBytes) / opts.chunkBytes)
       due[Math.min(index, due.length - 1)]!.push(fragment)
       offset += fragment.length
     }
-    const chunkIndexes = this.limit(Array.from({ length: chunkCount }, (_, k) => k), incomplete)
+    const chunkIndexes = this.limit(
+      Array.from({ length: chunkCount }, (_, k) => k),
+      incomplete,
+    )
     for (const k of chunkIndexes) {
       const chunk = audio.subarray(k * opts.chunkBytes, Math.min(audio.length, (k + 1) * opts.chunkBytes))
       this.steps.push({
@@ -357,7 +373,11 @@ export class ActiveResponse {
     if (!incomplete) {
       // Fragments not yet due (custom audio shorter than its text, or no audio at all) go before the tail.
       const rest = chunkCount === 0 ? due.flat() : []
-      this.steps.push({ run: () => rest.forEach((f) => this.transcriptDelta(out, f)) })
+      this.steps.push({
+        run: () => {
+          for (const f of rest) this.transcriptDelta(out, f)
+        },
+      })
     }
     this.steps.push({ run: () => this.closeOutput(out, incomplete ? 'incomplete' : 'completed') })
   }
@@ -390,7 +410,14 @@ export class ActiveResponse {
     const ids = this.ids(out)
     if (out.kind === 'function_call') {
       item.arguments = out.sent
-      this.host.emit({ type: 'response.function_call_arguments.done', event_id: this.ev(), ...ids, call_id: item.call_id, name: item.name, arguments: out.sent })
+      this.host.emit({
+        type: 'response.function_call_arguments.done',
+        event_id: this.ev(),
+        ...ids,
+        call_id: item.call_id,
+        name: item.name,
+        arguments: out.sent,
+      })
     } else if (out.kind === 'text') {
       item.content = [{ type: 'output_text', text: out.sent }]
       this.host.emit({ type: 'response.output_text.done', event_id: this.ev(), ...ids, content_index: 0, text: out.sent })

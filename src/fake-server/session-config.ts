@@ -9,11 +9,23 @@ import type { FakeSessionConfig } from './types.js'
 type Json = Record<string, unknown>
 
 export const DEFAULT_INSTRUCTIONS =
-  'Your knowledge cutoff is 2023-10. You are a helpful, witty, and friendly AI. Act like a human, but remember that you aren\'t a human and that you can\'t do human things in the real world.'
+  "Your knowledge cutoff is 2023-10. You are a helpful, witty, and friendly AI. Act like a human, but remember that you aren't a human and that you can't do human things in the real world."
 
 const WRITABLE_SESSION_FIELDS = [
-  'type', 'audio', 'include', 'instructions', 'max_output_tokens', 'model', 'output_modalities', 'parallel_tool_calls',
-  'prompt', 'reasoning', 'tool_choice', 'tools', 'tracing', 'truncation',
+  'type',
+  'audio',
+  'include',
+  'instructions',
+  'max_output_tokens',
+  'model',
+  'output_modalities',
+  'parallel_tool_calls',
+  'prompt',
+  'reasoning',
+  'tool_choice',
+  'tools',
+  'tracing',
+  'truncation',
 ]
 const AUDIO_FIELDS = ['input', 'output']
 const AUDIO_INPUT_FIELDS = ['format', 'noise_reduction', 'transcription', 'turn_detection']
@@ -91,19 +103,12 @@ function checkTurnDetection(td: unknown, path: string): ErrorBody | null {
   if (!isObject(td)) return protocolErrors.invalidType(path, 'an object or null', td)
   if (td.type === undefined) return protocolErrors.missingParameter(`${path}.type`)
   if (!TURN_DETECTION_TYPES.includes(td.type as string)) return protocolErrors.invalidValue(`${path}.type`, td.type, TURN_DETECTION_TYPES)
-  const allowed =
-    td.type === 'server_vad'
-      ? Object.keys(SERVER_VAD_DEFAULTS)
-      : Object.keys(SEMANTIC_VAD_DEFAULTS)
+  const allowed = td.type === 'server_vad' ? Object.keys(SERVER_VAD_DEFAULTS) : Object.keys(SEMANTIC_VAD_DEFAULTS)
   return unknownKeys(td, allowed, path)
 }
 
 /** Validates one `session.update` payload against the current session. Returns the new session or an error. */
-export function applySessionUpdate(
-  current: Json,
-  update: unknown,
-  opts: { assistantAudioPresent: boolean },
-): { session: Json } | { error: ErrorBody } {
+export function applySessionUpdate(current: Json, update: unknown, opts: { assistantAudioPresent: boolean }): { session: Json } | { error: ErrorBody } {
   if (update === undefined) return { error: protocolErrors.missingParameter('session') }
   if (!isObject(update)) return { error: protocolErrors.invalidType('session', 'an object', update) }
   if (update.type === undefined) return { error: protocolErrors.missingParameter('session.type') }
@@ -135,8 +140,7 @@ export function applySessionUpdate(
         const te = checkTurnDetection(input.turn_detection, 'session.audio.input.turn_detection')
         if (te) return { error: te }
         const td = input.turn_detection as Json | null
-        nextAudio.input.turn_detection =
-          td === null ? null : { ...(td.type === 'server_vad' ? SERVER_VAD_DEFAULTS : SEMANTIC_VAD_DEFAULTS), ...clone(td) }
+        nextAudio.input.turn_detection = td === null ? null : { ...(td.type === 'server_vad' ? SERVER_VAD_DEFAULTS : SEMANTIC_VAD_DEFAULTS), ...clone(td) }
       }
       if (input.transcription !== undefined) {
         const t = input.transcription

@@ -22,7 +22,14 @@ export interface LocalServer {
 }
 
 const NOT_A_WEBSOCKET = (what: string) =>
-  JSON.stringify({ error: { message: `expect-voice ${what}: only WebSocket upgrades are served (GET /v1/realtime?model=...).`, type: 'invalid_request_error', code: null, param: null } })
+  JSON.stringify({
+    error: {
+      message: `expect-voice ${what}: only WebSocket upgrades are served (GET /v1/realtime?model=...).`,
+      type: 'invalid_request_error',
+      code: null,
+      param: null,
+    },
+  })
 
 export async function startLocalServer(
   what: string,

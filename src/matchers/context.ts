@@ -46,7 +46,9 @@ export function matcherConfig(): VoiceMatcherConfig {
 /** Sets defaults for every voice matcher (e.g. `{ timeout: 30_000 }` for a slow live model). */
 export function configureVoiceMatchers(config: Partial<VoiceMatcherConfig>): void {
   if (config === null || typeof config !== 'object') {
-    throw new InvalidOptionError(`configureVoiceMatchers: expected an options object such as { timeout: 30000 }, got ${config === null ? 'null' : typeof config}`)
+    throw new InvalidOptionError(
+      `configureVoiceMatchers: expected an options object such as { timeout: 30000 }, got ${config === null ? 'null' : typeof config}`,
+    )
   }
   const { timeout } = config
   if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0)) {

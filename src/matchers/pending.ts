@@ -21,12 +21,7 @@ function registry(): Map<object, Set<Pending>> {
 }
 
 /** Runs `body` while recording that `matcher` is waiting on `agent`. */
-export async function trackPending(
-  ctx: MatcherContext,
-  agent: object,
-  matcher: string,
-  body: () => Promise<MatcherResult>,
-): Promise<MatcherResult> {
+export async function trackPending(ctx: MatcherContext, agent: object, matcher: string, body: () => Promise<MatcherResult>): Promise<MatcherResult> {
   const map = registry()
   let set = map.get(agent)
   if (!set) map.set(agent, (set = new Set()))
@@ -57,10 +52,7 @@ export class UnawaitedMatcherError extends ExpectVoiceError {
   override name = 'UnawaitedMatcherError'
   constructor(names: string[]) {
     const list = [...new Set(names)].map((n) => `expect(agent).${n}()`).join(', ')
-    super(
-      `${list} was still running when the test ended: it was not awaited, so its result was lost. ` +
-        `Write \`await expect(agent).${names[0]}(...)\`.`,
-    )
+    super(`${list} was still running when the test ended: it was not awaited, so its result was lost. ` + `Write \`await expect(agent).${names[0]}(...)\`.`)
   }
 }
 

@@ -99,7 +99,7 @@ function describeToolTiming(call: ToolCallRecord, rel: (t: number | null) => str
 
 /** The first audio of the turn, over all its responses (a spoken "let me check" before a tool call counts). */
 export function turnFirstAudioAt(turn: TurnRecord | null, fallback: ResponseRecord): number | null {
-  const responses = turn && turn.responses.length ? turn.responses : [fallback]
+  const responses = turn?.responses.length ? turn.responses : [fallback]
   let first: number | null = null
   for (const r of responses) if (r.firstAudioAt !== null && (first === null || r.firstAudioAt < first)) first = r.firstAudioAt
   return first

@@ -16,10 +16,13 @@ export interface ToCallToolOptions {
 }
 
 type Asymmetric = { asymmetricMatch(other: unknown): boolean }
-const isAsymmetric = (v: unknown): v is Asymmetric =>
-  v !== null && typeof v === 'object' && typeof (v as Asymmetric).asymmetricMatch === 'function'
+const isAsymmetric = (v: unknown): v is Asymmetric => v !== null && typeof v === 'object' && typeof (v as Asymmetric).asymmetricMatch === 'function'
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) && !isAsymmetric(v) && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)
+  v !== null &&
+  typeof v === 'object' &&
+  !Array.isArray(v) &&
+  !isAsymmetric(v) &&
+  (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)
 
 /** A call's arguments, parsed; `invalid` when they are not JSON. */
 type Parsed = { call: ToolCallRecord; ok: true; value: unknown } | { call: ToolCallRecord; ok: false }
@@ -99,7 +102,8 @@ export async function toCallTool(
     const receivedLine =
       named.length === 0
         ? `no call of ${name}`
-        : `${plural(named.length, 'call')} of ${name}` + (args !== undefined ? `, ${matching.length === 0 ? 'none' : matching.length} with matching arguments` : '')
+        : `${plural(named.length, 'call')} of ${name}` +
+          (args !== undefined ? `, ${matching.length === 0 ? 'none' : matching.length} with matching arguments` : '')
     return {
       pass,
       actual: calls.map((c) => ({ name: c.name, arguments: c.arguments })),
@@ -119,7 +123,9 @@ function matchesArgs(ctx: MatcherContext, actual: unknown, expected: unknown): b
 /** Expected arguments on one line: `{"party": 2, "time": StringMatching /^19:/}` (the runner prints each value). */
 function printArgs(ctx: MatcherContext, args: unknown): string {
   if (!isPlainObject(args)) return ctx.utils.printExpected(args)
-  return `{${Object.keys(args).map((key) => `${JSON.stringify(key)}: ${ctx.utils.printExpected(args[key])}`).join(', ')}}`
+  return `{${Object.keys(args)
+    .map((key) => `${JSON.stringify(key)}: ${ctx.utils.printExpected(args[key])}`)
+    .join(', ')}}`
 }
 
 function describeCalls(calls: readonly ToolCallRecord[]): string {

@@ -38,9 +38,7 @@ export async function toRespondWithin(
     throw new InvalidOptionError(`toRespondWithin(ms): ms must be a non-negative number, got ${String(maxMs)}`)
   }
   if (options.measure !== undefined && options.measure !== 'first-audio' && options.measure !== 'first-speech') {
-    throw new InvalidOptionError(
-      `toRespondWithin: option "measure" must be 'first-audio' or 'first-speech', got ${JSON.stringify(options.measure)}`,
-    )
+    throw new InvalidOptionError(`toRespondWithin: option "measure" must be 'first-audio' or 'first-speech', got ${JSON.stringify(options.measure)}`)
   }
   if (options.measure === 'first-speech') return firstSpeech.call(this, received, maxMs, options)
   const timeout = resolveTimeout('toRespondWithin', options.timeout)
@@ -53,9 +51,7 @@ export async function toRespondWithin(
     // A turn with tool calls spans several responses: its latency ends at the first audio of any of them.
     const firstAudioAt = turnFirstAudioAt(turn, response)
     if (firstAudioAt === null) {
-      const why = timedOut
-        ? `no audio arrived within ${ms(timeout)} (${timedOut.message})`
-        : `the response ended (${response.status}) without any audio`
+      const why = timedOut ? `no audio arrived within ${ms(timeout)} (${timedOut.message})` : `the response ended (${response.status}) without any audio`
       const elapsed = (response.doneAt ?? performance.now()) - start
       return {
         // No audio at all: it did not respond within maxMs, so `.not` passes only if we waited past maxMs.
@@ -106,12 +102,7 @@ function latencyResult(
 }
 
 /** `measure: 'first-speech'`: the latency ends when the first speech would be heard. */
-async function firstSpeech(
-  this: MatcherContext,
-  received: VoiceAgentAdapter,
-  maxMs: number,
-  options: ToRespondWithinOptions,
-): Promise<MatcherResult> {
+async function firstSpeech(this: MatcherContext, received: VoiceAgentAdapter, maxMs: number, options: ToRespondWithinOptions): Promise<MatcherResult> {
   const timeout = resolveTimeout('toRespondWithin', options.timeout)
   const head = hint(this, 'toRespondWithin', 'ms')
   const detection = options.speechDetection ?? {}
@@ -146,9 +137,7 @@ async function firstSpeech(
       'first speech',
       speech.firstSpeechAt - start,
       maxMs,
-      response.firstAudioAt !== null
-        ? `: first audio after ${ms(response.firstAudioAt - start)}, then ${ms(speech.leadingSilenceMs)} of leading silence`
-        : '',
+      response.firstAudioAt !== null ? `: first audio after ${ms(response.firstAudioAt - start)}, then ${ms(speech.leadingSilenceMs)} of leading silence` : '',
       describeTimings(turn, response, speech),
       '\n\nFirst speech is when a client that plays the audio as it arrives starts hearing speech (energy speech ' +
         `detection, threshold ${formatDb(speech.thresholdDb)}).`,

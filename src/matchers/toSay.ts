@@ -19,8 +19,7 @@ export interface ToSayOptions {
 }
 
 type Asymmetric = { asymmetricMatch(other: unknown): boolean }
-const isAsymmetric = (v: unknown): v is Asymmetric =>
-  v !== null && typeof v === 'object' && typeof (v as Asymmetric).asymmetricMatch === 'function'
+const isAsymmetric = (v: unknown): v is Asymmetric => v !== null && typeof v === 'object' && typeof (v as Asymmetric).asymmetricMatch === 'function'
 
 /**
  * Passes when the agent transcript of the latest response matches: a RegExp against the raw text, a string as a
@@ -35,9 +34,7 @@ export async function toSay(
   const invalid = notAnAdapter(this, 'toSay', received)
   if (invalid) return invalid
   if (typeof expected !== 'string' && !(expected instanceof RegExp) && !isAsymmetric(expected)) {
-    throw new InvalidOptionError(
-      `toSay(expected): expected must be a string, a RegExp or an asymmetric matcher, got ${this.utils.printReceived(expected)}`,
-    )
+    throw new InvalidOptionError(`toSay(expected): expected must be a string, a RegExp or an asymmetric matcher, got ${this.utils.printReceived(expected)}`)
   }
   const maxWer = checkMaxWer('toSay', options.maxWer)
   const timeout = resolveTimeout('toSay', options.timeout)

@@ -27,11 +27,7 @@ const bytesPerMs = (rate: number) => (rate * 2) / 1000
  * With the agent speaking, calls `interrupt()` and passes when the response ends within `within` ms and no
  * audio for it arrives after that.
  */
-export async function toStopOnInterrupt(
-  this: MatcherContext,
-  received: VoiceAgentAdapter,
-  options: ToStopOnInterruptOptions = {},
-): Promise<MatcherResult> {
+export async function toStopOnInterrupt(this: MatcherContext, received: VoiceAgentAdapter, options: ToStopOnInterruptOptions = {}): Promise<MatcherResult> {
   const invalid = notAnAdapter(this, 'toStopOnInterrupt', received)
   if (invalid) return invalid
   const within = options.within ?? 500
@@ -45,8 +41,7 @@ export async function toStopOnInterrupt(
   const timeout = resolveTimeout('toStopOnInterrupt', options.timeout)
   const head = hint(this, 'toStopOnInterrupt', 'options', undefined)
   return trackPending(this, received, 'toStopOnInterrupt', async () => {
-    const audioMs = (r: { audio: { data: Buffer; sampleRate: number }[] }) =>
-      r.audio.reduce((sum, c) => sum + c.data.length / bytesPerMs(c.sampleRate), 0)
+    const audioMs = (r: { audio: { data: Buffer; sampleRate: number }[] }) => r.audio.reduce((sum, c) => sum + c.data.length / bytesPerMs(c.sampleRate), 0)
     // One deadline for both waits (speaking, then stopping), so the matcher ends within its timeout; the stop phase
     // always gets long enough to see whether the agent stopped within `within`.
     const deadline = performance.now() + timeout

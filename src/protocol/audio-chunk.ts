@@ -5,4 +5,3 @@ export interface AudioChunk {
   /** `performance.now()` when the frame carrying this audio was received from the socket. */
   receivedAt?: number
 }
-

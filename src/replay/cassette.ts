@@ -96,7 +96,8 @@ export function recordingPaths(options: { testFile: string; testName: string; di
   const { testFile, testName } = options
   if (typeof testFile !== 'string' || testFile === '') throw new InvalidOptionError('recordingPaths: "testFile" must be a path')
   const base = options.dir === undefined ? DEFAULT_RECORDINGS_DIR : options.dir
-  if (typeof base !== 'string' || base.trim() === '') throw new InvalidOptionError(`option "recordingsDir" must be a non-empty path, got ${JSON.stringify(options.dir)}`)
+  if (typeof base !== 'string' || base.trim() === '')
+    throw new InvalidOptionError(`option "recordingsDir" must be a non-empty path, got ${JSON.stringify(options.dir)}`)
   if (options.name !== undefined && (typeof options.name !== 'string' || options.name.trim() === '')) {
     throw new InvalidOptionError(`option "recordingName" must be a non-empty string, got ${JSON.stringify(options.name)}`)
   }

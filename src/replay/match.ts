@@ -145,7 +145,7 @@ export function showEvent(payload: unknown, max = 400): string {
 function showValue(value: unknown): string {
   if (value === undefined) return '(absent)'
   if (isAudioDigestRef(value)) return `${audioSeconds(value.bytes)} of audio (sha256 ${value.$sha256.slice(0, 12)}…)`
-  const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value)
+  const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value))
   return text.length > 200 ? `${text.slice(0, 200)}…` : text
 }
 
@@ -191,19 +191,21 @@ export function mismatchError(ctx: MismatchContext, index: number, actual: JsonO
 }
 
 /** The test sent different audio (or less of it) than the recorded append at `index`. */
-export function audioMismatchError(
-  ctx: MismatchContext,
-  index: number,
-  sent: { bytes: number; sha256?: string; then?: string },
-): ReplayMismatchError {
+export function audioMismatchError(ctx: MismatchContext, index: number, sent: { bytes: number; sha256?: string; followedBy?: string }): ReplayMismatchError {
   const event = ctx.session.events[index] as { client: JsonObject }
   const ref = event.client.audio as { $sha256: string; bytes: number }
   const recorded = `${audioSeconds(ref.bytes)} of audio (sha256 ${ref.$sha256.slice(0, 12)}…)`
-  const detail = sent.then
-    ? `the test sent ${audioSeconds(sent.bytes)} of audio, then ${sent.then}; the recording has ${recorded} at this point`
+  const detail = sent.followedBy
+    ? `the test sent ${audioSeconds(sent.bytes)} of audio, then ${sent.followedBy}; the recording has ${recorded} at this point`
     : `the test sent different audio: ${audioSeconds(sent.bytes)} (sha256 ${sent.sha256!.slice(0, 12)}…) where the recording has ${recorded}`
   const difference: Difference = { path: 'audio', recorded: ref, actual: { $sha256: sent.sha256 ?? '', bytes: sent.bytes } }
-  return new ReplayMismatchError([HEAD, '', `First differing event: ${where(ctx, index)}`, `  ${detail}`, tail(ctx)].join('\n'), 'different', ctx.sessionNo, index, [difference])
+  return new ReplayMismatchError(
+    [HEAD, '', `First differing event: ${where(ctx, index)}`, `  ${detail}`, tail(ctx)].join('\n'),
+    'different',
+    ctx.sessionNo,
+    index,
+    [difference],
+  )
 }
 
 /** The replay server threw while handling what the test sent as client event `index` (or a frame after it). */

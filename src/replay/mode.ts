@@ -53,7 +53,9 @@ export function recordReplayEnvironment(env: NodeJS.ProcessEnv = process.env): R
   if (update === '1' || update === 'true' || update === 'all' || update === 'yes') parsedUpdate = 'all'
   else if (update === 'new') parsedUpdate = 'new'
   else if (update && update !== '0' && update !== 'false' && update !== 'no') {
-    throw new InvalidOptionError(`EXPECT_VOICE_UPDATE must be 1 (re-record every replayed test), new (record only the missing ones) or 0; got ${JSON.stringify(env.EXPECT_VOICE_UPDATE)}`)
+    throw new InvalidOptionError(
+      `EXPECT_VOICE_UPDATE must be 1 (re-record every replayed test), new (record only the missing ones) or 0; got ${JSON.stringify(env.EXPECT_VOICE_UPDATE)}`,
+    )
   }
   const pacing = env.EXPECT_VOICE_PACING?.trim().toLowerCase()
   if (pacing && pacing !== 'recorded' && pacing !== 'fast') {
@@ -96,7 +98,14 @@ export function resolveRecordReplayMode(input: ResolveRecordReplayModeInput): Vo
     throw new InvalidOptionError(`option "mode" must be one of ${VOICE_TEST_MODES.join(', ')}; got ${JSON.stringify(input.mode)}`)
   }
   const chosen: VoiceTestMode = input.mode ?? (input.ownFakeServer ? 'fake' : (env.mode ?? 'auto'))
-  const source = input.mode !== undefined ? `mode '${input.mode}'` : input.ownFakeServer ? 'the fixture’s own fake server' : env.mode ? `EXPECT_VOICE_MODE=${env.mode}` : 'the default (auto)'
+  const source =
+    input.mode !== undefined
+      ? `mode '${input.mode}'`
+      : input.ownFakeServer
+        ? 'the fixture’s own fake server'
+        : env.mode
+          ? `EXPECT_VOICE_MODE=${env.mode}`
+          : 'the default (auto)'
   if (env.update === 'all' && (chosen === 'auto' || chosen === 'replay')) return { mode: 'record', reason: 'EXPECT_VOICE_UPDATE=1' }
   if (chosen !== 'auto') return { mode: chosen, reason: source }
   if (input.recordingExists) return { mode: 'replay', reason: 'a recording exists' }

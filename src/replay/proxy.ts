@@ -71,7 +71,13 @@ export async function createRecordingProxy(options: RecordingProxyOptions = {}):
   for (const [name, value] of Object.entries(extraHeaders)) {
     if (typeof value !== 'string') throw new InvalidOptionError(`createRecordingProxy: header "${name}" must be a string`)
   }
-  const secrets = [apiKey, ...Object.entries(extraHeaders).filter(([n]) => CREDENTIAL_HEADER.test(n)).map(([, v]) => v.replace(/^Bearer\s+/i, '')), ...(options.secrets ?? [])]
+  const secrets = [
+    apiKey,
+    ...Object.entries(extraHeaders)
+      .filter(([n]) => CREDENTIAL_HEADER.test(n))
+      .map(([, v]) => v.replace(/^Bearer\s+/i, '')),
+    ...(options.secrets ?? []),
+  ]
   for (const [name, value] of new URL(upstream.replace(/^ws/, 'http')).searchParams) if (/key|token|secret/i.test(name)) secrets.push(value)
   const scrub = new Scrubber(secrets)
 
@@ -223,7 +229,13 @@ function proxyError(client: WebSocket, err: unknown): void {
     JSON.stringify({
       type: 'error',
       event_id: 'event_proxy_error',
-      error: { type: 'server_error', code: 'expect_voice_proxy_error', message: `expect-voice recording proxy failed on a frame: ${message}`, param: null, event_id: null },
+      error: {
+        type: 'server_error',
+        code: 'expect_voice_proxy_error',
+        message: `expect-voice recording proxy failed on a frame: ${message}`,
+        param: null,
+        event_id: null,
+      },
     }),
   )
 }

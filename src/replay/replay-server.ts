@@ -90,7 +90,8 @@ export interface ReplayServer {
 /** Starts a replay server for a recording (or the path of one). Always `await server.close()`. */
 export async function createReplayServer(recording: SessionRecording | string, options: ReplayServerOptions = {}): Promise<ReplayServer> {
   const pacing = options.pacing ?? 'recorded'
-  if (pacing !== 'recorded' && pacing !== 'fast') throw new InvalidOptionError(`createReplayServer: option "pacing" must be 'recorded' or 'fast', got ${JSON.stringify(pacing)}`)
+  if (pacing !== 'recorded' && pacing !== 'fast')
+    throw new InvalidOptionError(`createReplayServer: option "pacing" must be 'recorded' or 'fast', got ${JSON.stringify(pacing)}`)
   const source = options.source ?? (typeof recording === 'string' ? recording : undefined)
   const rec = typeof recording === 'string' ? await readSessionRecording(recording) : recording
   // Checked now (a file is checked as it is read), so a bad reference fails here rather than mid-replay.
@@ -108,7 +109,12 @@ export async function createReplayServer(recording: SessionRecording | string, o
     ...(source ? { source } : {}),
     ...(options.rerecord ? { rerecord: options.rerecord } : {}),
   })
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, handleProtocols: (p) => (p.has('realtime') ? 'realtime' : false) })
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    clientTracking: false,
+    handleProtocols: (p) => (p.has('realtime') ? 'realtime' : false),
+  })
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => {
     const sessionNo = connections.length + 1
@@ -163,7 +169,9 @@ function extraConnectionError(ctx: MismatchContext): ReplayMismatchError {
   const message =
     `expect-voice replay: the test opened connection ${ctx.sessionNo}, but the recording has only ${ctx.sessionCount}.\n` +
     (ctx.source ? `Recording: ${ctx.source}\n` : '') +
-    (ctx.rerecord ? `If the change is intended, re-record this test:\n  ${ctx.rerecord}` : 'If the change is intended, re-record the test (EXPECT_VOICE_UPDATE=1).')
+    (ctx.rerecord
+      ? `If the change is intended, re-record this test:\n  ${ctx.rerecord}`
+      : 'If the change is intended, re-record the test (EXPECT_VOICE_UPDATE=1).')
   return new ReplayMismatchError(message, 'extra', ctx.sessionNo, null, [])
 }
 
@@ -172,7 +180,9 @@ function modelMismatchError(ctx: MismatchContext, recorded: string | null, actua
     `expect-voice replay: the test no longer does what it did when it was recorded.\n\n` +
     `First differing event: the connection request: ?model=${actual ?? '(none)'}, the recording used ?model=${recorded ?? '(none)'}\n` +
     (ctx.source ? `\nRecording: ${ctx.source}\n` : '\n') +
-    (ctx.rerecord ? `If the change is intended, re-record this test:\n  ${ctx.rerecord}` : 'If the change is intended, re-record the test (EXPECT_VOICE_UPDATE=1).')
+    (ctx.rerecord
+      ? `If the change is intended, re-record this test:\n  ${ctx.rerecord}`
+      : 'If the change is intended, re-record the test (EXPECT_VOICE_UPDATE=1).')
   return new ReplayMismatchError(message, 'different', ctx.sessionNo, null, [{ path: 'model', recorded, actual }])
 }
 
@@ -401,7 +411,8 @@ class ReplayConnection {
     if (!isObject(parsed)) return this.#match({ $raw: this.scrub.text(text) })
     if (isAppendEvent(parsed) && typeof parsed.audio === 'string') return this.#append(Buffer.from(parsed.audio, 'base64'))
     const bounded = boundDepth(parsed)
-    const note = bounded === parsed ? undefined : `the event sent now is nested deeper than ${MAX_JSON_DEPTH} levels; what is deeper is compared as "${TOO_DEEP_MARKER}"`
+    const note =
+      bounded === parsed ? undefined : `the event sent now is nested deeper than ${MAX_JSON_DEPTH} levels; what is deeper is compared as "${TOO_DEEP_MARKER}"`
     this.#match(normalizeClientEvent(bounded, this.scrub), note)
   }
 
@@ -436,7 +447,9 @@ class ReplayConnection {
   #match(actual: JsonObject, note?: string): void {
     if (this.#group) {
       const group = this.#group
-      return this.fail(audioMismatchError(this.ctx, group.index, { bytes: group.filled, then: typeof actual.type === 'string' ? actual.type : 'another frame' }))
+      return this.fail(
+        audioMismatchError(this.ctx, group.index, { bytes: group.filled, followedBy: typeof actual.type === 'string' ? actual.type : 'another frame' }),
+      )
     }
     const index = this.#next
     const event = this.#events[index]

@@ -42,7 +42,10 @@ export async function writeConversationRecording(
   // An adapter seen through `observe()` lends its turns, not its redactor: take it from the adapter itself.
   const redact = svg.redact ?? redactorOf(source)
   await Promise.all([mkdir(dirname(paths.wav), { recursive: true }), mkdir(dirname(paths.timeline), { recursive: true })])
-  await Promise.all([writeFile(paths.wav, conversationWav(layout)), writeFile(paths.timeline, renderTimelineSvg(layout, redact ? { ...svg, redact } : svg), 'utf8')])
+  await Promise.all([
+    writeFile(paths.wav, conversationWav(layout)),
+    writeFile(paths.timeline, renderTimelineSvg(layout, redact ? { ...svg, redact } : svg), 'utf8'),
+  ])
   return { wav: paths.wav, timeline: paths.timeline, durationMs: layout.durationMs }
 }
 
@@ -57,5 +60,9 @@ export async function recordConversation(
   const base = sanitizeFileName(options?.name ?? '')
   if (!base) throw new InvalidOptionError('recordConversation: option "name" must contain a letter or digit')
   const dir = resolve(options.dir ?? '.voice-artifacts')
-  return writeConversationRecording(source, { wav: join(dir, `${base}.wav`), timeline: join(dir, `${base}.timeline.svg`) }, { title: options.title ?? options.name })
+  return writeConversationRecording(
+    source,
+    { wav: join(dir, `${base}.wav`), timeline: join(dir, `${base}.timeline.svg`) },
+    { title: options.title ?? options.name },
+  )
 }

@@ -222,6 +222,6 @@ function mix(lane: Int16Array, pcm: Int16Array, at: number): void {
   const n = Math.min(pcm.length - (from - at), lane.length - from)
   for (let i = 0; i < n; i++) {
     const v = lane[from + i]! + pcm[from - at + i]!
-    lane[from + i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v
+    lane[from + i] = v > 32767 ? 32767 : Math.max(v, -32768)
   }
 }

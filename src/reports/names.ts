@@ -36,12 +36,20 @@ export function artifactBaseName(testFile: string | undefined, testName: string,
   let file = ''
   if (testFile) {
     const rel = isAbsolute(testFile) ? relative(root, testFile) : testFile
-    file = sanitizeFileName(rel.split(sep).join('/').replace(/\.[cm]?[jt]sx?$/, ''))
+    file = sanitizeFileName(
+      rel
+        .split(sep)
+        .join('/')
+        .replace(/\.[cm]?[jt]sx?$/, ''),
+    )
   }
   const name = sanitizeFileName(testName) || 'test'
   const full = file ? `${file}__${name}` : name
   if (full.length <= MAX_NAME) return full
-  const hash = createHash('sha1').update(`${testFile ?? ''}\n${testName}`).digest('hex').slice(0, 8)
+  const hash = createHash('sha1')
+    .update(`${testFile ?? ''}\n${testName}`)
+    .digest('hex')
+    .slice(0, 8)
   return `${full.slice(0, MAX_NAME - 9).replace(/[-.]+$/, '')}-${hash}`
 }
 

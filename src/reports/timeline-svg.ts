@@ -60,10 +60,15 @@ export function renderTimelineSvg(source: ConversationLayout, options: TimelineS
     `<title>${esc(title)}</title>`,
     `<desc>${esc(summaries.join('\n') || 'no turns')}</desc>`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
-    `<text id="title" x="12" y="22" font-size="15" font-weight="bold" fill="${COLOURS.text}">${esc(fit(title, (width - 24) / 8.4))}</text>`,
+    `<text id="title" x="12" y="22" font-size="15" font-weight="bold" fill="${COLOURS.text}">${esc(fitText(title, (width - 24) / 8.4))}</text>`,
   )
-  const subtitle = [options.subtitle === undefined ? undefined : redact(options.subtitle), `${formatMs(layout.durationMs)} · user: left channel, agent: right channel`].filter(Boolean).join(' · ')
-  out.push(`<text id="subtitle" x="12" y="40" fill="${COLOURS.muted}">${esc(fit(clean(subtitle), (width - 24) / CHAR_PX))}</text>`)
+  const subtitle = [
+    options.subtitle === undefined ? undefined : redact(options.subtitle),
+    `${formatMs(layout.durationMs)} · user: left channel, agent: right channel`,
+  ]
+    .filter(Boolean)
+    .join(' · ')
+  out.push(`<text id="subtitle" x="12" y="40" fill="${COLOURS.muted}">${esc(fitText(clean(subtitle), (width - 24) / CHAR_PX))}</text>`)
 
   // Time axis and grid.
   const step = tickStep(duration, plotWidth)
@@ -132,8 +137,8 @@ function turnMarks(turn: TurnLayout, x: (ms: number) => number): string[] {
     const room = Math.max(24, (r?.firstAudioMs !== null && r?.firstAudioMs !== undefined ? x(r.firstAudioMs) : x(turn.userEndMs) + 240) - ux)
     const prefix = turn.input === 'text' ? 'typed: ' : ''
     out.push(
-      `<text class="said user" x="${ux + 2}" y="${USER_TOP + LANE_HEIGHT + 14}" fill="${COLOURS.user}">${esc(fit(`${prefix}“${clean(userText)}”`, room / CHAR_PX))}` +
-        `<title>${esc(fit(clean(userText), 4000))}</title></text>`,
+      `<text class="said user" x="${ux + 2}" y="${USER_TOP + LANE_HEIGHT + 14}" fill="${COLOURS.user}">${esc(fitText(`${prefix}“${clean(userText)}”`, room / CHAR_PX))}` +
+        `<title>${esc(fitText(clean(userText), 4000))}</title></text>`,
     )
   }
   if (r) {
@@ -145,8 +150,8 @@ function turnMarks(turn: TurnLayout, x: (ms: number) => number): string[] {
         .filter(Boolean)
         .join(' ')
       out.push(
-        `<text class="said agent" x="${ax + 2}" y="${AGENT_TOP + LANE_HEIGHT + 14}" fill="${COLOURS.agent}">${esc(fit(`${words}${marks ? ` ${marks}` : ''}`, room / CHAR_PX))}` +
-          `<title>${esc(fit(clean(r.transcript), 4000))}</title></text>`,
+        `<text class="said agent" x="${ax + 2}" y="${AGENT_TOP + LANE_HEIGHT + 14}" fill="${COLOURS.agent}">${esc(fitText(`${words}${marks ? ` ${marks}` : ''}`, room / CHAR_PX))}` +
+          `<title>${esc(fitText(clean(r.transcript), 4000))}</title></text>`,
       )
     } else {
       const label = r.toolCalls.length ? `tool call ${r.toolCalls.join(', ')} (no audio)` : `no audio (${r.status})`
@@ -266,8 +271,10 @@ function round(v: number): number {
 
 /** One line of printable text (its secrets were removed by `redactTexts`). */
 function clean(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f\ufffe\uffff]+/g, ' ').replace(/\s+/g, ' ').trim()
+  return text
+    .replace(/[\u0000-\u001f\u007f\ufffe\uffff]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
 }
 
 /** Splits a summary line at its " · " separators to fit; continuation lines start with a space. */
@@ -285,10 +292,10 @@ function wrap(text: string, maxChars: number): string[] {
     }
   }
   if (line) lines.push(line)
-  return lines.map((l) => (l.length > n ? fit(l, n) : l))
+  return lines.map((l) => (l.length > n ? fitText(l, n) : l))
 }
 
-function fit(text: string, maxChars: number): string {
+function fitText(text: string, maxChars: number): string {
   const n = Math.max(4, Math.floor(maxChars))
   return text.length > n ? `${text.slice(0, n - 1)}…` : text
 }
@@ -297,7 +304,6 @@ function fit(text: string, maxChars: number): string {
 export function esc(text: string): string {
   return text
     .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '')
-    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

@@ -9,7 +9,7 @@ export const NO_TARGET_HELP =
   'The `agent` fixture has nowhere to connect: there is no OPENAI_API_KEY and no `url`.\n' +
   '  • To test the live API, set OPENAI_API_KEY.\n' +
   "  • To test offline, use the built-in fake server: `import { fakeTest as test } from 'expect-voice/vitest'`\n" +
-  "    (Jest: `useVoiceAgent({ fake: true })`), or point `url` at your own server with test.override({ voiceOptions: { url } })."
+  '    (Jest: `useVoiceAgent({ fake: true })`), or point `url` at your own server with test.override({ voiceOptions: { url } }).'
 
 /** Creates and connects an adapter for a fixture; explains what to do when there is nothing to connect to. */
 export async function connectAgent(options: VoiceAgentOptions, fallbackUrl?: string): Promise<OpenAIRealtimeAdapter> {

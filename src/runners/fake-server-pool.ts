@@ -24,6 +24,13 @@ export class FakeServerPool {
   async close(): Promise<void> {
     const servers = [...this.#servers.values()]
     this.#servers.clear()
-    await Promise.all(servers.map((s) => s.then((server) => server.close(), () => undefined)))
+    await Promise.all(
+      servers.map((s) =>
+        s.then(
+          (server) => server.close(),
+          () => undefined,
+        ),
+      ),
+    )
   }
 }

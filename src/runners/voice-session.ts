@@ -212,7 +212,6 @@ async function openSession(options: VoiceAgentOptions & RecordReplayOptions, ctx
   }
 }
 
-
 /** Agent options for a local server (proxy, replay, fake): no key and no credential headers on the loopback leg. */
 function local(options: VoiceAgentOptions, url: string): VoiceAgentOptions {
   const { headers: _headers, wsOptions: _wsOptions, ...rest } = options
@@ -259,8 +258,6 @@ export function rerecordCommand(ctx: VoiceSessionContext): string {
   const own = ctx.testName!.split(' > ').at(-1)!
   return `EXPECT_VOICE_UPDATE=1 npx vitest run ${file} -t ${shellQuote(escapeRegExp(own))}`
 }
-
-
 
 /** The parts of a Vitest task the fixture reads (structural, so this module does not import Vitest). */
 export interface VitestTaskLike {

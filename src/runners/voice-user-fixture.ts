@@ -19,11 +19,7 @@ export function defaultUserVoice(agent: VoiceAgentAdapter, explicitUrl: string |
 export interface VoiceUserFixtureOptions extends Omit<VoiceUserOptions, 'agent'> {}
 
 /** A voice user for `agent`, disconnected (its live simulator session, if any) after `use`. */
-export async function provideVoiceUser(
-  agent: VoiceAgentAdapter,
-  options: VoiceUserFixtureOptions,
-  use: (user: VoiceUser) => Promise<void>,
-): Promise<void> {
+export async function provideVoiceUser(agent: VoiceAgentAdapter, options: VoiceUserFixtureOptions, use: (user: VoiceUser) => Promise<void>): Promise<void> {
   const user = createVoiceUser({ ...options, agent })
   try {
     await use(user)

@@ -31,24 +31,21 @@ const ORDINAL_TENS = ['', '', 'twentieth', 'thirtieth', 'fortieth', 'fiftieth', 
 
 const WORDS: ReadonlyMap<string, NumberWord> = (() => {
   const m = new Map<string, NumberWord>()
-  UNIT_WORDS.forEach((w, v) => m.set(w, { kind: 'unit', value: v, ordinal: false }))
-  TEEN_WORDS.forEach((w, i) => m.set(w, { kind: 'teen', value: 10 + i, ordinal: false }))
-  TENS_WORDS.forEach((w, i) => w && m.set(w, { kind: 'tens', value: 10 * i, ordinal: false }))
+  for (const [v, w] of UNIT_WORDS.entries()) m.set(w, { kind: 'unit', value: v, ordinal: false })
+  for (const [i, w] of TEEN_WORDS.entries()) m.set(w, { kind: 'teen', value: 10 + i, ordinal: false })
+  for (const [i, w] of TENS_WORDS.entries()) if (w) m.set(w, { kind: 'tens', value: 10 * i, ordinal: false })
   m.set('hundred', { kind: 'hundred', value: 100, ordinal: false })
   for (const [w, v] of SCALES) m.set(w, { kind: 'scale', value: v, ordinal: false })
-  ORDINAL_UNITS.forEach((w, v) => v > 0 && m.set(w, { kind: 'unit', value: v, ordinal: true }))
-  ORDINAL_TEENS.forEach((w, i) => m.set(w, { kind: 'teen', value: 10 + i, ordinal: true }))
-  ORDINAL_TENS.forEach((w, i) => w && m.set(w, { kind: 'tens', value: 10 * i, ordinal: true }))
+  for (const [v, w] of ORDINAL_UNITS.entries()) if (v > 0) m.set(w, { kind: 'unit', value: v, ordinal: true })
+  for (const [i, w] of ORDINAL_TEENS.entries()) m.set(w, { kind: 'teen', value: 10 + i, ordinal: true })
+  for (const [i, w] of ORDINAL_TENS.entries()) if (w) m.set(w, { kind: 'tens', value: 10 * i, ordinal: true })
   m.set('hundredth', { kind: 'hundred', value: 100, ordinal: true })
   for (const [w, v] of SCALES) m.set(`${w}th`, { kind: 'scale', value: v, ordinal: true })
   return m
 })()
 
 /** Digit words allowed after "point" ("two point oh five" → 2.05). */
-const DECIMAL_DIGITS: ReadonlyMap<string, string> = new Map([
-  ...UNIT_WORDS.map((w, v) => [w, String(v)] as const),
-  ['oh', '0'],
-])
+const DECIMAL_DIGITS: ReadonlyMap<string, string> = new Map([...UNIT_WORDS.map((w, v) => [w, String(v)] as const), ['oh', '0']])
 
 const CURRENCIES: Readonly<Record<string, readonly [singular: string, plural: string]>> = {
   $: ['dollar', 'dollars'],
@@ -139,8 +136,12 @@ function readNumber(tokens: readonly Token[], start: number): ParsedNumber | und
     if (!w) {
       // "one hundred and five": "and" only joins when a small number follows.
       const after = wordAt(tokens, i + 1)
-      const joins = t === 'and' && (state === 'hundred' || state === 'scale') && after !== undefined &&
-        (after.kind === 'unit' || after.kind === 'teen' || after.kind === 'tens') && after.value > 0
+      const joins =
+        t === 'and' &&
+        (state === 'hundred' || state === 'scale') &&
+        after !== undefined &&
+        (after.kind === 'unit' || after.kind === 'teen' || after.kind === 'tens') &&
+        after.value > 0
       if (!joins) break
       state = 'and'
       continue
@@ -158,11 +159,13 @@ function readNumber(tokens: readonly Token[], start: number): ParsedNumber | und
       if (!afterGroup) break
       current += w.value
     } else if (w.kind === 'hundred') {
-      if (state === 'none' && w.ordinal) current = 1 // "hundredth"
+      if (state === 'none' && w.ordinal)
+        current = 1 // "hundredth"
       else if (current < 1 || current > 99 || state === 'hundred' || state === 'and' || state === 'scale' || state === 'none') break
       current *= 100
     } else {
-      if (state === 'none' && w.ordinal) current = 1 // "thousandth"
+      if (state === 'none' && w.ordinal)
+        current = 1 // "thousandth"
       else if (current < 1 || w.value >= lastScale || state === 'and' || state === 'none' || state === 'zero') break
       total += current * w.value
       current = 0
@@ -311,8 +314,7 @@ export function spellOrdinal(n: number): string[] {
     const k = list.indexOf(last)
     return k >= 0 ? ordinals[k] : undefined
   }
-  const ordinalWord =
-    ordinalOf(UNIT_WORDS, ORDINAL_UNITS) ?? ordinalOf(TEEN_WORDS, ORDINAL_TEENS) ?? ordinalOf(TENS_WORDS, ORDINAL_TENS) ?? `${last}th`
+  const ordinalWord = ordinalOf(UNIT_WORDS, ORDINAL_UNITS) ?? ordinalOf(TEEN_WORDS, ORDINAL_TEENS) ?? ordinalOf(TENS_WORDS, ORDINAL_TENS) ?? `${last}th`
   words.push(ordinalWord)
   return words
 }

@@ -129,9 +129,7 @@ export function resolveVoiceMode(agent: VoiceAgentAdapter, voice: VoiceUserVoice
   }
   if (voice === 'fake') return 'fake'
   if (voice === 'live' || (typeof voice === 'object' && voice !== null)) return 'live'
-  throw new InvalidOptionError(
-    `createVoiceUser: option "voice" must be 'auto', 'fake', 'live', adapter options or an adapter, got ${JSON.stringify(voice)}`,
-  )
+  throw new InvalidOptionError(`createVoiceUser: option "voice" must be 'auto', 'fake', 'live', adapter options or an adapter, got ${JSON.stringify(voice)}`)
 }
 
 /**
@@ -321,7 +319,10 @@ async function toChunk(audio: string | Uint8Array | AudioChunk): Promise<{ chunk
   }
   if (isAudioChunk(audio)) {
     const data = audio.data.length % 2 ? audio.data.subarray(0, audio.data.length - 1) : audio.data
-    const chunk = audio.sampleRate === RATE ? { data: Buffer.from(data.buffer, data.byteOffset, data.byteLength), sampleRate: RATE } : resampleAudio({ data: Buffer.from(data), sampleRate: audio.sampleRate }, RATE)
+    const chunk =
+      audio.sampleRate === RATE
+        ? { data: Buffer.from(data.buffer, data.byteOffset, data.byteLength), sampleRate: RATE }
+        : resampleAudio({ data: Buffer.from(data), sampleRate: audio.sampleRate }, RATE)
     return { chunk, source: 'audio' }
   }
   if (audio instanceof Uint8Array) {

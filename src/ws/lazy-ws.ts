@@ -31,12 +31,14 @@ class LazyWebSocket {
   static readonly CLOSED = 3
   constructor(...args: ConstructorParameters<typeof WsWebSocket>) {
     const Real = ws()
+    // biome-ignore lint/correctness/noConstructorReturn: the point of the class: `new` gives ws's own instance
     return new Real(...args)
   }
 }
 
 class LazyWebSocketServer {
   constructor(...args: ConstructorParameters<typeof WsWebSocketServer>) {
+    // biome-ignore lint/correctness/noConstructorReturn: `new` gives ws's own server
     return new (ws().WebSocketServer)(...args)
   }
 }

@@ -31,10 +31,22 @@ describe('lazy ws', () => {
     await new Promise((resolve) => server.close(resolve))
   })
 
-  it("is not loaded by importing the built package (ESM or CJS)", () => {
+  it('is not loaded by importing the built package (ESM or CJS)', () => {
     // Needs dist/ (npm test builds it first).
-    const esm = execFileSync(process.execPath, ['--input-type=module', '-e', "import 'expect-voice'; import { createRequire } from 'node:module'; const r = createRequire(import.meta.url); console.log(Object.keys(r.cache).some((f) => /node_modules[\\\\/]ws[\\\\/]/.test(f)))"], { encoding: 'utf8' })
-    const cjs = execFileSync(process.execPath, ['-e', "require('expect-voice'); console.log(Object.keys(require.cache).some((f) => /node_modules[\\\\/]ws[\\\\/]/.test(f)))"], { encoding: 'utf8' })
+    const esm = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "import 'expect-voice'; import { createRequire } from 'node:module'; const r = createRequire(import.meta.url); console.log(Object.keys(r.cache).some((f) => /node_modules[\\\\/]ws[\\\\/]/.test(f)))",
+      ],
+      { encoding: 'utf8' },
+    )
+    const cjs = execFileSync(
+      process.execPath,
+      ['-e', "require('expect-voice'); console.log(Object.keys(require.cache).some((f) => /node_modules[\\\\/]ws[\\\\/]/.test(f)))"],
+      { encoding: 'utf8' },
+    )
     expect([esm.trim(), cjs.trim()]).toEqual(['false', 'false'])
   })
 })

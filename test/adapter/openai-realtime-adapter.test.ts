@@ -92,9 +92,12 @@ describe('connect', () => {
   })
 
   it.each([401, 403, 429])('rejects an HTTP %i on the upgrade, naming the status and the server message', async (status) => {
-    const { agent } = await voiceAgent({
-      rejectHandshake: { status, body: JSON.stringify({ error: { message: `nope ${status} for ${CANARY}`, type: 'x', code: 'y' } }) },
-    }, { apiKey: CANARY, connect: false })
+    const { agent } = await voiceAgent(
+      {
+        rejectHandshake: { status, body: JSON.stringify({ error: { message: `nope ${status} for ${CANARY}`, type: 'x', code: 'y' } }) },
+      },
+      { apiKey: CANARY, connect: false },
+    )
     const err = await agent.connect().catch((e: unknown) => e)
     expect(err).toBeInstanceOf(RealtimeHandshakeError)
     expect((err as RealtimeHandshakeError).status).toBe(status)
@@ -198,12 +201,15 @@ describe('audio turns', () => {
 describe('text, tools and deferral', () => {
   it('sendText sends a user input_text item then response.create', async () => {
     const seen: Array<string | null> = []
-    const { agent, connection } = await voiceAgent({
-      reply: (ctx) => {
-        seen.push(ctx.userText)
-        return 'Got it.'
+    const { agent, connection } = await voiceAgent(
+      {
+        reply: (ctx) => {
+          seen.push(ctx.userText)
+          return 'Got it.'
+        },
       },
-    }, { apiKey: CANARY })
+      { apiKey: CANARY },
+    )
     await agent.sendText('I would like a table')
     await drain(agent)
     const sent = connection.received.filter((e) => e.type !== 'session.update')
@@ -228,9 +234,12 @@ describe('text, tools and deferral', () => {
   })
 
   it('records tool calls with name, call id and arguments', async () => {
-    const { agent } = await voiceAgent({
-      reply: { text: 'Booking now.', toolCalls: [{ name: 'book_table', arguments: { people: 2, time: '19:00' }, callId: 'call_1' }] },
-    }, { apiKey: CANARY, toolHandlers: 'manual' })
+    const { agent } = await voiceAgent(
+      {
+        reply: { text: 'Booking now.', toolCalls: [{ name: 'book_table', arguments: { people: 2, time: '19:00' }, callId: 'call_1' }] },
+      },
+      { apiKey: CANARY, toolHandlers: 'manual' },
+    )
     await agent.sendText('book it')
     await drain(agent)
     expect(agent.toolCalls).toEqual([
@@ -239,7 +248,10 @@ describe('text, tools and deferral', () => {
   })
 
   it('sendToolResult returns the output and asks for the next response', async () => {
-    const { agent, connection } = await voiceAgent({ reply: (ctx) => (ctx.turn === 0 ? { toolCalls: [{ name: 'f', arguments: {} }] } : 'done') }, { apiKey: CANARY, toolHandlers: 'manual' })
+    const { agent, connection } = await voiceAgent(
+      { reply: (ctx) => (ctx.turn === 0 ? { toolCalls: [{ name: 'f', arguments: {} }] } : 'done') },
+      { apiKey: CANARY, toolHandlers: 'manual' },
+    )
     await agent.sendText('go')
     await drain(agent)
     const callId = agent.toolCalls[0]!.callId
@@ -291,7 +303,10 @@ describe('interrupt', () => {
 
 describe('server faults', () => {
   it('raises server error events as RealtimeServerError with type, code and message', async () => {
-    const { agent } = await voiceAgent({ faults: { errorOnResponseCreate: { type: 'server_error', code: 'overloaded', message: 'try later' } } }, { apiKey: CANARY })
+    const { agent } = await voiceAgent(
+      { faults: { errorOnResponseCreate: { type: 'server_error', code: 'overloaded', message: 'try later' } } },
+      { apiKey: CANARY },
+    )
     await agent.sendText('hi')
     const err = await agent.recvAudio(2000).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(RealtimeServerError)
@@ -331,7 +346,10 @@ describe('server faults', () => {
   })
 
   it.each([1011, 1006])('fails the waiting call when the socket closes mid-response (%i), naming the close code', async (code) => {
-    const { agent } = await voiceAgent({ faults: { closeAfterDeltas: { count: 2, code, reason: code === 1011 ? 'boom' : undefined } }, reply: 'a reply long enough to need several deltas' }, { apiKey: CANARY })
+    const { agent } = await voiceAgent(
+      { faults: { closeAfterDeltas: { count: 2, code, reason: code === 1011 ? 'boom' : undefined } }, reply: 'a reply long enough to need several deltas' },
+      { apiKey: CANARY },
+    )
     await agent.sendText('hi')
     const err = await drain(agent).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(RealtimeConnectionClosedError)
@@ -372,7 +390,10 @@ describe('lifecycle and secrets', () => {
   })
 
   it('never exposes the key in inspect, JSON or errors', async () => {
-    const { agent } = await voiceAgent({ faults: { errorOnResponseCreate: { type: 'invalid_request_error', code: 'x', message: `echo ${CANARY}` } } }, { apiKey: CANARY })
+    const { agent } = await voiceAgent(
+      { faults: { errorOnResponseCreate: { type: 'invalid_request_error', code: 'x', message: `echo ${CANARY}` } } },
+      { apiKey: CANARY },
+    )
     await agent.sendText('hi')
     const err = await agent.recvAudio(1000).catch((e: unknown) => e as Error)
     const surfaces = [inspect(agent, { depth: 10, showHidden: true }), JSON.stringify(agent), String(err), (err as Error).stack, inspect(err)]

@@ -16,7 +16,7 @@ const booking = (extra: FakeRealtimeServerOptions = {}): FakeRealtimeServerOptio
   reply: {
     text: 'One moment.',
     toolCalls: [{ name: 'book_table', arguments: { party: 2 }, callId: 'call_book_000001' }],
-    followUp: ({ toolOutputs }) => (toolOutputs[0]?.value as { ok?: boolean })?.ok ? 'Your table for two is booked.' : 'That did not work.',
+    followUp: ({ toolOutputs }) => ((toolOutputs[0]?.value as { ok?: boolean })?.ok ? 'Your table for two is booked.' : 'That did not work.'),
   },
   ...extra,
 })
@@ -56,7 +56,10 @@ describe('tool handlers', () => {
     // Live-like order: the output after the tool's response is done, then one response.create.
     const types = connection.received.map((e) => (e.type === 'conversation.item.create' ? `item ${(e.item as { type: string }).type}` : e.type))
     expect(types.slice(types.indexOf('item message'))).toEqual(['item message', 'response.create', 'item function_call_output', 'response.create'])
-    expect(connection.received).toContainEqual({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: 'call_book_000001', output: '{"ok":true}' } })
+    expect(connection.received).toContainEqual({
+      type: 'conversation.item.create',
+      item: { type: 'function_call_output', call_id: 'call_book_000001', output: '{"ok":true}' },
+    })
 
     expect(agent.turns).toHaveLength(1)
     const [turn] = agent.turns

@@ -87,9 +87,7 @@ describe('architecture: the layers of src/', () => {
   })
 
   it('keeps test runners out of everything below the runner entries', () => {
-    const offenders = modules.flatMap((m) =>
-      m.imports.filter((i) => !i.typeOnly && RUNNER_PACKAGES.test(i.spec)).map((i) => `${m.file} imports ${i.spec}`),
-    )
+    const offenders = modules.flatMap((m) => m.imports.filter((i) => !i.typeOnly && RUNNER_PACKAGES.test(i.spec)).map((i) => `${m.file} imports ${i.spec}`))
     // vitest.ts and jest.ts are the runner entries; the Vitest failure recording reads vitest's recordArtifact.
     const allowed = new Set(['vitest.ts', 'jest.ts', 'runners/vitest-failure-recording.ts'])
     expect(offenders.filter((o) => !allowed.has(o.split(' ')[0]!))).toEqual([])
@@ -98,7 +96,10 @@ describe('architecture: the layers of src/', () => {
   it('lets the adapter and the fake server share nothing but protocol/ and the pure floors below them', () => {
     const cross = modules.flatMap((m) =>
       m.imports
-        .filter((i) => i.target && ((m.folder === 'adapter' && i.target.startsWith('fake-server/')) || (m.folder === 'fake-server' && i.target.startsWith('adapter/'))))
+        .filter(
+          (i) =>
+            i.target && ((m.folder === 'adapter' && i.target.startsWith('fake-server/')) || (m.folder === 'fake-server' && i.target.startsWith('adapter/'))),
+        )
         .map((i) => `${m.file} imports ${i.target}`),
     )
     expect(cross).toEqual([])

@@ -12,10 +12,7 @@ describe('splitAudio', () => {
   })
 
   it('uses the chunk rate and whole samples for any chunkMs', () => {
-    expect(splitAudio({ data: Buffer.alloc(16_000), sampleRate: 8000 }, { chunkMs: 30 }).map((c) => c.data.length)).toEqual([
-      ...new Array(33).fill(480),
-      160,
-    ])
+    expect(splitAudio({ data: Buffer.alloc(16_000), sampleRate: 8000 }, { chunkMs: 30 }).map((c) => c.data.length)).toEqual([...new Array(33).fill(480), 160])
     const c441 = splitAudio(Buffer.alloc(2 * 44_100), { sampleRate: 44_100, chunkMs: 10 })
     expect(c441).toHaveLength(100)
     expect(c441.every((c) => c.data.length === 882 && c.sampleRate === 44_100)).toBe(true)

@@ -1,15 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  concatAudio,
-  float32ToPcm16,
-  int16View,
-  pcm16ToFloat32,
-  pcmDurationMs,
-  rmsDb,
-  silence,
-  tone,
-  trimToWholeSamples,
-} from '../../src/audio/index.js'
+import { concatAudio, float32ToPcm16, int16View, pcm16ToFloat32, pcmDurationMs, rmsDb, silence, tone, trimToWholeSamples } from '../../src/audio/index.js'
 import { AudioFormatError, InvalidOptionError } from '../../src/errors/index.js'
 import { fromPcm16, toPcm16, zeroCrossingFrequency } from './helpers.js'
 

@@ -48,7 +48,12 @@ describe('resamplePcm16', () => {
   }
 
   it('does not delay the signal: an impulse stays at the same time', () => {
-    for (const [from, to] of [[8000, 24000], [44100, 24000], [48000, 24000], [24000, 16000]]) {
+    for (const [from, to] of [
+      [8000, 24000],
+      [44100, 24000],
+      [48000, 24000],
+      [24000, 16000],
+    ]) {
       const n = from / 2
       const at = Math.round(from * 0.1234)
       const x = new Float64Array(n)

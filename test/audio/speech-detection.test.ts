@@ -134,7 +134,10 @@ describe('detectSpeech: synthetic bursts in noise', () => {
 })
 
 describe('createSpeechDetector', () => {
-  const audio = scene(2000, -60, [{ start: ms(733.3), len: ms(500) }, { start: ms(1500), len: ms(200) }])
+  const audio = scene(2000, -60, [
+    { start: ms(733.3), len: ms(500) },
+    { start: ms(1500), len: ms(200) },
+  ])
   const batch = detectSpeech(audio).firstSpeechMs as number
 
   it('finds the same onset as detectSpeech, whatever the chunking (odd byte splits included)', () => {

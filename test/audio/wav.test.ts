@@ -16,7 +16,7 @@ function randomInts(n: number, bits: number, seed: number): number[] {
 
 function le(values: number[], bytes: number): Buffer {
   const out = Buffer.alloc(values.length * bytes)
-  values.forEach((v, i) => out.writeIntLE(v, i * bytes, bytes))
+  for (const [i, v] of values.entries()) out.writeIntLE(v, i * bytes, bytes)
   return out
 }
 
@@ -84,7 +84,11 @@ describe('readWav: encodings', () => {
   it('8-bit with an odd sample count (padded data chunk) followed by a LIST chunk', () => {
     const bytes = [0, 128, 255]
     const wav = buildWav({
-      formatTag: 1, channels: 1, sampleRate: RATE, bitsPerSample: 8, data: Buffer.from(bytes),
+      formatTag: 1,
+      channels: 1,
+      sampleRate: RATE,
+      bitsPerSample: 8,
+      data: Buffer.from(bytes),
       after: [['LIST', Buffer.from('INFOISFT\x05\x00\x00\x00test\x00\x00', 'latin1')]],
     })
     expect(fromPcm16(decodeWav(wav).data)).toEqual([-32768, 0, 32512])
@@ -106,7 +110,7 @@ describe('readWav: encodings', () => {
     const r = rng(4)
     const f = Array.from({ length: N }, () => Math.fround((r() - 0.5) * 2.4))
     const data = Buffer.alloc(N * 4)
-    f.forEach((x, i) => data.writeFloatLE(x, i * 4))
+    for (const [i, x] of f.entries()) data.writeFloatLE(x, i * 4)
     const out = decodeWav(buildWav({ formatTag: 3, channels: 1, sampleRate: RATE, bitsPerSample: 32, data }))
     expect(fromPcm16(out.data)).toEqual(f.map((x) => clip16(Math.round(x * 32768))))
     expect(out.source.format).toBe('float')
@@ -116,7 +120,7 @@ describe('readWav: encodings', () => {
     const r = rng(5)
     const f = Array.from({ length: N }, () => (r() - 0.5) * 1.9)
     const data = Buffer.alloc(N * 8)
-    f.forEach((x, i) => data.writeDoubleLE(x, i * 8))
+    for (const [i, x] of f.entries()) data.writeDoubleLE(x, i * 8)
     const out = decodeWav(buildWav({ formatTag: 3, channels: 1, sampleRate: RATE, bitsPerSample: 64, data }))
     expect(fromPcm16(out.data)).toEqual(f.map((x) => clip16(Math.round(x * 32768))))
   })
@@ -142,7 +146,16 @@ describe('readWav: encodings', () => {
     const l24 = randomInts(N, 24, 9)
     const r24 = randomInts(N, 24, 10)
     const out24 = decodeWav(
-      buildWav({ formatTag: 1, channels: 2, sampleRate: RATE, bitsPerSample: 24, data: le(l24.flatMap((x, i) => [x, r24[i]]), 3) }),
+      buildWav({
+        formatTag: 1,
+        channels: 2,
+        sampleRate: RATE,
+        bitsPerSample: 24,
+        data: le(
+          l24.flatMap((x, i) => [x, r24[i]]),
+          3,
+        ),
+      }),
     )
     expect(fromPcm16(out24.data)).toEqual(l24.map((x, i) => clip16(Math.round((x + r24[i]) / 2 / 256))))
   })
@@ -185,9 +198,16 @@ describe('readWav: encodings', () => {
   it('skips unknown chunks before and between, honouring odd-size padding', () => {
     const v = [1, -2, 3, -4]
     const wav = buildWav({
-      formatTag: 1, channels: 1, sampleRate: RATE, bitsPerSample: 16, data: toPcm16(v),
+      formatTag: 1,
+      channels: 1,
+      sampleRate: RATE,
+      bitsPerSample: 16,
+      data: toPcm16(v),
       before: [['JUNK', Buffer.alloc(27)]],
-      between: [['LIST', Buffer.from('odd')], ['fact', Buffer.alloc(4)]],
+      between: [
+        ['LIST', Buffer.from('odd')],
+        ['fact', Buffer.alloc(4)],
+      ],
     })
     expect(fromPcm16(decodeWav(wav).data)).toEqual(v)
   })
@@ -195,8 +215,13 @@ describe('readWav: encodings', () => {
   it('tolerates a writer that forgot the pad byte after an odd chunk', () => {
     const v = [5, 6, 7]
     const wav = buildWav({
-      formatTag: 1, channels: 1, sampleRate: RATE, bitsPerSample: 16, data: toPcm16(v),
-      between: [['LIST', Buffer.from('abc')]], noPad: true,
+      formatTag: 1,
+      channels: 1,
+      sampleRate: RATE,
+      bitsPerSample: 16,
+      data: toPcm16(v),
+      between: [['LIST', Buffer.from('abc')]],
+      noPad: true,
     })
     expect(fromPcm16(decodeWav(wav).data)).toEqual(v)
   })
@@ -217,7 +242,11 @@ describe('readWav: encodings', () => {
 
   it('reads an empty data chunk followed by other chunks as no audio', () => {
     const wav = buildWav({
-      formatTag: 1, channels: 1, sampleRate: RATE, bitsPerSample: 16, data: Buffer.alloc(0),
+      formatTag: 1,
+      channels: 1,
+      sampleRate: RATE,
+      bitsPerSample: 16,
+      data: Buffer.alloc(0),
       after: [['LIST', Buffer.alloc(10)]],
     })
     const out = decodeWav(wav)

@@ -33,9 +33,15 @@ describe('AudioStore', () => {
   it('decodes base64 exactly as Buffer.from does, for any text', () => {
     const store = new AudioStore()
     fc.assert(
-      fc.property(fc.oneof(fc.uint8Array({ maxLength: 9000 }).map((b) => Buffer.from(b).toString('base64')), fc.string({ maxLength: 64 })), (text) => {
-        expect(store.decodeBase64(text).equals(Buffer.from(text, 'base64'))).toBe(true)
-      }),
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 9000 }).map((b) => Buffer.from(b).toString('base64')),
+          fc.string({ maxLength: 64 }),
+        ),
+        (text) => {
+          expect(store.decodeBase64(text).equals(Buffer.from(text, 'base64'))).toBe(true)
+        },
+      ),
     )
     for (const text of ['', 'Q', 'QQ==', 'QUI=', 'QU JD', 'QU\nJD', 'QUJD-_', 'QUJD====QUJD', 'QUJD\u0001', 'QUJDQU\u00e9JD']) {
       expect(store.decodeBase64(text).equals(Buffer.from(text, 'base64'))).toBe(true)

@@ -84,7 +84,14 @@ describe('conversation reducer', () => {
     const { c, response } = audioTurn()
     const [odd] = feed(c, [{ type: 'response.output_audio.delta', response_id: 'resp_1', delta: b64(481) }])
     expect(odd!.chunk!.data.length).toBe(480)
-    const late = feed(c, [{ type: 'response.done', response: { id: 'resp_1', status: 'completed' } }, { type: 'response.output_audio.delta', response_id: 'resp_1', delta: b64(480) }], 300)
+    const late = feed(
+      c,
+      [
+        { type: 'response.done', response: { id: 'resp_1', status: 'completed' } },
+        { type: 'response.output_audio.delta', response_id: 'resp_1', delta: b64(480) },
+      ],
+      300,
+    )
     expect(late[1]!.chunk).toBeUndefined()
     expect(response.audioBytes).toBe(960)
   })
@@ -117,7 +124,14 @@ describe('conversation reducer', () => {
     const { c, response } = audioTurn()
     feed(c, [{ type: 'response.output_audio.delta', response_id: 'resp_1', delta: b64(480) }])
     const next = audioTurn(c).response
-    feed(c, [{ type: 'response.created', response: { id: 'resp_1' } }, { type: 'response.created', response: { id: 'resp_2' } }], 200)
+    feed(
+      c,
+      [
+        { type: 'response.created', response: { id: 'resp_1' } },
+        { type: 'response.created', response: { id: 'resp_2' } },
+      ],
+      200,
+    )
     expect(response.id).toBe('resp_1')
     expect(next.id).toBe('resp_2')
   })
@@ -138,7 +152,9 @@ describe('conversation reducer', () => {
     const [routine] = feed(c, [{ type: 'error', error: { type: 'invalid_request_error', code: 'response_cancel_not_active', message: 'no' } }])
     expect(routine).toEqual({})
     expect(c.errors).toHaveLength(0)
-    const [busy] = feed(c, [{ type: 'error', error: { type: 'invalid_request_error', code: 'conversation_already_has_active_response', message: 'busy', event_id: 'evt_1' } }])
+    const [busy] = feed(c, [
+      { type: 'error', error: { type: 'invalid_request_error', code: 'conversation_already_has_active_response', message: 'busy', event_id: 'evt_1' } },
+    ])
     expect(busy!.retry).toBe(response)
     expect(c.awaitingCreated).not.toContain(response)
     responseCreateSent(c, response, 'evt_2', 200)
@@ -155,7 +171,10 @@ describe('conversation reducer', () => {
 
   it('keeps the newest 100 server errors and counts the rest', () => {
     const c = new Conversation()
-    feed(c, Array.from({ length: 250 }, (_, i) => ({ type: 'error', error: { type: 'server_error', code: `e${i}`, message: 'flood' } })))
+    feed(
+      c,
+      Array.from({ length: 250 }, (_, i) => ({ type: 'error', error: { type: 'server_error', code: `e${i}`, message: 'flood' } })),
+    )
     expect(c.errors).toHaveLength(100)
     expect(c.errors[0]!.code).toBe('e150')
     expect(c.droppedErrors).toBe(150)
@@ -163,9 +182,29 @@ describe('conversation reducer', () => {
 
   it('records each function call once, on its response', () => {
     const { c, response } = audioTurn()
-    const call = { type: 'response.function_call_arguments.done', response_id: 'resp_1', item_id: 'fc_1', call_id: 'call_1', name: 'book', arguments: '{"party":2}' }
+    const call = {
+      type: 'response.function_call_arguments.done',
+      response_id: 'resp_1',
+      item_id: 'fc_1',
+      call_id: 'call_1',
+      name: 'book',
+      arguments: '{"party":2}',
+    }
     feed(c, [{ type: 'response.created', response: { id: 'resp_1' } }, call, call])
-    expect(response.toolCalls).toEqual([{ name: 'book', callId: 'call_1', arguments: '{"party":2}', responseId: 'resp_1', itemId: 'fc_1', receivedAt: 110, output: null, startedAt: null, endedAt: null, error: null }])
+    expect(response.toolCalls).toEqual([
+      {
+        name: 'book',
+        callId: 'call_1',
+        arguments: '{"party":2}',
+        responseId: 'resp_1',
+        itemId: 'fc_1',
+        receivedAt: 110,
+        output: null,
+        startedAt: null,
+        endedAt: null,
+        error: null,
+      },
+    ])
     expect(c.toolCalls).toEqual(response.toolCalls)
   })
 
@@ -173,7 +212,14 @@ describe('conversation reducer', () => {
     const { c, turn, response } = audioTurn()
     const [, outcome] = feed(c, [
       { type: 'response.created', response: { id: 'resp_1' } },
-      { type: 'response.function_call_arguments.done', response_id: 'resp_1', item_id: 'fc_1', call_id: 'call_1', name: 'book_table', arguments: '{"party":2}' },
+      {
+        type: 'response.function_call_arguments.done',
+        response_id: 'resp_1',
+        item_id: 'fc_1',
+        call_id: 'call_1',
+        name: 'book_table',
+        arguments: '{"party":2}',
+      },
     ])
     const call = outcome!.toolCall!
     expect(call).toBe(response.toolCalls[0])
@@ -187,11 +233,15 @@ describe('conversation reducer', () => {
     expect(turnOfToolCall(c, 'call_1')).toBe(turn)
     const followUp = responseRequested(c, turn, 142)
     responseCreateSent(c, followUp, 'evt_2', 142)
-    feed(c, [
-      { type: 'response.created', response: { id: 'resp_2' } },
-      { type: 'response.output_audio_transcript.done', response_id: 'resp_2', transcript: 'Booked for two.' },
-      { type: 'response.done', response: { id: 'resp_2', status: 'completed' } },
-    ], 150)
+    feed(
+      c,
+      [
+        { type: 'response.created', response: { id: 'resp_2' } },
+        { type: 'response.output_audio_transcript.done', response_id: 'resp_2', transcript: 'Booked for two.' },
+        { type: 'response.done', response: { id: 'resp_2', status: 'completed' } },
+      ],
+      150,
+    )
     expect(c.turns).toHaveLength(1)
     expect(turn.responses).toEqual([response, followUp])
     expect(turn.response).toBe(followUp)

@@ -30,7 +30,7 @@ describe.runIf(existsSync(join(root, 'dist/jest.cjs')))('failure recordings unde
         testResults: Array<{ assertionResults: Array<{ title: string; status: string; failureMessages: string[] }> }>
       }
       const byTitle = Object.fromEntries(json.testResults[0]!.assertionResults.map((t) => [t.title, t]))
-      expect(byTitle['passes']!.status).toBe('passed')
+      expect(byTitle.passes!.status).toBe('passed')
 
       for (const title of ['fails on purpose', 'fails outside a voice matcher']) {
         const t = byTitle[title]!
@@ -38,7 +38,9 @@ describe.runIf(existsSync(join(root, 'dist/jest.cjs')))('failure recordings unde
         const slug = title.replace(/ /g, '-')
         expect(t.failureMessages.join('\n').match(/Voice recording of this test/g)).toHaveLength(1)
         expect(t.failureMessages.join('\n')).toMatch(
-          new RegExp(`Voice recording of this test:\\n {2}audio: {4}\\S+recording\\.jest__booking-${slug}\\.wav \\(user: left channel, agent: right channel\\)`),
+          new RegExp(
+            `Voice recording of this test:\\n {2}audio: {4}\\S+recording\\.jest__booking-${slug}\\.wav \\(user: left channel, agent: right channel\\)`,
+          ),
         )
       }
       const files = (await readdir(out)).sort()

@@ -37,7 +37,12 @@ describe('failure recordings (observed from a child Vitest run)', () => {
     )
     output = run.output
     byName = Object.fromEntries(run.tests.map((t) => [t.name, t]))
-    artifacts = existsSync(log) ? (await readFile(log, 'utf8')).trim().split('\n').map((l) => JSON.parse(l)) : []
+    artifacts = existsSync(log)
+      ? (await readFile(log, 'utf8'))
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l))
+      : []
   }, 60_000)
 
   afterAll(async () => {
@@ -54,7 +59,9 @@ describe('failure recordings (observed from a child Vitest run)', () => {
     const message = failed.errors.join('\n')
     expect(message).toContain('Expected: the agent to say "your table is cancelled"')
     expect(message.match(/Voice recording of this test/g)).toHaveLength(1)
-    expect(message).toMatch(/Voice recording of this test:\n {2}audio: {4}\S+fails-on-purpose-table-for-2-cancelled\.wav \(user: left channel, agent: right channel\)\n {2}timeline: \S+\.timeline\.svg/)
+    expect(message).toMatch(
+      /Voice recording of this test:\n {2}audio: {4}\S+fails-on-purpose-table-for-2-cancelled\.wav \(user: left channel, agent: right channel\)\n {2}timeline: \S+\.timeline\.svg/,
+    )
   })
 
   it('the WAV plays back: stereo, the right duration, the user and the agent each on their channel', async () => {

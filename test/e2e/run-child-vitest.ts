@@ -18,7 +18,11 @@ const root = fileURLToPath(new URL('../..', import.meta.url))
  * `args` are extra CLI arguments (e.g. another `--reporter`). Failure recordings and Vitest attachments go to a
  * temporary folder removed after the run, unless `env` / `args` say otherwise.
  */
-export async function runChildVitest(file: string, env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<{ tests: ChildTest[]; exitCode: number; output: string }> {
+export async function runChildVitest(
+  file: string,
+  env: NodeJS.ProcessEnv = {},
+  args: string[] = [],
+): Promise<{ tests: ChildTest[]; exitCode: number; output: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'expect-voice-e2e-'))
   const report = join(dir, 'report.json')
   try {

@@ -7,7 +7,7 @@ describe('vitest fixtures (observed from a child Vitest run)', () => {
     // The abandoned matcher's late outcome must not surface as a stray unhandled rejection.
     expect(output).not.toMatch(/Unhandled (Rejection|Error)/)
     const byName = Object.fromEntries(tests.map((t) => [t.name, t]))
-    expect(byName['passes']!.state).toBe('passed')
+    expect(byName.passes!.state).toBe('passed')
     expect(byName['fails and attaches the conversation']!.state).toBe('failed')
     expect(byName['fails and attaches the conversation']!.meta.voiceConversation).toMatch(
       /Conversation:\nuser \(text\): book a table\nagent: Your table is booked\.\n\nTimings/,

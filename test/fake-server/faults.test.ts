@@ -88,10 +88,25 @@ describe('faults', () => {
     const { client } = await connect({ reply: 'still fine', faults: { malformedFrames: true } })
     client.send({ type: 'response.create' })
     await client.next('response.done')
-    const firstDelta = client.frames.findIndex((f) => f.kind === 'text' && (f.data as string).includes('"response.output_audio.delta"') && !(f.data as string).includes('not JSON'))
+    const firstDelta = client.frames.findIndex(
+      (f) => f.kind === 'text' && (f.data as string).includes('"response.output_audio.delta"') && !(f.data as string).includes('not JSON'),
+    )
     const bad = client.frames.slice(0, firstDelta)
     expect(bad.some((f) => f.kind === 'binary')).toBe(true)
-    expect(bad.some((f) => f.kind === 'text' && (() => { try { JSON.parse(f.data as string); return false } catch { return true } })())).toBe(true)
+    expect(
+      bad.some(
+        (f) =>
+          f.kind === 'text' &&
+          (() => {
+            try {
+              JSON.parse(f.data as string)
+              return false
+            } catch {
+              return true
+            }
+          })(),
+      ),
+    ).toBe(true)
     expect(transcribeSyntheticSpeech(Buffer.concat(audioDeltas(client.events).map((e) => Buffer.from(e.delta, 'base64'))))).toBe('still fine')
   })
 

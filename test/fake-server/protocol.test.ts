@@ -39,7 +39,15 @@ describe('session', () => {
           format: { type: 'audio/pcm', rate: 24000 },
           transcription: null,
           noise_reduction: null,
-          turn_detection: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 200, idle_timeout_ms: null, create_response: true, interrupt_response: true },
+          turn_detection: {
+            type: 'server_vad',
+            threshold: 0.5,
+            prefix_padding_ms: 300,
+            silence_duration_ms: 200,
+            idle_timeout_ms: null,
+            create_response: true,
+            interrupt_response: true,
+          },
         },
         output: { format: { type: 'audio/pcm', rate: 24000 }, voice: 'alloy', speed: 1 },
       },
@@ -79,19 +87,39 @@ describe('session', () => {
     expect(updated.session.tools).toHaveLength(1)
     expect(updated).not.toHaveProperty('event_id', undefined)
     const conn = server.connections[0]!
-    expect(conn.session).toMatchObject({ instructions: 'Be brief.', voice: 'marin', turnDetection: null, transcriptionModel: 'whisper-1', outputModalities: ['audio'] })
+    expect(conn.session).toMatchObject({
+      instructions: 'Be brief.',
+      voice: 'marin',
+      turnDetection: null,
+      transcriptionModel: 'whisper-1',
+      outputModalities: ['audio'],
+    })
     // a second update merges into the first
-    client.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: { type: 'server_vad', silence_duration_ms: 500 } } } } })
+    client.send({
+      type: 'session.update',
+      session: { type: 'realtime', audio: { input: { turn_detection: { type: 'server_vad', silence_duration_ms: 500 } } } },
+    })
     const second = await client.next('session.updated')
     expect(second.session.instructions).toBe('Be brief.')
     expect(second.session.audio.input.turn_detection).toEqual({
-      type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500, idle_timeout_ms: null, create_response: true, interrupt_response: true,
+      type: 'server_vad',
+      threshold: 0.5,
+      prefix_padding_ms: 300,
+      silence_duration_ms: 500,
+      idle_timeout_ms: null,
+      create_response: true,
+      interrupt_response: true,
     })
   })
 
   it.each([
     ['no session.type', { instructions: 'x' }, 'missing_required_parameter', 'session.type'],
-    ['a 16 kHz input rate', { type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: 16000 } } } }, 'integer_below_min_value', 'session.audio.input.format.rate'],
+    [
+      'a 16 kHz input rate',
+      { type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: 16000 } } } },
+      'integer_below_min_value',
+      'session.audio.input.format.rate',
+    ],
     ['an unknown top-level field', { type: 'realtime', bogus_field: 1 }, 'unknown_parameter', 'session.bogus_field'],
     ['an unknown audio.input field', { type: 'realtime', audio: { input: { bogus: 1 } } }, 'unknown_parameter', 'session.audio.input.bogus'],
     ['temperature (not in GA)', { type: 'realtime', temperature: 0.7 }, 'unknown_parameter', 'session.temperature'],
@@ -136,7 +164,12 @@ describe('input audio buffer', () => {
     const events = await client.until('conversation.item.done')
     expect(types(events)).toEqual(['input_audio_buffer.committed', 'conversation.item.added', 'conversation.item.done'])
     const [committed, added, done] = events as [Json, Json, Json]
-    expect(committed).toEqual({ type: 'input_audio_buffer.committed', event_id: expect.stringMatching(ID.event), previous_item_id: null, item_id: expect.stringMatching(ID.item) })
+    expect(committed).toEqual({
+      type: 'input_audio_buffer.committed',
+      event_id: expect.stringMatching(ID.event),
+      previous_item_id: null,
+      item_id: expect.stringMatching(ID.item),
+    })
     const item = { id: committed.item_id, type: 'message', status: 'completed', role: 'user', content: [{ type: 'input_audio', transcript: null }] }
     expect(added).toMatchObject({ previous_item_id: null, item })
     expect(done).toMatchObject({ previous_item_id: null, item })
@@ -160,7 +193,13 @@ describe('input audio buffer', () => {
       item_id: committed.item_id,
       content_index: 0,
       transcript: 'What is the weather in Paris?',
-      usage: { type: 'tokens', total_tokens: expect.any(Number), input_tokens: expect.any(Number), output_tokens: expect.any(Number), input_token_details: { text_tokens: 0, audio_tokens: expect.any(Number) } },
+      usage: {
+        type: 'tokens',
+        total_tokens: expect.any(Number),
+        input_tokens: expect.any(Number),
+        output_tokens: expect.any(Number),
+        input_token_details: { text_tokens: 0, audio_tokens: expect.any(Number) },
+      },
     })
     const deltas = client.events.filter((e) => e.type === 'conversation.item.input_audio_transcription.delta')
     expect(deltas.map((d) => d.delta).join('')).toBe('What is the weather in Paris?')
@@ -236,7 +275,13 @@ describe('conversation items', () => {
     client.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Say hi in three words' }] } })
     const events = await client.until('conversation.item.done')
     expect(types(events)).toEqual(['conversation.item.added', 'conversation.item.done'])
-    expect(events[0]!.item).toEqual({ id: expect.stringMatching(ID.item), type: 'message', status: 'completed', role: 'user', content: [{ type: 'input_text', text: 'Say hi in three words' }] })
+    expect(events[0]!.item).toEqual({
+      id: expect.stringMatching(ID.item),
+      type: 'message',
+      status: 'completed',
+      role: 'user',
+      content: [{ type: 'input_text', text: 'Say hi in three words' }],
+    })
     client.send({ type: 'response.create' })
     await client.next('response.done')
     expect(history).toEqual([{ itemId: events[0]!.item.id, role: 'user', type: 'message', text: 'Say hi in three words', source: 'text', status: 'completed' }])
@@ -250,12 +295,25 @@ describe('conversation items', () => {
         return 'ok'
       },
     })
-    client.send({ type: 'conversation.item.create', item: { id: 'item_mine', type: 'message', role: 'system', content: [{ type: 'input_text', text: 'be nice' }] } })
+    client.send({
+      type: 'conversation.item.create',
+      item: { id: 'item_mine', type: 'message', role: 'system', content: [{ type: 'input_text', text: 'be nice' }] },
+    })
     await client.next('conversation.item.done')
-    client.send({ type: 'conversation.item.create', previous_item_id: 'root', item: { type: 'function_call_output', call_id: 'call_x', output: '{"ok":true}' } })
+    client.send({
+      type: 'conversation.item.create',
+      previous_item_id: 'root',
+      item: { type: 'function_call_output', call_id: 'call_x', output: '{"ok":true}' },
+    })
     const added = await client.next('conversation.item.added')
     expect(added.previous_item_id).toBeNull()
-    expect(added.item).toEqual({ id: expect.stringMatching(ID.item), type: 'function_call_output', status: 'completed', call_id: 'call_x', output: '{"ok":true}' })
+    expect(added.item).toEqual({
+      id: expect.stringMatching(ID.item),
+      type: 'function_call_output',
+      status: 'completed',
+      call_id: 'call_x',
+      output: '{"ok":true}',
+    })
     client.send({ type: 'conversation.item.create', previous_item_id: 'item_nope', item: { type: 'message', role: 'user', content: [] } })
     expect((await client.next('error')).error.param).toBe('previous_item_id')
     client.send({ type: 'conversation.item.create', item: { id: 'item_mine', type: 'message', role: 'user', content: [] } })
@@ -319,7 +377,10 @@ describe('conversation items', () => {
     client.send({ type: 'conversation.item.delete', item_id: 'item_a' })
     expect(await client.next('conversation.item.deleted')).toMatchObject({ item_id: 'item_a' })
     client.send({ type: 'conversation.item.delete', item_id: 'item_a' })
-    expect((await client.next('error')).error).toMatchObject({ code: 'item_delete_invalid_item_id', message: "Error deleting item: the item with id 'item_a' does not exist." })
+    expect((await client.next('error')).error).toMatchObject({
+      code: 'item_delete_invalid_item_id',
+      message: "Error deleting item: the item with id 'item_a' does not exist.",
+    })
     client.send({ type: 'conversation.item.retrieve', item_id: 'item_a' })
     expect((await client.next('error')).error.code).toBe('item_retrieve_invalid_item_id')
   })
@@ -356,7 +417,11 @@ describe('bad client input (all non-fatal)', () => {
   it('non-JSON text -> invalid_json; binary -> invalid_event; the session goes on', async () => {
     const { client } = await connect({ reply: 'still here' })
     client.sendRaw('{not json')
-    expect((await client.next('error')).error).toMatchObject({ code: 'invalid_json', event_id: null, message: expect.stringMatching(/^Invalid event: failed to parse JSON value\./) })
+    expect((await client.next('error')).error).toMatchObject({
+      code: 'invalid_json',
+      event_id: null,
+      message: expect.stringMatching(/^Invalid event: failed to parse JSON value\./),
+    })
     client.sendRaw(Buffer.from([1, 2, 3]))
     expect((await client.next('error')).error).toMatchObject({
       code: 'invalid_event',
@@ -371,7 +436,10 @@ describe('bad client input (all non-fatal)', () => {
 describe('connection bookkeeping', () => {
   it('records headers (credentials redacted), path, query, received and sent events', async () => {
     const server = await startServer()
-    const client = await rawClient(`${server.url}?foo=bar`, { apiKey: 'sk-secret-should-not-appear-000000', headers: { 'api-key': 'azure-secret', 'X-Custom': 'yes' } })
+    const client = await rawClient(`${server.url}?foo=bar`, {
+      apiKey: 'sk-secret-should-not-appear-000000',
+      headers: { 'api-key': 'azure-secret', 'X-Custom': 'yes' },
+    })
     await client.next('session.created')
     client.send({ type: 'response.cancel', event_id: 'c1' })
     await client.next('error')
@@ -407,7 +475,9 @@ describe('connection bookkeeping', () => {
       await client.next('rate_limits.updated')
       await client.close()
       const sent = server.connections[0]!.sent
-      return sent.map((e) => (e.type === 'session.created' || e.type === 'session.updated' ? { ...e, session: { ...(e.session as object), expires_at: 0 } } : e))
+      return sent.map((e) =>
+        e.type === 'session.created' || e.type === 'session.updated' ? { ...e, session: { ...(e.session as object), expires_at: 0 } } : e,
+      )
     }
     const a = await run()
     const b = await run()

@@ -9,7 +9,11 @@ const { connect } = useFakeServers()
 
 const b64 = (buf: Buffer) => buf.toString('base64')
 const audioOf = (events: Json[]) => Buffer.concat(events.filter((e) => e.type === 'response.output_audio.delta').map((e) => Buffer.from(e.delta, 'base64')))
-const transcriptOf = (events: Json[]) => events.filter((e) => e.type === 'response.output_audio_transcript.delta').map((e) => e.delta).join('')
+const transcriptOf = (events: Json[]) =>
+  events
+    .filter((e) => e.type === 'response.output_audio_transcript.delta')
+    .map((e) => e.delta)
+    .join('')
 
 /** Collapse runs of deltas so an order assertion reads like the protocol notes. */
 function shape(events: Json[]): string[] {
@@ -27,7 +31,8 @@ function shape(events: Json[]): string[] {
 function skeleton(events: Json[]): string[] {
   const out: string[] = []
   for (const t of types(events)) {
-    const name = t === 'response.output_audio.delta' || t === 'response.output_audio_transcript.delta' ? '(audio + transcript deltas)' : t.endsWith('.delta') ? `${t}*` : t
+    const name =
+      t === 'response.output_audio.delta' || t === 'response.output_audio_transcript.delta' ? '(audio + transcript deltas)' : t.endsWith('.delta') ? `${t}*` : t
     if (out[out.length - 1] !== name) out.push(name)
   }
   return out
@@ -97,15 +102,25 @@ describe('audio turn', () => {
     expect(byType('response.output_item.done').item).toEqual(finalItem)
     const done = byType('response.done')
     expect(done.response).toMatchObject({ id: ids.response_id, status: 'completed', status_details: null, output: [finalItem] })
-    expect(done.response.usage).toMatchObject({ total_tokens: expect.any(Number), input_token_details: expect.any(Object), output_token_details: expect.any(Object) })
+    expect(done.response.usage).toMatchObject({
+      total_tokens: expect.any(Number),
+      input_token_details: expect.any(Object),
+      output_token_details: expect.any(Object),
+    })
     expect(limits.rate_limits).toEqual([{ name: 'tokens', limit: 40000, remaining: expect.any(Number), reset_seconds: expect.any(Number) }])
   })
 
   it('cuts audio into chunkMs deltas (default 100 ms = 4800 bytes)', async () => {
-    for (const [chunkMs, bytes] of [[undefined, 4800], [20, 960], [250, 12000]] as const) {
+    for (const [chunkMs, bytes] of [
+      [undefined, 4800],
+      [20, 960],
+      [250, 12000],
+    ] as const) {
       const { client } = await connect({ reply: 'a fairly long reply to cut into several chunks', ...(chunkMs ? { chunkMs } : {}) })
       client.send({ type: 'response.create' })
-      const deltas = (await client.until('response.done')).filter((e) => e.type === 'response.output_audio.delta').map((e) => Buffer.from(e.delta, 'base64').length)
+      const deltas = (await client.until('response.done'))
+        .filter((e) => e.type === 'response.output_audio.delta')
+        .map((e) => Buffer.from(e.delta, 'base64').length)
       expect(deltas.slice(0, -1).every((n) => n === bytes)).toBe(true)
       expect(deltas[deltas.length - 1]).toBeLessThanOrEqual(bytes)
     }
@@ -239,10 +254,15 @@ describe('audio turn', () => {
   })
 
   it('a transcriber that hears nothing -> completed with transcript "", reply "Hello."; one that throws -> .failed', async () => {
-    const { client } = await connect({ transcribe: (_pcm, { turn }) => {
-      if (turn === 1) throw new Error('mic on fire')
-      return null
-    } }, PUSH_TO_TALK)
+    const { client } = await connect(
+      {
+        transcribe: (_pcm, { turn }) => {
+          if (turn === 1) throw new Error('mic on fire')
+          return null
+        },
+      },
+      PUSH_TO_TALK,
+    )
     client.send({ type: 'input_audio_buffer.append', audio: b64(Buffer.alloc(9600, 7)) })
     client.send({ type: 'input_audio_buffer.commit' })
     expect((await client.next('conversation.item.input_audio_transcription.completed')).transcript).toBe('')
@@ -256,16 +276,19 @@ describe('audio turn', () => {
 
   it('an async transcriber feeds the reply context', async () => {
     const ctxs: FakeReplyContext[] = []
-    const { client } = await connect({
-      transcribe: async (pcm) => {
-        await new Promise((r) => setTimeout(r, 30))
-        return `heard ${pcm.length} bytes`
+    const { client } = await connect(
+      {
+        transcribe: async (pcm) => {
+          await new Promise((r) => setTimeout(r, 30))
+          return `heard ${pcm.length} bytes`
+        },
+        reply: (ctx) => {
+          ctxs.push(ctx)
+          return 'ok'
+        },
       },
-      reply: (ctx) => {
-        ctxs.push(ctx)
-        return 'ok'
-      },
-    }, PUSH_TO_TALK)
+      PUSH_TO_TALK,
+    )
     client.send({ type: 'input_audio_buffer.append', audio: b64(Buffer.alloc(4800)) })
     client.send({ type: 'input_audio_buffer.commit' })
     client.send({ type: 'response.create' })
@@ -304,10 +327,17 @@ describe('replies', () => {
   })
 
   it('a reply function that throws gives a failed response, not a crash', async () => {
-    const { client } = await connect({ reply: () => { throw new Error('script bug') } })
+    const { client } = await connect({
+      reply: () => {
+        throw new Error('script bug')
+      },
+    })
     client.send({ type: 'response.create' })
     const done = await client.next('response.done')
-    expect(done.response).toMatchObject({ status: 'failed', status_details: { type: 'failed', error: { type: 'server_error', message: expect.stringContaining('script bug') } } })
+    expect(done.response).toMatchObject({
+      status: 'failed',
+      status_details: { type: 'failed', error: { type: 'server_error', message: expect.stringContaining('script bug') } },
+    })
     client.send({ type: 'response.create' })
     expect((await client.next('response.done')).response.status).toBe('failed')
   })
@@ -389,14 +419,29 @@ describe('tool calls', () => {
     ])
     const args = JSON.stringify({ people: 2, time: '19:00' })
     const added = events.find((e) => e.type === 'response.output_item.added')!
-    expect(added.item).toEqual({ id: expect.any(String), type: 'function_call', status: 'in_progress', name: 'book_table', call_id: 'call_1234567890abcdef', arguments: '' })
+    expect(added.item).toEqual({
+      id: expect.any(String),
+      type: 'function_call',
+      status: 'in_progress',
+      name: 'book_table',
+      call_id: 'call_1234567890abcdef',
+      arguments: '',
+    })
     const deltas = events.filter((e) => e.type === 'response.function_call_arguments.delta')
     expect(deltas.length).toBeGreaterThan(1)
     expect(deltas.map((d) => d.delta).join('')).toBe(args)
     expect(deltas[0]).toMatchObject({ response_id: expect.any(String), item_id: added.item.id, output_index: 0, call_id: 'call_1234567890abcdef' })
-    expect(events.find((e) => e.type === 'response.function_call_arguments.done')).toMatchObject({ name: 'book_table', call_id: 'call_1234567890abcdef', arguments: args, output_index: 0 })
+    expect(events.find((e) => e.type === 'response.function_call_arguments.done')).toMatchObject({
+      name: 'book_table',
+      call_id: 'call_1234567890abcdef',
+      arguments: args,
+      output_index: 0,
+    })
     const done = events[events.length - 1]!
-    expect(done.response.output.map((o: Json) => [o.type, o.status])).toEqual([['function_call', 'completed'], ['message', 'completed']])
+    expect(done.response.output.map((o: Json) => [o.type, o.status])).toEqual([
+      ['function_call', 'completed'],
+      ['message', 'completed'],
+    ])
     expect(events.filter((e) => e.type === 'response.output_audio.delta').every((e) => e.output_index === 1)).toBe(true)
     // the tool result goes back, and the next turn sees it
     client.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: 'call_1234567890abcdef', output: '{"ok":true}' } })
@@ -409,7 +454,10 @@ describe('tool calls', () => {
     const { client } = await connect({
       reply: [
         {
-          toolCalls: [{ name: 'book_table', arguments: { party: 2 } }, { name: 'notify', arguments: '{}' }],
+          toolCalls: [
+            { name: 'book_table', arguments: { party: 2 } },
+            { name: 'notify', arguments: '{}' },
+          ],
           followUp: (ctx) => {
             contexts.push(ctx)
             return `Booked ${(ctx.toolOutputs[0]!.value as { ref: string }).ref}, ${ctx.toolOutputs[1]!.value}.`
@@ -443,7 +491,14 @@ describe('tool calls', () => {
   })
 
   it('tool calls alone: no message item; generated call ids', async () => {
-    const { client } = await connect({ reply: { toolCalls: [{ name: 'a', arguments: '{}' }, { name: 'b', arguments: { x: 1 } }] } })
+    const { client } = await connect({
+      reply: {
+        toolCalls: [
+          { name: 'a', arguments: '{}' },
+          { name: 'b', arguments: { x: 1 } },
+        ],
+      },
+    })
     client.send({ type: 'response.create' })
     const done = await client.next('response.done')
     expect(done.response.output.map((o: Json) => o.name)).toEqual(['a', 'b'])
@@ -502,7 +557,13 @@ describe('cancel', () => {
     const { client } = await connect({ reply: 'ok' })
     client.send({ type: 'response.cancel', event_id: 'cancel_1' })
     const error = await client.next('error')
-    expect(error.error).toEqual({ type: 'invalid_request_error', code: 'response_cancel_not_active', message: 'Cancellation failed: no active response found', param: null, event_id: 'cancel_1' })
+    expect(error.error).toEqual({
+      type: 'invalid_request_error',
+      code: 'response_cancel_not_active',
+      message: 'Cancellation failed: no active response found',
+      param: null,
+      event_id: 'cancel_1',
+    })
     client.send({ type: 'response.create' })
     expect((await client.next('response.done')).response.status).toBe('completed')
   })
@@ -582,13 +643,21 @@ describe('legacy event names', () => {
     client.send({ type: 'response.create' })
     const events = await client.until('response.done')
     const t = new Set(types(events))
-    for (const name of ['response.audio.delta', 'response.audio.done', 'response.audio_transcript.delta', 'response.audio_transcript.done', 'conversation.item.created']) {
+    for (const name of [
+      'response.audio.delta',
+      'response.audio.done',
+      'response.audio_transcript.delta',
+      'response.audio_transcript.done',
+      'conversation.item.created',
+    ]) {
       expect(t.has(name), name).toBe(true)
     }
     for (const name of ['response.output_audio.delta', 'response.output_audio_transcript.delta', 'conversation.item.added', 'conversation.item.done']) {
       expect(t.has(name), name).toBe(false)
     }
-    expect(transcribeSyntheticSpeech(Buffer.concat(events.filter((e) => e.type === 'response.audio.delta').map((e) => Buffer.from(e.delta, 'base64'))))).toBe('legacy')
+    expect(transcribeSyntheticSpeech(Buffer.concat(events.filter((e) => e.type === 'response.audio.delta').map((e) => Buffer.from(e.delta, 'base64'))))).toBe(
+      'legacy',
+    )
     expect(types(server.connections[0]!.sent)).toContain('response.audio.delta')
     client.send({ type: 'response.create', response: { output_modalities: ['text'] } })
     expect(types(await client.until('response.done'))).toContain('response.text.delta')

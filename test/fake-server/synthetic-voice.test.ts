@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  normalizeSyntheticSpeechText,
-  synthesizeSpeech,
-  syntheticSpeechDurationMs,
-  transcribeSyntheticSpeech,
-} from '../../src/audio/synthetic-voice.js'
+import { normalizeSyntheticSpeechText, synthesizeSpeech, syntheticSpeechDurationMs, transcribeSyntheticSpeech } from '../../src/audio/synthetic-voice.js'
 import { InvalidOptionError } from '../../src/errors/index.js'
 
 const silence = (ms: number, rate = 24_000) => Buffer.alloc(Math.round((ms * rate) / 1000) * 2)
@@ -72,7 +67,13 @@ describe('synthetic voice', () => {
   })
 
   it('works at other speeds and sample rates without telling the decoder', () => {
-    for (const opts of [{ msPerChar: 10 }, { msPerChar: 75 }, { sampleRate: 16_000 }, { sampleRate: 44_100, msPerChar: 20 }, { sampleRate: 8000, msPerChar: 5 }]) {
+    for (const opts of [
+      { msPerChar: 10 },
+      { msPerChar: 75 },
+      { sampleRate: 16_000 },
+      { sampleRate: 44_100, msPerChar: 20 },
+      { sampleRate: 8000, msPerChar: 5 },
+    ]) {
       expect(transcribeSyntheticSpeech(synthesizeSpeech('Speed test ✓', opts))).toBe('Speed test ✓')
     }
   })

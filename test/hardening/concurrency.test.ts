@@ -7,7 +7,14 @@
 import { performance } from 'node:perf_hooks'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { fakeTest } from '../../src/vitest.js'
-import { createFakeRealtimeServer, formatTranscript, OpenAIRealtimeAdapter, synthesizeSpeech, transcribeSyntheticSpeech } from '../../src/index.js'
+import {
+  type AudioChunk,
+  createFakeRealtimeServer,
+  formatTranscript,
+  OpenAIRealtimeAdapter,
+  synthesizeSpeech,
+  transcribeSyntheticSpeech,
+} from '../../src/index.js'
 import { speech } from '../helpers/voice.js'
 
 const N = 32
@@ -74,7 +81,7 @@ describe('32 adapters, one fake server, interleaved conversations', () => {
               await new Promise((r) => setImmediate(r))
             }
             const chunks: Buffer[] = []
-            for (let c; (c = await agent.recvAudio(10_000)) !== null; ) chunks.push(c.data)
+            for (let c: AudioChunk | null; (c = await agent.recvAudio(10_000)) !== null; ) chunks.push(c.data)
             await vi.waitFor(() => expect(agent.turns[t]!.transcription).not.toBeNull(), { timeout: 5000 })
             turns.push({ heard: agent.turns[t]!.transcription, audio: Buffer.concat(chunks), transcript: agent.lastAgentTranscript })
           }
@@ -133,7 +140,8 @@ describe('per-test agent fixtures under test.concurrent', () => {
   let finished = 0
   afterAll(() => {
     connected.dispose()
-    if (process.env.HARDENING_REPORT) console.log(`concurrency: ${N} concurrent fixture tests, all connected at once, done in ${Math.round(finished - started)} ms`)
+    if (process.env.HARDENING_REPORT)
+      console.log(`concurrency: ${N} concurrent fixture tests, all connected at once, done in ${Math.round(finished - started)} ms`)
   })
 
   for (let i = 0; i < N; i++) {

@@ -38,31 +38,34 @@ describe('A. server closes the socket mid-response', () => {
     ['A1', 1000, 'bye'],
     ['A2', 1006, undefined],
     ['A3', 1011, 'boom'],
-  ] as const)('%s: close %i after 2 audio deltas: the waiting recvAudio rejects with RealtimeConnectionClosedError naming the code', async (id, code, reason) => {
-    const { agent } = await voiceAgent({ reply: LONG, paceMs: 5, faults: { closeAfterDeltas: { count: 2, code, reason } } }, ADAPTER)
-    await agent.sendText('talk')
-    const chunks: Buffer[] = []
-    const { error, ms } = await rejectionOf(
-      (async () => {
-        for (;;) {
-          const c = await agent.recvAudio(2000)
-          if (c === null) return
-          chunks.push(c.data)
-        }
-      })(),
-      2000 + SLACK,
-    )
-    recordTiming(`${id} close ${code}`, ms, 2000)
-    expect(error).toBeInstanceOf(RealtimeConnectionClosedError)
-    expect((error as RealtimeConnectionClosedError).closeCode).toBe(code)
-    expect(error.message).toContain(`connection closed (${code}${reason ? ` ${reason}` : ''})`)
-    expect(error.message).toMatch(new RegExp(`received before the close: .*response\\.output_audio\\.delta.*\\(socket closed ${code}\\)$`))
-    // Nothing that did arrive is lost: both deltas were handed out.
-    expect(chunks).toHaveLength(2)
-    expect(agent.connected).toBe(false)
-    // Every later call fails at once with the same close code.
-    await expect(agent.recvAudio(100)).rejects.toMatchObject({ name: 'RealtimeConnectionClosedError', closeCode: code })
-  })
+  ] as const)(
+    '%s: close %i after 2 audio deltas: the waiting recvAudio rejects with RealtimeConnectionClosedError naming the code',
+    async (id, code, reason) => {
+      const { agent } = await voiceAgent({ reply: LONG, paceMs: 5, faults: { closeAfterDeltas: { count: 2, code, reason } } }, ADAPTER)
+      await agent.sendText('talk')
+      const chunks: Buffer[] = []
+      const { error, ms } = await rejectionOf(
+        (async () => {
+          for (;;) {
+            const c = await agent.recvAudio(2000)
+            if (c === null) return
+            chunks.push(c.data)
+          }
+        })(),
+        2000 + SLACK,
+      )
+      recordTiming(`${id} close ${code}`, ms, 2000)
+      expect(error).toBeInstanceOf(RealtimeConnectionClosedError)
+      expect((error as RealtimeConnectionClosedError).closeCode).toBe(code)
+      expect(error.message).toContain(`connection closed (${code}${reason ? ` ${reason}` : ''})`)
+      expect(error.message).toMatch(new RegExp(`received before the close: .*response\\.output_audio\\.delta.*\\(socket closed ${code}\\)$`))
+      // Nothing that did arrive is lost: both deltas were handed out.
+      expect(chunks).toHaveLength(2)
+      expect(agent.connected).toBe(false)
+      // Every later call fails at once with the same close code.
+      await expect(agent.recvAudio(100)).rejects.toMatchObject({ name: 'RealtimeConnectionClosedError', closeCode: code })
+    },
+  )
 })
 
 describe('B. handshake rejected', () => {
@@ -187,7 +190,9 @@ describe('C. server never answers', () => {
     const { error, ms } = await rejectionOf(agent.recvAudio(150), 150 + SLACK)
     recordTiming('C3 response never created', ms, 150)
     expect(error).toBeInstanceOf(RealtimeTimeoutError)
-    expect(error.message).toMatch(/recvAudio timed out after 150 ms waiting for audio of response \(requested, not yet created\); received since it was requested: nothing/)
+    expect(error.message).toMatch(
+      /recvAudio timed out after 150 ms waiting for audio of response \(requested, not yet created\); received since it was requested: nothing/,
+    )
     expect(connection.received.map((e) => e.type)).toContain('response.create')
   })
 
@@ -205,7 +210,9 @@ describe('C. server never answers', () => {
     )
     recordTiming('C4 stream stalls', ms, 150)
     expect(error).toBeInstanceOf(RealtimeTimeoutError)
-    expect(error.message).toMatch(/waiting for audio of response resp_scripted_1; received since it was requested: response\.created, .*response\.output_audio\.delta/)
+    expect(error.message).toMatch(
+      /waiting for audio of response resp_scripted_1; received since it was requested: response\.created, .*response\.output_audio\.delta/,
+    )
     expect(chunks.length).toBeGreaterThan(0)
   })
 })
@@ -253,7 +260,11 @@ describe('D. error events', () => {
     const agent = testAdapter(server.url, ADAPTER)
     const connecting = agent.connect()
     const connection = await server.waitForConnection()
-    connection.send({ type: 'error', event_id: 'e1', error: { type: 'invalid_request_error', code: 'invalid_value', message: 'bad voice', param: 'session.audio.output.voice', event_id: null } })
+    connection.send({
+      type: 'error',
+      event_id: 'e1',
+      error: { type: 'invalid_request_error', code: 'invalid_value', message: 'bad voice', param: 'session.audio.output.voice', event_id: null },
+    })
     const { error, ms } = await rejectionOf(connecting, 1000 + SLACK)
     recordTiming('D5 session.update refused', ms, 1000)
     expect(error).toBeInstanceOf(RealtimeSessionRefusedError)
@@ -364,16 +375,19 @@ describe('F–H. malformed frames and malformed events', () => {
 })
 
 describe('H2. unknown values', () => {
-  it.each(['weird', '', 'in_progress', 42, null])('H2: response.done with status %o ends the response as completed; nothing prints "undefined"', async (status) => {
-    const { agent, connection } = await scriptedVoiceAgent()
-    await agent.sendText('hi')
-    const events = responseEvents({ text: 'hello' })
-    const done = events[events.length - 1]!
-    await sendAll(connection, [...events.slice(0, -1), { ...done, response: { ...(done.response as object), status } }])
-    expect(await settle(drain(agent, 1000), 1500)).toMatchObject({ ok: true })
-    expect(agent.currentResponse!.status).toBe('completed')
-    expect(formatTranscript(agent.transcript)).toBe('user (text): hi\nagent: hello')
-  })
+  it.each(['weird', '', 'in_progress', 42, null])(
+    'H2: response.done with status %o ends the response as completed; nothing prints "undefined"',
+    async (status) => {
+      const { agent, connection } = await scriptedVoiceAgent()
+      await agent.sendText('hi')
+      const events = responseEvents({ text: 'hello' })
+      const done = events[events.length - 1]!
+      await sendAll(connection, [...events.slice(0, -1), { ...done, response: { ...(done.response as object), status } }])
+      expect(await settle(drain(agent, 1000), 1500)).toMatchObject({ ok: true })
+      expect(agent.currentResponse!.status).toBe('completed')
+      expect(formatTranscript(agent.transcript)).toBe('user (text): hi\nagent: hello')
+    },
+  )
 })
 
 describe('I. odd-length and empty audio', () => {
@@ -573,12 +587,15 @@ describe('K. duplicate and out-of-order events', () => {
 
 describe('L. transcription failed', () => {
   it('L1: a transcription.failed event is recorded on its turn and marked in the transcript', async () => {
-    const { agent } = await voiceAgent({
-      transcribe: () => {
-        throw new Error('audio unintelligible')
+    const { agent } = await voiceAgent(
+      {
+        transcribe: () => {
+          throw new Error('audio unintelligible')
+        },
+        reply: 'sorry?',
       },
-      reply: 'sorry?',
-    }, ADAPTER)
+      ADAPTER,
+    )
     await agent.sendAudio(speech('mumble'))
     await drain(agent, 2000)
     await vi.waitFor(() => expect(agent.turns[0]!.transcriptionFailed).toMatch(/audio unintelligible/))

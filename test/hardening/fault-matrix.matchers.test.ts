@@ -67,7 +67,13 @@ async function viaScript(
 ): Promise<OpenAIRealtimeAdapter> {
   const { agent, connection } = await scriptedVoiceAgent()
   if (extra.respond !== false) {
-    const stop = scriptedResponder(connection, { paceMs: pace.scriptMs, reply: REPLY, heard: extra.heard === undefined ? USER : extra.heard, audio: extra.audio, transform })
+    const stop = scriptedResponder(connection, {
+      paceMs: pace.scriptMs,
+      reply: REPLY,
+      heard: extra.heard === undefined ? USER : extra.heard,
+      audio: extra.audio,
+      transform,
+    })
     onTestFinished(stop)
   }
   await agent.sendAudio(speech(USER))
@@ -168,19 +174,31 @@ const FAULTS: Fault[] = [
   {
     id: 'M-F1',
     name: 'malformed JSON frames before every event',
-    setup: (p) => viaScript(p, junkBefore((i) => ({ raw: ['{', 'not json', '{"type":', '\u0000'][i % 4]! }))),
+    setup: (p) =>
+      viaScript(
+        p,
+        junkBefore((i) => ({ raw: ['{', 'not json', '{"type":', '\u0000'][i % 4]! })),
+      ),
     expect: all('pass'),
   },
   {
     id: 'M-G1',
     name: 'binary frames before every event',
-    setup: (p) => viaScript(p, junkBefore((i) => ({ raw: Buffer.from([i & 0xff, 0, 1, 2]) }))),
+    setup: (p) =>
+      viaScript(
+        p,
+        junkBefore((i) => ({ raw: Buffer.from([i & 0xff, 0, 1, 2]) })),
+      ),
     expect: all('pass'),
   },
   {
     id: 'M-H1',
     name: 'events with missing or wrong-typed fields between the real ones',
-    setup: (p) => viaScript(p, junkBefore((i) => ({ raw: JSON.stringify(WRONG_TYPED[i % WRONG_TYPED.length]) }))),
+    setup: (p) =>
+      viaScript(
+        p,
+        junkBefore((i) => ({ raw: JSON.stringify(WRONG_TYPED[i % WRONG_TYPED.length]) })),
+      ),
     expect: all('pass'),
   },
   {
@@ -189,7 +207,9 @@ const FAULTS: Fault[] = [
     setup: (p) =>
       viaScript(p, (events) =>
         events.map((e) =>
-          e.type === 'response.output_audio.delta' ? { ...e, delta: Buffer.concat([Buffer.from(e.delta as string, 'base64'), Buffer.from([7])]).toString('base64') } : e,
+          e.type === 'response.output_audio.delta'
+            ? { ...e, delta: Buffer.concat([Buffer.from(e.delta as string, 'base64'), Buffer.from([7])]).toString('base64') }
+            : e,
         ),
       ),
     expect: all('pass'),

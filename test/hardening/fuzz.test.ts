@@ -265,6 +265,7 @@ describe('fuzz: arbitrary server streams', () => {
               checkRecords(agent)
             } finally {
               const off = await settle(agent.disconnect(), 1500)
+              // biome-ignore lint/correctness/noUnsafeFinally: a disconnect() that rejects is the failure to report, even over the body's
               if (!off.ok) throw new Error('disconnect() rejected')
             }
             if (stray.length) throw new Error(`unhandled: ${inspect(stray.splice(0))}`)
@@ -315,7 +316,11 @@ describe('fuzz: arbitrary server streams', () => {
             // another response (e.g. started by server VAD) interleaved once ours is known
             if (intruder) {
               const other = responseEvents({ text: 'intruder', audio: Buffer.alloc(960, 9), chunkBytes: 480, responseId: 'resp_other', itemId: 'item_other' })
-              const from = Math.max(stream.findIndex((e) => (e as Json).type === 'response.created'), firstDelta()) + 1
+              const from =
+                Math.max(
+                  stream.findIndex((e) => (e as Json).type === 'response.created'),
+                  firstDelta(),
+                ) + 1
               const mixed = stream.slice(0, from)
               const rest = stream.slice(from)
               while (rest.length || other.length) {
@@ -404,13 +409,51 @@ describe('fuzz: arbitrary server streams', () => {
 const INERT: fc.Arbitrary<Frame> = fc.oneof(
   fc.string({ maxLength: 12 }).map((text) => ({ text: `!${text}` })),
   fc.uint8Array({ maxLength: 12 }).map((binary) => ({ binary })),
-  fc.constantFrom<unknown>(null, 1, 'x', [], {}, { type: 7 }, { type: null }, { type: '__proto__' }, { type: 'constructor' }, { type: 'toString' }, { type: 'hasOwnProperty' }).map((json) => ({ json })),
-  fc.constantFrom('brand.new.event', 'rate_limits.updated', 'conversation.item.added', 'response.output_audio.done', 'response.content_part.done').map((type) => ({ json: { type, surprise: { deep: [1] } } })),
-  fc.record({ type: fc.constant('response.output_audio.delta'), response_id: fc.constant('resp_1'), delta: fc.oneof(fc.integer(), fc.constant(null), fc.constant({}), fc.constant('')) }).map((json) => ({ json })),
-  fc.record({ type: fc.constant('response.output_audio_transcript.delta'), response_id: fc.constant('resp_1'), delta: fc.oneof(fc.integer(), fc.constant(null), fc.constant([])) }).map((json) => ({ json })),
+  fc
+    .constantFrom<unknown>(
+      null,
+      1,
+      'x',
+      [],
+      {},
+      { type: 7 },
+      { type: null },
+      { type: '__proto__' },
+      { type: 'constructor' },
+      { type: 'toString' },
+      { type: 'hasOwnProperty' },
+    )
+    .map((json) => ({ json })),
+  fc
+    .constantFrom('brand.new.event', 'rate_limits.updated', 'conversation.item.added', 'response.output_audio.done', 'response.content_part.done')
+    .map((type) => ({ json: { type, surprise: { deep: [1] } } })),
+  fc
+    .record({
+      type: fc.constant('response.output_audio.delta'),
+      response_id: fc.constant('resp_1'),
+      delta: fc.oneof(fc.integer(), fc.constant(null), fc.constant({}), fc.constant('')),
+    })
+    .map((json) => ({ json })),
+  fc
+    .record({
+      type: fc.constant('response.output_audio_transcript.delta'),
+      response_id: fc.constant('resp_1'),
+      delta: fc.oneof(fc.integer(), fc.constant(null), fc.constant([])),
+    })
+    .map((json) => ({ json })),
 )
 /** Events of the response that may arrive twice without changing it. */
-const DUP_SAFE = new Set(['response.created', 'response.output_item.added', 'conversation.item.added', 'response.content_part.added', 'response.output_audio.done', 'response.output_audio_transcript.done', 'response.content_part.done', 'response.output_item.done', 'conversation.item.done'])
+const DUP_SAFE = new Set([
+  'response.created',
+  'response.output_item.added',
+  'conversation.item.added',
+  'response.content_part.added',
+  'response.output_audio.done',
+  'response.output_audio_transcript.done',
+  'response.content_part.done',
+  'response.output_item.done',
+  'conversation.item.done',
+])
 
 function report(what: string, runs: number, ms: number): void {
   if (process.env.HARDENING_REPORT) console.log(`fuzz ${what}: ${runs} runs in ${Math.round(ms)} ms (${(ms / runs).toFixed(1)} ms/run)`)

@@ -22,7 +22,8 @@ const DEPTH = 5000
 const DEEP_SESSION_UPDATE = '{"type":"session.update","session":' + '{"a":'.repeat(DEPTH) + '1' + '}'.repeat(DEPTH) + '}'
 const DEEP_ITEM = '{"type":"conversation.item.create","item":' + '['.repeat(DEPTH) + ']'.repeat(DEPTH) + '}'
 const HUGE_STRING = JSON.stringify({ type: 'session.update', session: { type: 'realtime', instructions: 'x'.repeat(8 * 1024 * 1024) } })
-const PROTOTYPE_KEYS = '{"type":"session.update","__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"session":{"__proto__":{"type":"realtime"},"constructor":1,"toString":2}}'
+const PROTOTYPE_KEYS =
+  '{"type":"session.update","__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"session":{"__proto__":{"type":"realtime"},"constructor":1,"toString":2}}'
 const TYPE_IN_PROTO = '{"__proto__":{"type":"response.create"}}'
 
 /** Text frames that must each get an answer: an error, except the 8 MB string, which is a valid update. */
@@ -120,7 +121,10 @@ describe('issue 11, finding 1: a client frame kills the process that hosts a rep
       ],
     })
     const recording: SessionRecording = { version: 1, sessions: [...HOSTILE.map(session), session(), session()], audio: Buffer.alloc(0) }
-    const server: ReplayServer = await closedAfterTest(() => createReplayServer(recording, { pacing: 'recorded' }), (s) => s.close())
+    const server: ReplayServer = await closedAfterTest(
+      () => createReplayServer(recording, { pacing: 'recorded' }),
+      (s) => s.close(),
+    )
     const ok = { type: 'session.update', session: { type: 'realtime', instructions: 'hi' } }
     for (const [name, frame] of HOSTILE) {
       const client = await rawClient(server.url)
@@ -162,12 +166,28 @@ describe('issue 11, finding 1: a client frame kills the process that hosts a rep
     const recording: SessionRecording = {
       version: 1,
       sessions: [
-        { model: 'gpt-realtime-mini', events: [{ t: 0, server: { type: 'session.created' } }, { t: 1, client: faulty }] },
-        { model: 'gpt-realtime-mini', events: [{ t: 0, server: { type: 'session.created' } }, { t: 1, client: { type: 'response.create' } }, { t: 2, server: { type: 'response.done' } }] },
+        {
+          model: 'gpt-realtime-mini',
+          events: [
+            { t: 0, server: { type: 'session.created' } },
+            { t: 1, client: faulty },
+          ],
+        },
+        {
+          model: 'gpt-realtime-mini',
+          events: [
+            { t: 0, server: { type: 'session.created' } },
+            { t: 1, client: { type: 'response.create' } },
+            { t: 2, server: { type: 'response.done' } },
+          ],
+        },
       ],
       audio: Buffer.alloc(0),
     }
-    const server = await closedAfterTest(() => createReplayServer(recording), (s) => s.close())
+    const server = await closedAfterTest(
+      () => createReplayServer(recording),
+      (s) => s.close(),
+    )
     const client = await rawClient(server.url)
     await client.next('session.created')
     client.send({ type: 'session.update', session: { type: 'realtime' } })
@@ -192,7 +212,10 @@ describe('issue 11, finding 1: a client frame kills the process that hosts a rep
 
   it('the recording proxy forwards every hostile frame, keeps serving, and records it with bounded depth', async () => {
     const upstream = await fake()
-    const proxy: RecordingProxy = await closedAfterTest(() => createRecordingProxy({ upstream: upstream.url, apiKey: 'sk-test-upstream-key-0000000000' }), (p) => p.close())
+    const proxy: RecordingProxy = await closedAfterTest(
+      () => createRecordingProxy({ upstream: upstream.url, apiKey: 'sk-test-upstream-key-0000000000' }),
+      (p) => p.close(),
+    )
     const client = await rawClient(proxy.url, { apiKey: null })
     await client.next('session.created')
     for (const [name, frame, expected] of HOSTILE) {
@@ -216,7 +239,10 @@ describe('issue 11, finding 1: a client frame kills the process that hosts a rep
     expect(sent).toHaveLength(HOSTILE.length + 1)
     expect(JSON.stringify(sent[0])).toMatch(/nested deeper than \d+ levels/)
     // Replaying the recording: the same hostile frames match what was recorded.
-    const server = await closedAfterTest(() => createReplayServer(recording, { pacing: 'fast' }), (s) => s.close())
+    const server = await closedAfterTest(
+      () => createReplayServer(recording, { pacing: 'fast' }),
+      (s) => s.close(),
+    )
     const replayed = await rawClient(server.url)
     await replayed.next('session.created')
     for (const [name, frame, expected] of HOSTILE) {

@@ -22,7 +22,11 @@ import { startRawServer } from '../helpers/raw-ws-server.js'
 
 const KEY = 'sk-test-leaks-000000000000000000'
 
-type Scenario = [name: string, server: FakeRealtimeServerOptions | 'raw-silent' | 'raw-garbage' | null, body: (agent: OpenAIRealtimeAdapter) => Promise<unknown>]
+type Scenario = [
+  name: string,
+  server: FakeRealtimeServerOptions | 'raw-silent' | 'raw-garbage' | null,
+  body: (agent: OpenAIRealtimeAdapter) => Promise<unknown>,
+]
 
 const turn = async (agent: OpenAIRealtimeAdapter) => {
   await agent.connect()
@@ -33,14 +37,22 @@ const drain = async (agent: OpenAIRealtimeAdapter) => {
 }
 
 const SCENARIOS: Scenario[] = [
-  ['a conversation with every matcher', { reply: 'A long enough answer to interrupt.', paceMs: 10 }, async (agent) => {
-    await turn(agent)
-    await expect(agent).toRespondWithin(5000)
-    await expect(agent).toTranscribeAs('book a table')
-    await expect(agent).toStopOnInterrupt()
-  }],
+  [
+    'a conversation with every matcher',
+    { reply: 'A long enough answer to interrupt.', paceMs: 10 },
+    async (agent) => {
+      await turn(agent)
+      await expect(agent).toRespondWithin(5000)
+      await expect(agent).toTranscribeAs('book a table')
+      await expect(agent).toStopOnInterrupt()
+    },
+  ],
   ['server closes 1006 mid-response', { reply: 'A long enough answer.', faults: { closeAfterDeltas: { count: 1 } } }, async (a) => (await turn(a), drain(a))],
-  ['server closes 1011 mid-response', { reply: 'A long enough answer.', faults: { closeAfterDeltas: { count: 1, code: 1011 } } }, async (a) => (await turn(a), drain(a))],
+  [
+    'server closes 1011 mid-response',
+    { reply: 'A long enough answer.', faults: { closeAfterDeltas: { count: 1, code: 1011 } } },
+    async (a) => (await turn(a), drain(a)),
+  ],
   ['error event on response.create', { faults: { errorOnResponseCreate: { type: 'server_error', message: 'x' } } }, async (a) => (await turn(a), drain(a))],
   ['response failed', { faults: { responseStatus: 'failed' } }, async (a) => (await turn(a), drain(a))],
   ['malformed frames', { faults: { malformedFrames: true } }, async (a) => (await turn(a), drain(a))],
@@ -51,34 +63,47 @@ const SCENARIOS: Scenario[] = [
   ['garbage instead of HTTP (raw TCP)', 'raw-garbage', (a) => a.connect()],
   ['nothing listening', null, (a) => a.connect()],
   ['recvAudio timeout', { latencyMs: 5000 }, async (a) => (await turn(a), a.recvAudio(50))],
-  ['matcher timeouts', { latencyMs: 5000, transcriptionDelayMs: 5000 }, async (agent) => {
-    await turn(agent)
-    await expect(agent).toTranscribeAs('x', { timeout: 50 })
-  }],
-  ['disconnect during connect', { faults: { sessionUpdateDelayMs: 5000 } }, async (agent) => {
-    const connecting = agent.connect()
-    await new Promise((r) => setTimeout(r, 20))
-    await agent.disconnect()
-    return connecting
-  }],
-  ['disconnect while recvAudio waits', { latencyMs: 5000 }, async (agent) => {
-    await turn(agent)
-    const waiting = agent.recvAudio(10_000)
-    waiting.catch(() => {}) // it rejects during disconnect(), before it is returned
-    await agent.disconnect()
-    return waiting
-  }],
+  [
+    'matcher timeouts',
+    { latencyMs: 5000, transcriptionDelayMs: 5000 },
+    async (agent) => {
+      await turn(agent)
+      await expect(agent).toTranscribeAs('x', { timeout: 50 })
+    },
+  ],
+  [
+    'disconnect during connect',
+    { faults: { sessionUpdateDelayMs: 5000 } },
+    async (agent) => {
+      const connecting = agent.connect()
+      await new Promise((r) => setTimeout(r, 20))
+      await agent.disconnect()
+      return connecting
+    },
+  ],
+  [
+    'disconnect while recvAudio waits',
+    { latencyMs: 5000 },
+    async (agent) => {
+      await turn(agent)
+      const waiting = agent.recvAudio(10_000)
+      waiting.catch(() => {}) // it rejects during disconnect(), before it is returned
+      await agent.disconnect()
+      return waiting
+    },
+  ],
 ]
 
 describe('per fault: nothing left open once the adapter is disconnected and the server closed', () => {
   it.each(SCENARIOS)('%s', async (name, server, body) => {
     const tracking = trackResources()
-    const raw = server === 'raw-silent' || server === 'raw-garbage'
-      ? await startRawServer(async (c) => {
-          await c.request
-          if (server === 'raw-garbage') c.write('garbage\r\n\r\n')
-        })
-      : null
+    const raw =
+      server === 'raw-silent' || server === 'raw-garbage'
+        ? await startRawServer(async (c) => {
+            await c.request
+            if (server === 'raw-garbage') c.write('garbage\r\n\r\n')
+          })
+        : null
     const fake = server && !raw ? await createFakeRealtimeServer(server as FakeRealtimeServerOptions) : null
     const url = raw?.url ?? fake?.url ?? 'ws://127.0.0.1:9/v1/realtime'
     // Default timeouts (10 s) unless the fault needs one to expire: a timer left running must show, not expire.

@@ -10,6 +10,7 @@
  *    modified meanwhile) are scanned for the key, its random part and its base64 and hex encodings.
  */
 import { randomBytes } from 'node:crypto'
+import type { Dirent } from 'node:fs'
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
@@ -20,7 +21,7 @@ import '../../src/vitest.js'
 import { conversationReport, formatTranscript, OpenAIRealtimeAdapter, transcriptSerializer } from '../../src/index.js'
 import { runHardeningChild, REPO_ROOT } from '../helpers/child-vitest.js'
 import { speech, stripAnsi, voiceAgent } from '../helpers/voice.js'
-import { attachRedactor, createRedactor, REDACT, REDACTED, redactorOf, redactSecrets } from '../../src/secrets/redact.js'
+import { createRedactor, REDACTED, redactorOf, redactSecrets } from '../../src/secrets/redact.js'
 import { layoutConversation } from '../../src/reports/layout.js'
 import { renderTimelineSvg } from '../../src/reports/timeline-svg.js'
 import { writeConversationRecording } from '../../src/reports/conversation-recording.js'
@@ -50,7 +51,10 @@ function findLeaks(where: string, text: string, key: string): string[] {
   for (const n of needles(key)) {
     let i = text.indexOf(n.text)
     while (i >= 0) {
-      const context = text.slice(Math.max(0, i - 60), i + n.text.length + 60).split(n.text).join('<CANARY>')
+      const context = text
+        .slice(Math.max(0, i - 60), i + n.text.length + 60)
+        .split(n.text)
+        .join('<CANARY>')
       hits.push(`${where}: ${n.name} at ${i}: …${JSON.stringify(context)}…`)
       i = text.indexOf(n.text, i + 1)
     }
@@ -83,7 +87,11 @@ describe('in process: no surface shows the key, even when the server echoes it',
     surfaces.push(['server error event', await e1.agent.recvAudio(2000).catch((e: unknown) => e)])
     surfaces.push(['agent.errors', e1.agent.errors])
 
-    for (const body of [JSON.stringify({ error: { message: `no ${echo}` } }), `Bad Request\nauthorization: Bearer ${key}\n`, JSON.stringify({ message: key })]) {
+    for (const body of [
+      JSON.stringify({ error: { message: `no ${echo}` } }),
+      `Bad Request\nauthorization: Bearer ${key}\n`,
+      JSON.stringify({ message: key }),
+    ]) {
       const e2 = await voiceAgent({ rejectHandshake: { status: 401, body } }, { apiKey: key, connectTimeoutMs: 2000, connect: false })
       surfaces.push(['handshake body', await e2.agent.connect().catch((e: unknown) => e)])
     }
@@ -91,10 +99,7 @@ describe('in process: no surface shows the key, even when the server echoes it',
     const e3 = await voiceAgent({ apiKey: 'sk-some-other-key-000000000000000000' }, { apiKey: key, connectTimeoutMs: 2000, connect: false })
     surfaces.push(['session refused', await e3.agent.connect().catch((e: unknown) => e)])
 
-    const e4 = await voiceAgent(
-      { reply: 'a reply long enough to take a while to stream', paceMs: 20 },
-      { apiKey: key, connectTimeoutMs: 2000, connect: false },
-    )
+    const e4 = await voiceAgent({ reply: 'a reply long enough to take a while to stream', paceMs: 20 }, { apiKey: key, connectTimeoutMs: 2000, connect: false })
     await e4.agent.connect()
     await e4.agent.sendText('hi')
     await e4.agent.recvAudio(2000)
@@ -168,7 +173,7 @@ describe('in process: no surface shows the key, even when the server echoes it',
 
 async function walk(dir: string, skip: (path: string) => boolean = () => false): Promise<string[]> {
   const out: string[] = []
-  let entries
+  let entries: Dirent[]
   try {
     entries = await readdir(dir, { withFileTypes: true })
   } catch {
@@ -266,7 +271,11 @@ function randomRun(n: number): string {
   return chars.join('')
 }
 /** A key shaped like the live API's project keys: runs of 9, 12, 9, 20, 9 and 16 characters between `-` and `_`. */
-const projectCanary = () => `sk-proj-${[9, 12, 9, 20, 9, 16].map(randomRun).join('-').replace(/-(?=[^-]*-[^-]*$)/, '_')}`
+const projectCanary = () =>
+  `sk-proj-${[9, 12, 9, 20, 9, 16]
+    .map(randomRun)
+    .join('-')
+    .replace(/-(?=[^-]*-[^-]*$)/, '_')}`
 /** An Azure-style key: 32 hex characters, no `sk-` shape at all. */
 const azureCanary = () => randomBytes(16).toString('hex')
 
@@ -309,7 +318,6 @@ function echoes(key: string, hex: string): string[] {
     JSON.stringify({ error: { code: key.slice(0, 20), param: hex } }),
   ]
 }
-
 
 describe('finding 2 (key fragments in errors and artifacts): masked, partial, upper-cased and non-sk keys', () => {
   it('finding 2: redactSecrets removes every fragment of the known keys, and leaves ordinary words and ids alone', () => {
@@ -356,7 +364,9 @@ describe('finding 2 (key fragments in errors and artifacts): masked, partial, up
     }
     for (const [unit, ms] of worst) expect(ms, JSON.stringify(unit)).toBeLessThan(1000)
     if (process.env.HARDENING_REPORT) {
-      console.log(`redactor on 100 KB: ${plainMs.toFixed(2)} ms (plain), ${mixedMs.toFixed(2)} ms (with keys); adversarial: ${worst.map(([u, ms]) => `${JSON.stringify(u)} ${ms.toFixed(1)} ms`).join(', ')}`)
+      console.log(
+        `redactor on 100 KB: ${plainMs.toFixed(2)} ms (plain), ${mixedMs.toFixed(2)} ms (with keys); adversarial: ${worst.map(([u, ms]) => `${JSON.stringify(u)} ${ms.toFixed(1)} ms`).join(', ')}`,
+      )
     }
   })
 
@@ -366,14 +376,20 @@ describe('finding 2 (key fragments in errors and artifacts): masked, partial, up
     const random = key.slice('sk-proj-'.length)
     const surfaces: Array<[string, unknown]> = []
     const e1 = await voiceAgent(
-      { faults: { errorOnResponseCreate: { type: 'invalid_request_error', code: key.slice(0, 20), message: echoes(key, hex).join(' | '), param: hex.toUpperCase() } } },
+      {
+        faults: {
+          errorOnResponseCreate: { type: 'invalid_request_error', code: key.slice(0, 20), message: echoes(key, hex).join(' | '), param: hex.toUpperCase() },
+        },
+      },
       { apiKey: key, connectTimeoutMs: 2000, connect: false, headers: { 'api-key': hex } },
     )
     await e1.agent.connect()
     await e1.agent.sendText('hi')
     surfaces.push(['server error event', await e1.agent.recvAudio(2000).catch((e: unknown) => e)])
     surfaces.push(['agent.errors', e1.agent.errors])
-    const body = JSON.stringify({ error: { message: `Incorrect API key provided: sk-proj-${random.slice(0, 8)}****${random.slice(-4)}; api-key ${hex.slice(0, 8)}...${hex.slice(-4)}` } })
+    const body = JSON.stringify({
+      error: { message: `Incorrect API key provided: sk-proj-${random.slice(0, 8)}****${random.slice(-4)}; api-key ${hex.slice(0, 8)}...${hex.slice(-4)}` },
+    })
     const e2 = await voiceAgent(
       { rejectHandshake: { status: 401, body } },
       { apiKey: key, connectTimeoutMs: 2000, connect: false, headers: { 'api-key': hex } },
@@ -460,9 +476,15 @@ describe('finding 2 (key fragments in errors and artifacts): masked, partial, up
     conn.send({ type: `echo ${key.toUpperCase()}` })
     conn.send({ type: `masked sk-proj-...${key.slice(-4)} and ${hex}` })
     await new Promise((r) => setTimeout(r, 50))
-    const timeout = await agent.recvAudio(50).then(() => null, (e: Error) => e)
+    const timeout = await agent.recvAudio(50).then(
+      () => null,
+      (e: Error) => e,
+    )
     expect(timeout?.name).toBe('RealtimeTimeoutError')
-    const closing = agent.recvAudio(2000).then(() => null, (e: Error) => e)
+    const closing = agent.recvAudio(2000).then(
+      () => null,
+      (e: Error) => e,
+    )
     conn.close(1011, 'bye')
     const closed = await closing
     expect(closed?.name).toBe('RealtimeConnectionClosedError')

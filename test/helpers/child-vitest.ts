@@ -17,7 +17,11 @@ export interface ChildRun {
   /** Wall time of the child process, ms. */
   ms: number
   /** The JSON report, parsed. */
-  report: { testResults: Array<{ assertionResults: Array<{ title: string; fullName: string; status: string; failureMessages: string[]; meta?: Record<string, unknown> }> }> }
+  report: {
+    testResults: Array<{
+      assertionResults: Array<{ title: string; fullName: string; status: string; failureMessages: string[]; meta?: Record<string, unknown> }>
+    }>
+  }
 }
 
 export async function runHardeningChild(files: string[], out: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<ChildRun> {

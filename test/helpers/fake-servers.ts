@@ -19,10 +19,7 @@ export function useFakeServers() {
   const startServer = fakeServer
 
   /** A server plus a raw client that has already seen session.created (and, with `session`, session.updated). */
-  async function connect(
-    options?: FakeRealtimeServerOptions,
-    session?: Record<string, unknown>,
-  ): Promise<{ server: FakeRealtimeServer; client: RawClient }> {
+  async function connect(options?: FakeRealtimeServerOptions, session?: Record<string, unknown>): Promise<{ server: FakeRealtimeServer; client: RawClient }> {
     const server = await startServer(options)
     const client = await rawClient(server.url)
     await client.next('session.created')

@@ -72,8 +72,7 @@ export function trackResources(): { stop(timeoutMs?: number): Promise<string[]> 
     },
   }).enable()
   const ours = (stack: string) => /[/\\](src|test)[/\\]|node_modules[/\\]ws[/\\]/.test(stack.replace(/.*leak-check\.ts.*\n?/g, ''))
-  const leaks = () =>
-    [...live.values()].filter((r) => ours(r.stack) && (typeof r.resource.hasRef === 'function' ? r.resource.hasRef() : true))
+  const leaks = () => [...live.values()].filter((r) => ours(r.stack) && (typeof r.resource.hasRef === 'function' ? r.resource.hasRef() : true))
   return {
     async stop(timeoutMs = 2000) {
       recording = false

@@ -4,7 +4,8 @@
 import { onTestFinished, TestRunner } from 'vitest'
 import { WebSocket, type ClientOptions, type RawData } from 'ws'
 
-export type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: raw frames of a test client: any shape a server may send
+export type Json = Record<string, any>
 
 export interface RawFrame {
   kind: 'text' | 'binary'
@@ -112,7 +113,11 @@ export function rawClient(
         const timer = setTimeout(() => {
           listeners.delete(listener)
           const seen = events.slice(cursor).map((e) => e.type)
-          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${typeof type === 'string' ? type : 'a matching event'}; since the cursor: [${seen.join(', ')}]; socket state ${ws.readyState}`))
+          reject(
+            new Error(
+              `timed out after ${timeoutMs} ms waiting for ${typeof type === 'string' ? type : 'a matching event'}; since the cursor: [${seen.join(', ')}]; socket state ${ws.readyState}`,
+            ),
+          )
         }, timeoutMs)
         const listener = () => {
           if (check()) {
@@ -121,7 +126,14 @@ export function rawClient(
           } else if (ws.readyState === WebSocket.CLOSED) {
             clearTimeout(timer)
             listeners.delete(listener)
-            reject(new Error(`socket closed while waiting for ${typeof type === 'string' ? type : 'a matching event'}; since the cursor: [${events.slice(cursor).map((e) => e.type).join(', ')}]`))
+            reject(
+              new Error(
+                `socket closed while waiting for ${typeof type === 'string' ? type : 'a matching event'}; since the cursor: [${events
+                  .slice(cursor)
+                  .map((e) => e.type)
+                  .join(', ')}]`,
+              ),
+            )
           }
         }
         listeners.add(listener)

@@ -96,7 +96,10 @@ export async function startRawServer(onConnection: (conn: RawConnection) => void
 
 /** `startRawServer`, closed when the current test finishes. */
 export function rawServer(onConnection: (conn: RawConnection) => void | Promise<void>): Promise<RawServer> {
-  return closedAfterTest(() => startRawServer(onConnection), (server) => server.close())
+  return closedAfterTest(
+    () => startRawServer(onConnection),
+    (server) => server.close(),
+  )
 }
 
 function rawConnection(socket: Socket): RawConnection {
@@ -174,7 +177,11 @@ function rawConnection(socket: Socket): RawConnection {
     async accept(options = {}) {
       const { headers } = await request
       const key = headers['sec-websocket-key'] ?? ''
-      const acceptKey = options.badAccept ? 'bm90IHRoZSByaWdodCBrZXk=' : createHash('sha1').update(key + GUID).digest('base64')
+      const acceptKey = options.badAccept
+        ? 'bm90IHRoZSByaWdodCBrZXk='
+        : createHash('sha1')
+            .update(key + GUID)
+            .digest('base64')
       socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey}\r\n\r\n`)
       upgraded = true
       parseFrames()

@@ -107,14 +107,23 @@ export function responseEvents(spec: ScriptedResponse = {}): Json[] {
       events.push(ev('response.output_audio_transcript.delta', { response_id: responseId, item_id: itemId, output_index: 0, content_index: 0, delta: word }))
     }
     const slice = audio.subarray(i * chunk, (i + 1) * chunk)
-    events.push(ev('response.output_audio.delta', { response_id: responseId, item_id: itemId, output_index: 0, content_index: 0, delta: slice.toString('base64') }))
+    events.push(
+      ev('response.output_audio.delta', { response_id: responseId, item_id: itemId, output_index: 0, content_index: 0, delta: slice.toString('base64') }),
+    )
   }
   const rest = words.slice(deltas).join('')
-  if (rest) events.push(ev('response.output_audio_transcript.delta', { response_id: responseId, item_id: itemId, output_index: 0, content_index: 0, delta: rest }))
+  if (rest)
+    events.push(ev('response.output_audio_transcript.delta', { response_id: responseId, item_id: itemId, output_index: 0, content_index: 0, delta: rest }))
   events.push(
     ev('response.output_audio.done', { response_id: responseId, item_id: itemId, output_index: 0, content_index: 0 }),
     ev('response.output_audio_transcript.done', { response_id: responseId, item_id: itemId, output_index: 0, content_index: 0, transcript: text }),
-    ev('response.content_part.done', { response_id: responseId, item_id: itemId, output_index: 0, content_index: 0, part: { type: 'audio', transcript: text } }),
+    ev('response.content_part.done', {
+      response_id: responseId,
+      item_id: itemId,
+      output_index: 0,
+      content_index: 0,
+      part: { type: 'audio', transcript: text },
+    }),
     ev('response.output_item.done', { response_id: responseId, output_index: 0, item: { ...item, status: 'completed' } }),
     ev('conversation.item.done', { item: { ...item, status: 'completed' } }),
     ev('response.done', { response: { id: responseId, object: 'realtime.response', status, status_details: null, output: [] } }),
@@ -218,11 +227,31 @@ export function scriptedResponder(conn: FakeConnection, options: ScriptedRespond
       streaming = { id, cancel }
     } else if (event.type === 'response.cancel') {
       if (!streaming) {
-        conn.send({ type: 'error', event_id: 'event_cancel_err', error: { type: 'invalid_request_error', code: 'response_cancel_not_active', message: 'Cancellation failed: no active response found', param: null, event_id: (event.event_id as string) ?? null } })
+        conn.send({
+          type: 'error',
+          event_id: 'event_cancel_err',
+          error: {
+            type: 'invalid_request_error',
+            code: 'response_cancel_not_active',
+            message: 'Cancellation failed: no active response found',
+            param: null,
+            event_id: (event.event_id as string) ?? null,
+          },
+        })
         return
       }
       streaming.cancel()
-      conn.send({ type: 'response.done', event_id: 'event_cancelled', response: { id: streaming.id, object: 'realtime.response', status: 'cancelled', status_details: { type: 'cancelled', reason: 'client_cancelled' }, output: [] } })
+      conn.send({
+        type: 'response.done',
+        event_id: 'event_cancelled',
+        response: {
+          id: streaming.id,
+          object: 'realtime.response',
+          status: 'cancelled',
+          status_details: { type: 'cancelled', reason: 'client_cancelled' },
+          output: [],
+        },
+      })
       streaming = null
     }
   }

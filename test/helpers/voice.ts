@@ -35,7 +35,10 @@ export async function closedAfterTest<T>(open: () => Promise<T>, close: (opened:
 
 /** A fake realtime server, closed when the current test finishes. */
 export function fakeServer(options: FakeRealtimeServerOptions = {}): Promise<FakeRealtimeServer> {
-  return closedAfterTest(() => createFakeRealtimeServer(options), (server) => server.close())
+  return closedAfterTest(
+    () => createFakeRealtimeServer(options),
+    (server) => server.close(),
+  )
 }
 
 /** An adapter (not connected) for `url`, with `TEST_API_KEY` unless `options` say otherwise; disconnected when the current test finishes. */
@@ -77,7 +80,6 @@ export async function voiceAgent(serverOptions: FakeRealtimeServerOptions = {}, 
   }
 }
 
-// eslint-disable-next-line no-control-regex
 export const stripAnsi = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '')
 
 /** The failure message of an async assertion that must fail. */

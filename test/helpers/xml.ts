@@ -30,7 +30,6 @@ function decode(raw: string, at: number): string {
 }
 
 export function parseXml(xml: string): XmlElement {
-  // eslint-disable-next-line no-control-regex
   const bad = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.exec(xml)
   if (bad) throw new Error(`character XML forbids (U+${bad[0].charCodeAt(0).toString(16)}) at ${bad.index}`)
   let i = 0

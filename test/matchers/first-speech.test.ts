@@ -29,7 +29,9 @@ describe("toRespondWithin(ms, { measure: 'first-speech' })", () => {
     await expect(agent).toRespondWithin(400)
     const message = await failureOf(expect(agent).toRespondWithin(400, { measure: 'first-speech' }))
     expect(message).toContain('Expected: first speech within 400 ms of the end of the user turn')
-    const [, speechMs, over, audioMs] = /first speech after (\d+) ms \((\d+) ms over\): first audio after (\d+) ms, then 600 ms of leading silence/.exec(message)!
+    const [, speechMs, over, audioMs] = /first speech after (\d+) ms \((\d+) ms over\): first audio after (\d+) ms, then 600 ms of leading silence/.exec(
+      message,
+    )!
     expect(Number(speechMs) - Number(audioMs)).toBeGreaterThanOrEqual(599)
     expect(Number(speechMs) - Number(audioMs)).toBeLessThanOrEqual(601)
     expect(Number(over)).toBe(Number(speechMs) - 400)

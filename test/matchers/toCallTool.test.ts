@@ -70,7 +70,11 @@ describe('toCallTool', () => {
     await expect(agent).toSay('booked T2 and T4')
     // Both outputs went out before the one response.create that asked for the answer.
     const sent = connection.received.map((e) => (e.type === 'conversation.item.create' ? `output ${(e.item as { call_id: string }).call_id}` : e.type))
-    expect(sent.slice(sent.indexOf('output call_FAKE000000000001'))).toEqual(['output call_FAKE000000000001', 'output call_FAKE000000000002', 'response.create'])
+    expect(sent.slice(sent.indexOf('output call_FAKE000000000001'))).toEqual([
+      'output call_FAKE000000000001',
+      'output call_FAKE000000000002',
+      'response.create',
+    ])
     const message = await failureOf(expect(agent).toCallTool('book_table', undefined, { times: 3 }))
     expect(message).toContain('Expected: exactly 3 calls of book_table\nReceived: 2 calls of book_table')
     expect(message).toContain('  1. book_table({"party":2}) call call_FAKE000000000001 → {"ok":true,"ref":"T2"}')

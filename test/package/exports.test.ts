@@ -16,19 +16,30 @@ function node(args: string[]): Promise<{ code: number; stdout: string; stderr: s
 // The built package, loaded by name (self-reference through package.json#exports) as a consumer would.
 describe.runIf(existsSync(`${root}/dist/index.js`))('built package (npm run build)', () => {
   it('import exposes the adapter and the fake server', async () => {
-    const r = await node(['--input-type=module', '-e', "const m = await import('expect-voice'); console.log(typeof m.OpenAIRealtimeAdapter, typeof m.createFakeRealtimeServer, typeof m.synthesizeSpeech)"])
+    const r = await node([
+      '--input-type=module',
+      '-e',
+      "const m = await import('expect-voice'); console.log(typeof m.OpenAIRealtimeAdapter, typeof m.createFakeRealtimeServer, typeof m.synthesizeSpeech)",
+    ])
     expect(r.stderr).toBe('')
     expect(r.stdout.trim()).toBe('function function function')
   })
 
   it('require exposes the adapter and the fake server', async () => {
-    const r = await node(['-e', "const m = require('expect-voice'); console.log(typeof m.OpenAIRealtimeAdapter, typeof m.createFakeRealtimeServer, typeof m.synthesizeSpeech)"])
+    const r = await node([
+      '-e',
+      "const m = require('expect-voice'); console.log(typeof m.OpenAIRealtimeAdapter, typeof m.createFakeRealtimeServer, typeof m.synthesizeSpeech)",
+    ])
     expect(r.stderr).toBe('')
     expect(r.stdout.trim()).toBe('function function function')
   })
 
   it('expect-voice/matchers works from import and require', async () => {
-    const esm = await node(['--input-type=module', '-e', "const m = await import('expect-voice/matchers'); console.log(Object.keys(m.voiceMatchers).sort().join(','))"])
+    const esm = await node([
+      '--input-type=module',
+      '-e',
+      "const m = await import('expect-voice/matchers'); console.log(Object.keys(m.voiceMatchers).sort().join(','))",
+    ])
     const cjs = await node(['-e', "console.log(Object.keys(require('expect-voice/matchers').voiceMatchers).sort().join(','))"])
     expect(esm.stdout.trim()).toBe('toRespondWithin,toSay,toStopOnInterrupt,toTranscribeAs')
     expect(cjs.stdout.trim()).toBe(esm.stdout.trim())

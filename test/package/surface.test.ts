@@ -18,7 +18,12 @@ describe('public surface (built declarations)', () => {
   })
 
   it('documents every exported value in README.md or docs/', () => {
-    const docs = [readFileSync(`${root}README.md`, 'utf8'), ...readdirSync(`${root}docs`).filter((f) => f.endsWith('.md')).map((f) => readFileSync(`${root}docs/${f}`, 'utf8'))].join('\n')
+    const docs = [
+      readFileSync(`${root}README.md`, 'utf8'),
+      ...readdirSync(`${root}docs`)
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => readFileSync(`${root}docs/${f}`, 'utf8')),
+    ].join('\n')
     const undocumented = Object.entries(surface).flatMap(([entry, names]) =>
       names
         .filter((n) => n.startsWith('value '))

@@ -170,7 +170,13 @@ describe('the user fixture with record and replay', () => {
     try {
       const upstream = await startUpstream()
       const D = 'a simulated caller books a table'
-      const recorded = await runChild('vitest', { RR_DIR: dir, RR_UPSTREAM: upstream.url, EXPECT_VOICE_UPDATE: '1', RR_USER: '1', OPENAI_API_KEY: 'sk-test-recording-000000000000' })
+      const recorded = await runChild('vitest', {
+        RR_DIR: dir,
+        RR_UPSTREAM: upstream.url,
+        EXPECT_VOICE_UPDATE: '1',
+        RR_USER: '1',
+        OPENAI_API_KEY: 'sk-test-recording-000000000000',
+      })
       expect(byName(recorded, D)).toMatchObject({ state: 'passed', errors: [] })
       // Two sessions for that test: the agent and the simulated caller.
       expect(upstream.connections.length).toBeGreaterThanOrEqual(3)

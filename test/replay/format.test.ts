@@ -55,7 +55,9 @@ describe('recording file names and paths', () => {
   it('takes a relative or absolute dir and a name override', () => {
     expect(recordingPaths({ testFile: '/repo/test/a.test.ts', testName: 'x', dir: '../recs' }).json).toBe('/repo/recs/a.test.ts/x.voice.json')
     expect(recordingPaths({ testFile: '/repo/test/a.test.ts', testName: 'x', dir: '/abs' }).json).toBe('/abs/a.test.ts/x.voice.json')
-    expect(recordingPaths({ testFile: '/repo/test/a.test.ts', testName: 'x', name: 'shared' }).json).toBe('/repo/test/__recordings__/a.test.ts/shared.voice.json')
+    expect(recordingPaths({ testFile: '/repo/test/a.test.ts', testName: 'x', name: 'shared' }).json).toBe(
+      '/repo/test/__recordings__/a.test.ts/shared.voice.json',
+    )
   })
 
   it('makes safe, bounded names; long names keep a hash so they stay distinct', () => {
@@ -98,7 +100,9 @@ describe('serialisation', () => {
     expect(() => parseRecording('{"a":1', 'x.voice.json')).toThrow(/x\.voice\.json: not valid JSON/)
     expect(() => parseRecording('{"expectVoiceRecording":2,"sessions":[]}', 'x')).toThrow(/this version reads 1/)
     expect(() => parseRecording('{"expectVoiceRecording":1,"sessions":[{"model":null,"events":[{"client":{}}]}]}', 'x')).toThrow(/no time "t"/)
-    expect(() => parseRecording('{"expectVoiceRecording":1,"sessions":[{"model":null,"events":[{"t":1,"client":{},"server":{}}]}]}', 'x')).toThrow(/exactly one of/)
+    expect(() => parseRecording('{"expectVoiceRecording":1,"sessions":[{"model":null,"events":[{"t":1,"client":{},"server":{}}]}]}', 'x')).toThrow(
+      /exactly one of/,
+    )
   })
 })
 

@@ -18,8 +18,21 @@ function capture(ids: { item: string; resp: string }, obfuscation = 'abc'): Capt
       frame(1012, 'client', { type: 'input_audio_buffer.commit' }),
       frame(1013, 'client', { type: 'response.create', event_id: 'evt_random_1' }),
       frame(1100, 'server', { type: 'response.created', event_id: 'event_XYZ2', response: { id: ids.resp } }),
-      frame(1101, 'server', { type: 'response.output_audio_transcript.delta', event_id: 'event_XYZ3', response_id: ids.resp, item_id: ids.item, delta: 'Hi', obfuscation }),
-      frame(1102, 'server', { type: 'response.output_audio.delta', event_id: 'event_XYZ4', response_id: ids.resp, item_id: ids.item, delta: b64([9, 8, 7, 6]) }),
+      frame(1101, 'server', {
+        type: 'response.output_audio_transcript.delta',
+        event_id: 'event_XYZ3',
+        response_id: ids.resp,
+        item_id: ids.item,
+        delta: 'Hi',
+        obfuscation,
+      }),
+      frame(1102, 'server', {
+        type: 'response.output_audio.delta',
+        event_id: 'event_XYZ4',
+        response_id: ids.resp,
+        item_id: ids.item,
+        delta: b64([9, 8, 7, 6]),
+      }),
       frame(1103, 'server', { type: 'error', event_id: 'event_XYZ5', error: { message: `Item ${ids.item} not found`, event_id: 'evt_random_1' } }),
       { at: 1200, close: { by: 'client', code: 1000, reason: 'bye' } },
     ],
@@ -37,7 +50,10 @@ describe('building a recording from captured frames', () => {
     // Two appends with nothing in between are one entry: their digest, bytes and chunk count.
     expect(events[1]).toMatchObject({ client: { type: 'input_audio_buffer.append', audio: { bytes: 6, chunks: 2 } } })
     expect(events[3]).toEqual({ t: 13, client: { type: 'response.create', event_id: 'evt_001' } })
-    expect(events[5]).toEqual({ t: 101, server: { type: 'response.output_audio_transcript.delta', event_id: 'event_003', response_id: 'resp_001', item_id: 'item_001', delta: 'Hi' } })
+    expect(events[5]).toEqual({
+      t: 101,
+      server: { type: 'response.output_audio_transcript.delta', event_id: 'event_003', response_id: 'resp_001', item_id: 'item_001', delta: 'Hi' },
+    })
     expect(events[6]).toMatchObject({ server: { delta: { $audio: '0:4' } } })
     expect(events[7]).toMatchObject({ server: { error: { message: 'Item item_001 not found', event_id: 'evt_001' } } })
     expect(rec.audio).toEqual(Buffer.from([9, 8, 7, 6]))
@@ -86,7 +102,12 @@ describe('"nothing changed": re-recordings that leave the files alone', () => {
 
   it('ignores small timing noise and volatile fields', () => {
     const base = build((at) => at)
-    expect(sameConversation(base, build((at, i) => at + (i % 2 ? 7 : -3)))).toBe(true)
+    expect(
+      sameConversation(
+        base,
+        build((at, i) => at + (i % 2 ? 7 : -3)),
+      ),
+    ).toBe(true)
     const volatile = build((at) => at)
     ;(volatile.sessions[0]!.events[0] as unknown as { server: { session: { expires_at: number } } }).server.session.expires_at = 99
     expect(sameConversation(base, volatile)).toBe(true)
@@ -94,7 +115,12 @@ describe('"nothing changed": re-recordings that leave the files alone', () => {
 
   it('sees changed latency, payloads and audio', () => {
     const base = build((at) => at)
-    expect(sameConversation(base, build((at) => (at >= 1100 ? at + 400 : at)))).toBe(false)
+    expect(
+      sameConversation(
+        base,
+        build((at) => (at >= 1100 ? at + 400 : at)),
+      ),
+    ).toBe(false)
     const text = build((at) => at)
     ;(text.sessions[0]!.events[5] as unknown as { server: { delta: string } }).server.delta = 'Hello'
     expect(sameConversation(base, text)).toBe(false)
@@ -107,14 +133,30 @@ describe('"nothing changed": re-recordings that leave the files alone', () => {
 describe('matching a client event against the recorded one', () => {
   it('binds ids the client makes up, accepts timing-dependent fields, reports paths', () => {
     const bindings = new Map<string, string>()
-    expect(compareClientEvent({ type: 'conversation.item.create', event_id: 'evt_001', item: { id: 'item_005', content: [{ text: 'hi' }] } }, { type: 'conversation.item.create', event_id: 'my-uuid', item: { id: 'item_mine', content: [{ text: 'hi' }] } }, bindings)).toEqual([])
+    expect(
+      compareClientEvent(
+        { type: 'conversation.item.create', event_id: 'evt_001', item: { id: 'item_005', content: [{ text: 'hi' }] } },
+        { type: 'conversation.item.create', event_id: 'my-uuid', item: { id: 'item_mine', content: [{ text: 'hi' }] } },
+        bindings,
+      ),
+    ).toEqual([])
     expect(bindings.get('item_005')).toBe('item_mine')
     expect(bindings.get('evt_001')).toBe('my-uuid')
-    expect(compareClientEvent({ type: 'conversation.item.truncate', item_id: 'item_005', audio_end_ms: 1200 }, { type: 'conversation.item.truncate', item_id: 'item_mine', audio_end_ms: 1500 }, bindings)).toEqual([])
-    expect(compareClientEvent({ type: 'conversation.item.truncate', item_id: 'item_005' }, { type: 'conversation.item.truncate', item_id: 'item_other' }, bindings)).toEqual([
-      { path: 'item_id', recorded: 'item_005 (= item_mine in this run)', actual: 'item_other' },
-    ])
-    const diffs = compareClientEvent({ type: 'x', item: { content: [{ text: 'two' }], extra: 1 } }, { type: 'x', item: { content: [{ text: 'three' }, { text: '!' }] } }, bindings)
+    expect(
+      compareClientEvent(
+        { type: 'conversation.item.truncate', item_id: 'item_005', audio_end_ms: 1200 },
+        { type: 'conversation.item.truncate', item_id: 'item_mine', audio_end_ms: 1500 },
+        bindings,
+      ),
+    ).toEqual([])
+    expect(
+      compareClientEvent({ type: 'conversation.item.truncate', item_id: 'item_005' }, { type: 'conversation.item.truncate', item_id: 'item_other' }, bindings),
+    ).toEqual([{ path: 'item_id', recorded: 'item_005 (= item_mine in this run)', actual: 'item_other' }])
+    const diffs = compareClientEvent(
+      { type: 'x', item: { content: [{ text: 'two' }], extra: 1 } },
+      { type: 'x', item: { content: [{ text: 'three' }, { text: '!' }] } },
+      bindings,
+    )
     expect(diffs).toEqual([
       { path: 'item.content.length', recorded: 1, actual: 2 },
       { path: 'item.content[0].text', recorded: 'two', actual: 'three' },
@@ -155,7 +197,11 @@ describe('choosing the mode', () => {
   })
 
   it('reads the environment, refusing bad values by name', () => {
-    expect(recordReplayEnvironment({ EXPECT_VOICE_MODE: 'Replay', EXPECT_VOICE_UPDATE: '1', EXPECT_VOICE_PACING: 'fast' })).toEqual({ mode: 'replay', update: 'all', pacing: 'fast' })
+    expect(recordReplayEnvironment({ EXPECT_VOICE_MODE: 'Replay', EXPECT_VOICE_UPDATE: '1', EXPECT_VOICE_PACING: 'fast' })).toEqual({
+      mode: 'replay',
+      update: 'all',
+      pacing: 'fast',
+    })
     expect(recordReplayEnvironment({ EXPECT_VOICE_UPDATE: 'new' }).update).toBe('new')
     expect(recordReplayEnvironment({ EXPECT_VOICE_UPDATE: '0' }).update).toBeNull()
     expect(() => recordReplayEnvironment({ EXPECT_VOICE_MODE: 'playback' })).toThrow(/EXPECT_VOICE_MODE must be one of auto, live, record, replay, fake/)

@@ -242,7 +242,10 @@ describe('replay', () => {
       expect(ms, `turn ${i + 1}: ${ms.toFixed(1)} ms, recorded ${atProxy[i]} ms at the proxy`).toBeGreaterThanOrEqual(atProxy[i]! - 1.5)
       expect(ms, `turn ${i + 1}: ${ms.toFixed(1)} ms, recorded ${atProxy[i]} ms at the proxy`).toBeLessThan(atProxy[i]! + 150)
     })
-    expect(dialled.every((d) => d.endsWith(`:${server.port}`)), dialled.join(', ')).toBe(true)
+    expect(
+      dialled.every((d) => d.endsWith(`:${server.port}`)),
+      dialled.join(', '),
+    ).toBe(true)
     server.verify()
   })
 
@@ -285,11 +288,15 @@ describe('replay', () => {
     expect(err).toBeInstanceOf(RealtimeServerError)
     expect((err as RealtimeServerError).code).toBe('expect_voice_replay_mismatch')
     expect(server.mismatch!.message).toMatch(/First differing event: client event #2, input_audio_buffer\.append/)
-    expect(server.mismatch!.message).toMatch(/the test sent different audio: (\d\.\d\d) s \(sha256 [0-9a-f]{12}…\) where the recording has \1 s of audio \(sha256 [0-9a-f]{12}…\)/)
+    expect(server.mismatch!.message).toMatch(
+      /the test sent different audio: (\d\.\d\d) s \(sha256 [0-9a-f]{12}…\) where the recording has \1 s of audio \(sha256 [0-9a-f]{12}…\)/,
+    )
 
     const shorter = await replay('fast')
     await shorter.agent.sendAudio(speech('book a table'))
-    await expect(shorter.agent.recvAudio(2000)).rejects.toThrow(/the test sent \d\.\d\d s of audio, then input_audio_buffer\.commit; the recording has \d\.\d\d s of audio/)
+    await expect(shorter.agent.recvAudio(2000)).rejects.toThrow(
+      /the test sent \d\.\d\d s of audio, then input_audio_buffer\.commit; the recording has \d\.\d\d s of audio/,
+    )
   })
 
   it('fails when the test sends more than was recorded, or ends early', async () => {
@@ -441,7 +448,13 @@ describe('the proxy at the edges', () => {
       socket.on('close', () => held.delete(socket))
     })
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
-    servers.push({ close: () => new Promise<void>((resolve) => { for (const s of held) s.destroy(); silent.close(() => resolve()) }) })
+    servers.push({
+      close: () =>
+        new Promise<void>((resolve) => {
+          for (const s of held) s.destroy()
+          silent.close(() => resolve())
+        }),
+    })
     const proxy = await createRecordingProxy({ upstream: `ws://127.0.0.1:${(silent.address() as net.AddressInfo).port}/v1/realtime`, apiKey: CANARY })
     servers.push(proxy)
     const agent = new OpenAIRealtimeAdapter({ url: proxy.url, apiKey: '', connectTimeoutMs: 200 })

@@ -31,12 +31,26 @@ function response(arrivals: number[], extra: Partial<ResponseRecord> = {}): Resp
 function twoTurns() {
   const first = response([5200, 5201, 5202, 5203, 5204])
   const second = response([5400, 5401, 5450], { interruptedAt: 5402, status: 'cancelled' })
-  return [turn(0, 'audio', [tone(300, 1000, { amplitude: 0.3, phase: Math.PI / 2 }).data], 5000, first), turn(1, 'audio', [tone(300, 500, { amplitude: 0.3, phase: Math.PI / 2 }).data], 5300, second)]
+  return [
+    turn(0, 'audio', [tone(300, 1000, { amplitude: 0.3, phase: Math.PI / 2 }).data], 5000, first),
+    turn(1, 'audio', [tone(300, 500, { amplitude: 0.3, phase: Math.PI / 2 }).data], 5300, second),
+  ]
 }
 
 describe('layoutConversation', () => {
   it('places every response of a tool turn (the spoken lead-in, then the follow-up) and labels its tool calls', () => {
-    const call = { name: 'book_table', callId: 'call_1', arguments: '{}', responseId: null, itemId: null, receivedAt: 5250, output: '{}', startedAt: 5250, endedAt: 5300, error: null }
+    const call = {
+      name: 'book_table',
+      callId: 'call_1',
+      arguments: '{}',
+      responseId: null,
+      itemId: null,
+      receivedAt: 5250,
+      output: '{}',
+      startedAt: 5250,
+      endedAt: 5300,
+      error: null,
+    }
     const lead = response([5200], { toolCalls: [call] })
     const answer = response([5400, 5401])
     const t = turnRecord(0, 'text', { text: 'book', endedAt: 5000, response: answer, responses: [lead, answer] })

@@ -61,7 +61,9 @@ describe('renderTimelineSvg', () => {
       .children.map(textOf)
       .join(' · ')
       .split(/ · (?=turn \d)/)
-    expect(summary[0]).toMatch(/^turn 1 \(audio\) “book a table for two”: first audio 250 ms · first speech 25\d ms · leading silence \d ms · 400 ms of agent audio · response completed$/)
+    expect(summary[0]).toMatch(
+      /^turn 1 \(audio\) “book a table for two”: first audio 250 ms · first speech 25\d ms · leading silence \d ms · 400 ms of agent audio · response completed$/,
+    )
     expect(summary[1]).toMatch(/^turn 2 \(text\) “stop”: first audio 100 ms .* response cancelled · after the interrupt: 200 ms of audio, 200 ms speech$/)
   })
 
@@ -77,10 +79,9 @@ describe('renderTimelineSvg', () => {
   it('renders an empty conversation, and long or odd text stays well-formed', () => {
     const empty = parseXml(renderTimelineSvg(layoutConversation({ turns: [] })))
     expect(textOf(select(empty, 'g', { id: 'summary' })[0]!)).toContain('No turns')
-    const odd = renderTimelineSvg(
-      layoutConversation({ turns: [turn(0, 300, 100, response([400], `${'😀'.repeat(400)}\u0000\u0007 \ud800 end`))] }),
-      { title: '\u001b[31mred\u001b[0m 🎉'.repeat(50) },
-    )
+    const odd = renderTimelineSvg(layoutConversation({ turns: [turn(0, 300, 100, response([400], `${'😀'.repeat(400)}\u0000\u0007 \ud800 end`))] }), {
+      title: '\u001b[31mred\u001b[0m 🎉'.repeat(50),
+    })
     expect(() => parseXml(odd)).not.toThrow()
   })
 })

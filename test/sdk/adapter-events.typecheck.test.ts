@@ -25,7 +25,9 @@ describe('adapter client events against the official SDK types', () => {
     const { agent } = await voiceAgent(
       {
         reply: (ctx) =>
-          ctx.turn === 1 ? { toolCalls: [{ name: 'book_table', arguments: { people: 2 } }] } : 'A long enough reply to be interrupted while it is still streaming.',
+          ctx.turn === 1
+            ? { toolCalls: [{ name: 'book_table', arguments: { people: 2 } }] }
+            : 'A long enough reply to be interrupted while it is still streaming.',
         paceMs: 10,
       },
       { instructions: 'Be brief.', tools, voice: 'marin', toolHandlers: 'manual' },

@@ -60,7 +60,14 @@ async function open(options: FakeRealtimeServerOptions = {}): Promise<Session> {
       }
       const timer = setTimeout(() => {
         listeners.delete(check)
-        reject(new Error(`no ${type} within ${timeoutMs} ms; got [${events.slice(cursor).map((e) => e.type).join(', ')}]`))
+        reject(
+          new Error(
+            `no ${type} within ${timeoutMs} ms; got [${events
+              .slice(cursor)
+              .map((e) => e.type)
+              .join(', ')}]`,
+          ),
+        )
       }, timeoutMs)
       listeners.add(check)
       check()

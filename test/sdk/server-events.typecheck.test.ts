@@ -92,21 +92,33 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 30))
   })
   // server VAD with barge-in, async transcription after response.done, failed transcription
-  await scenario({ reply: 'Spoken at real speed so it can be interrupted.', paceMs: 'realtime', transcriptionDelayMs: 5 }, { audio: { input: { transcription: { model: 'whisper-1' } } } }, async (c) => {
-    const silence = Buffer.alloc(400 * 48)
-    const send = (buf: Buffer) => {
-      for (let at = 0; at < buf.length; at += 4800) c.send({ type: 'input_audio_buffer.append', audio: buf.subarray(at, at + 4800).toString('base64') })
-    }
-    send(Buffer.concat([synthesizeSpeech('hello'), silence]))
-    await c.next('response.output_audio.delta')
-    send(synthesizeSpeech('stop'))
-    await c.next('response.done')
-  })
-  await scenario({ transcribe: () => { throw new Error('no') } }, PUSH_TO_TALK, async (c) => {
-    c.send({ type: 'input_audio_buffer.append', audio: b64('hello there') })
-    c.send({ type: 'input_audio_buffer.commit' })
-    await c.next('conversation.item.input_audio_transcription.failed')
-  })
+  await scenario(
+    { reply: 'Spoken at real speed so it can be interrupted.', paceMs: 'realtime', transcriptionDelayMs: 5 },
+    { audio: { input: { transcription: { model: 'whisper-1' } } } },
+    async (c) => {
+      const silence = Buffer.alloc(400 * 48)
+      const send = (buf: Buffer) => {
+        for (let at = 0; at < buf.length; at += 4800) c.send({ type: 'input_audio_buffer.append', audio: buf.subarray(at, at + 4800).toString('base64') })
+      }
+      send(Buffer.concat([synthesizeSpeech('hello'), silence]))
+      await c.next('response.output_audio.delta')
+      send(synthesizeSpeech('stop'))
+      await c.next('response.done')
+    },
+  )
+  await scenario(
+    {
+      transcribe: () => {
+        throw new Error('no')
+      },
+    },
+    PUSH_TO_TALK,
+    async (c) => {
+      c.send({ type: 'input_audio_buffer.append', audio: b64('hello there') })
+      c.send({ type: 'input_audio_buffer.commit' })
+      await c.next('conversation.item.input_audio_transcription.failed')
+    },
+  )
   // failed and incomplete responses
   await scenario({ reply: (ctx) => ({ text: 'cut short here please', status: ctx.turn === 0 ? 'failed' : 'incomplete' }) }, null, async (c) => {
     c.send({ type: 'response.create' })
@@ -117,7 +129,11 @@ beforeAll(async () => {
     await c.next('response.done')
   })
   // in-band refusals
-  for (const [options, query] of [[{ apiKey: 'sk-right' }, undefined], [{}, null], [{ faults: { errorOnResponseCreate: { type: 'server_error', message: 'busy' } } }, undefined]] as const) {
+  for (const [options, query] of [
+    [{ apiKey: 'sk-right' }, undefined],
+    [{}, null],
+    [{ faults: { errorOnResponseCreate: { type: 'server_error', message: 'busy' } } }, undefined],
+  ] as const) {
     const server = await createFakeRealtimeServer(options)
     const client = await rawClient(server.url, { model: query, apiKey: 'sk-wrong' })
     client.send({ type: 'response.create' })
@@ -136,15 +152,36 @@ describe('fake server events vs the official SDK types', () => {
   it('covers the protocol: every event type a voice client meets', () => {
     const seen = new Set(sent.map((e) => e.type as string))
     for (const type of [
-      'session.created', 'session.updated', 'error',
-      'input_audio_buffer.committed', 'input_audio_buffer.cleared', 'input_audio_buffer.speech_started', 'input_audio_buffer.speech_stopped',
-      'conversation.item.added', 'conversation.item.done', 'conversation.item.truncated', 'conversation.item.deleted', 'conversation.item.retrieved',
-      'conversation.item.input_audio_transcription.delta', 'conversation.item.input_audio_transcription.completed', 'conversation.item.input_audio_transcription.failed',
-      'response.created', 'response.output_item.added', 'response.content_part.added',
-      'response.output_audio.delta', 'response.output_audio.done', 'response.output_audio_transcript.delta', 'response.output_audio_transcript.done',
-      'response.output_text.delta', 'response.output_text.done',
-      'response.function_call_arguments.delta', 'response.function_call_arguments.done',
-      'response.content_part.done', 'response.output_item.done', 'response.done', 'rate_limits.updated',
+      'session.created',
+      'session.updated',
+      'error',
+      'input_audio_buffer.committed',
+      'input_audio_buffer.cleared',
+      'input_audio_buffer.speech_started',
+      'input_audio_buffer.speech_stopped',
+      'conversation.item.added',
+      'conversation.item.done',
+      'conversation.item.truncated',
+      'conversation.item.deleted',
+      'conversation.item.retrieved',
+      'conversation.item.input_audio_transcription.delta',
+      'conversation.item.input_audio_transcription.completed',
+      'conversation.item.input_audio_transcription.failed',
+      'response.created',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_audio.delta',
+      'response.output_audio.done',
+      'response.output_audio_transcript.delta',
+      'response.output_audio_transcript.done',
+      'response.output_text.delta',
+      'response.output_text.done',
+      'response.function_call_arguments.delta',
+      'response.function_call_arguments.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.done',
+      'rate_limits.updated',
     ]) {
       expect(seen.has(type), type).toBe(true)
     }
@@ -164,11 +201,17 @@ describe('fake server events vs the official SDK types', () => {
       const example = sent.find((e) => d.types!.includes(e.type) && has(e, d.path.split('.'), d.onlyNull === true))
       expect(example, `no sent ${d.types!.join('/')} shows ${d.path}`).toBeDefined()
       // strip every OTHER deviation, keep this one
-      return stripKnownDeviations([shrink(example!)], KNOWN_DEVIATIONS.filter((o) => o !== d))[0]!
+      return stripKnownDeviations(
+        [shrink(example!)],
+        KNOWN_DEVIATIONS.filter((o) => o !== d),
+      )[0]!
     })
     const problems = typecheckLiterals(probes, { ...SDK_TYPE, label: (_v, i) => KNOWN_DEVIATIONS[i]!.path })
     for (const [i, d] of KNOWN_DEVIATIONS.entries()) {
-      expect(problems.some((p) => p.startsWith(`[${i}] `)), `${d.path} (${d.types?.[0]}) should be rejected by the SDK types:\n${problems.join('\n')}`).toBe(true)
+      expect(
+        problems.some((p) => p.startsWith(`[${i}] `)),
+        `${d.path} (${d.types?.[0]}) should be rejected by the SDK types:\n${problems.join('\n')}`,
+      ).toBe(true)
     }
   })
 

@@ -22,7 +22,7 @@ describe('phonetic codes (Double Metaphone)', () => {
     expect(codes('last')).toEqual(['LST', 'LST'])
   })
 
-  it('gives the reference codes of the algorithm\'s classic examples', () => {
+  it("gives the reference codes of the algorithm's classic examples", () => {
     expect(codes('smith')).toEqual(['SM0', 'XMT'])
     expect(codes('schmidt')).toEqual(['XMT', 'SMT'])
     expect(codes('knight')).toEqual(['NT', 'NT'])
@@ -30,7 +30,12 @@ describe('phonetic codes (Double Metaphone)', () => {
   })
 
   it('no longer takes fast for fat, last for lot, task for tack', () => {
-    for (const [said, heard] of [['fast', 'fat'], ['last', 'lot'], ['task', 'tack'], ['base', 'bay']]) {
+    for (const [said, heard] of [
+      ['fast', 'fat'],
+      ['last', 'lot'],
+      ['task', 'tack'],
+      ['base', 'bay'],
+    ]) {
       expect(soundAlike(phoneticKey(said)!, phoneticKey(heard)!), `${said} ~ ${heard}`).toBe(false)
       expect(matchPhrase(`a ${said} table`, `a ${heard} table`, { phonetic: true, maxWer: 0 }).pass, `${said} vs ${heard}`).toBe(false)
     }
