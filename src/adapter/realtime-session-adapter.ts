@@ -20,6 +20,7 @@ import {
   gaEventType,
   interrupted,
   recordSent,
+  recordClose,
   recordSkippedFrame,
   responseCreateSent,
   responseRequested,
@@ -72,9 +73,9 @@ export interface RealtimeSessionLike {
   sendMessage(message: string): void
   interrupt(): void
   // biome-ignore lint/suspicious/noExplicitAny: the SDK's listeners take its own context, agent and tool types
-  on(type: 'agent_tool_start' | 'agent_tool_end', listener: (...args: any[]) => void): unknown
+  on(type: 'agent_tool_start' | 'agent_tool_end' | 'error', listener: (...args: any[]) => void): unknown
   // biome-ignore lint/suspicious/noExplicitAny: as above
-  off(type: 'agent_tool_start' | 'agent_tool_end', listener: (...args: any[]) => void): unknown
+  off(type: 'agent_tool_start' | 'agent_tool_end' | 'error', listener: (...args: any[]) => void): unknown
 }
 
 export interface RealtimeSessionAdapterOptions {
@@ -134,7 +135,11 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
   /** The sockets whose `send` is watched (one per connection of the transport). */
   readonly #watched = new WeakSet<object>()
   readonly #onServerEvent = (event: unknown) => this.#received(event)
-  readonly #onConnectionChange = () => this.#watchSocket()
+  readonly #onConnectionChange = (status: unknown) => this.#connectionChanged(status)
+  /** The session's `error` events. Server errors also arrive as raw events (recorded there); the rest go on the timeline. */
+  readonly #onSessionError = (event: unknown) => this.#sessionError(event)
+  /** The session's socket closed while this adapter was open (the server, or the network, ended it). */
+  #lost = false
   readonly #onToolStart = (...args: unknown[]) => this.#toolEvent(args, 'start')
   readonly #onToolEnd = (...args: unknown[]) => this.#toolEvent(args, 'end')
 
@@ -210,6 +215,8 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
     transport.on('*', this.#onServerEvent)
     this.session.on('agent_tool_start', this.#onToolStart)
     this.session.on('agent_tool_end', this.#onToolEnd)
+    // Also keeps an `error` the session emits from crashing the process when the app registered no listener.
+    this.session.on('error', this.#onSessionError)
     try {
       await this.session.connect({ apiKey: this.#apiKey, ...(this.url !== null ? { url: this.url } : {}) })
     } catch (err) {
@@ -237,6 +244,7 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
     transport.off('*', this.#onServerEvent)
     this.session.off('agent_tool_start', this.#onToolStart)
     this.session.off('agent_tool_end', this.#onToolEnd)
+    this.session.off('error', this.#onSessionError)
     this.#notify()
   }
 
@@ -309,6 +317,23 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
       recordSkippedFrame(this.#conversation, `(malformed ${type} skipped: ${(err as Error).message})`, at)
     }
     this.#notify()
+  }
+
+  #connectionChanged(status: unknown): void {
+    if (status === 'disconnected' && this.#state === 'open') {
+      this.#lost = true
+      recordClose(this.#conversation, 1006, performance.now())
+      this.#notify()
+    }
+    this.#watchSocket()
+  }
+
+  #sessionError(event: unknown): void {
+    const inner = (event as { error?: unknown } | null)?.error
+    // A server `error` event (already recorded from the raw event, and failing the waiting recvAudio).
+    if (inner && typeof inner === 'object' && (inner as { type?: unknown }).type === 'error') return
+    const message = inner instanceof Error ? inner.message : typeof inner === 'string' ? inner : 'unknown error'
+    recordSkippedFrame(this.#conversation, this.#redactor(`(session error: ${message})`), performance.now())
   }
 
   /**
@@ -400,13 +425,22 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
 
   // ---- internals ----
 
+  /**
+   * The SDK answers a response's function calls once it is done, asynchronously: until the outputs are sent the turn
+   * is not over (the reducer wakes waiters at `response.done`, before this adapter marks the follow-up awaited).
+   */
+  #answerPending(response: ResponseRecord): boolean {
+    return response.interruptedAt === null && response.status === 'completed' && response.toolCalls.some((call) => call.output === null && call.error === null)
+  }
+
   #pendingAudio(): boolean {
     const turn = this.#conversation.turns[this.#conversation.turns.length - 1]
     return !!turn && turn.input === 'audio' && turn.endedAt === null && turn.audioBytes > 0
   }
 
   #assertOpen(method: string): void {
-    if (this.#state === 'open') return
+    if (this.#state === 'open' && !this.#lost) return
+    if (this.#lost) throw new RealtimeConnectionClosedError(`${method}() called after the session's connection closed`, null, '')
     throw new RealtimeConnectionClosedError(
       `${method}() called on a RealtimeSessionAdapter that is ${this.#state === 'idle' ? 'not connected: call connect() first' : this.#state}`,
       null,
@@ -440,8 +474,16 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
         const chunk = this.#queue.shift()
         if (chunk) return finish(() => resolve(chunk))
         const current = this.#conversation.currentResponse
-        if (current && !isResponseOpen(current) && !current.awaitingFollowUp) return finish(() => resolve(null))
+        if (current && !isResponseOpen(current) && !current.awaitingFollowUp && !this.#answerPending(current)) return finish(() => resolve(null))
         if (this.#state === 'closed') return finish(() => reject(new RealtimeConnectionClosedError('adapter disconnected while waiting for audio', null, '')))
+        if (this.#lost) {
+          const received = this.#receivedSince(started).join(', ') || 'nothing'
+          return finish(() =>
+            reject(
+              new RealtimeConnectionClosedError(`the session's connection closed while waiting for audio; received before the close: ${received}`, null, ''),
+            ),
+          )
+        }
       }
       check()
       if (settled) return
