@@ -24,7 +24,6 @@ import {
   recordSkippedFrame,
   responseCreateSent,
   responseRequested,
-  subscribe,
   toolCallById,
   toolCallSettled,
   toolCallStarted,
@@ -140,6 +139,7 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
   readonly #onSessionError = (event: unknown) => this.#sessionError(event)
   /** The session's socket closed while this adapter was open (the server, or the network, ended it). */
   #lost = false
+  readonly #listeners = new Set<() => void>()
   readonly #onToolStart = (...args: unknown[]) => this.#toolEvent(args, 'start')
   readonly #onToolEnd = (...args: unknown[]) => this.#toolEvent(args, 'end')
 
@@ -449,8 +449,9 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
   }
 
   #notify(): void {
-    // The reducer woke its own listeners; queue and error changes made here wake them again.
-    for (const listener of this.#conversation.listeners) listener()
+    // After this adapter's own bookkeeping (queue, pending error, awaited follow-up): the reducer wakes the records'
+    // listeners while it applies an event, before that bookkeeping, so `recvAudio` waits on these instead.
+    for (const listener of this.#listeners) listener()
   }
 
   #waitFor(timeoutMs: number, started: number): Promise<AudioChunk | null> {
@@ -487,7 +488,8 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
       }
       check()
       if (settled) return
-      unsubscribe = subscribe(this.#conversation, check)
+      this.#listeners.add(check)
+      unsubscribe = () => this.#listeners.delete(check)
       timer = setTimeout(
         () =>
           finish(() => {

@@ -5,6 +5,7 @@ import '../../src/vitest.js'
 import { createFakeRealtimeServer, synthesizeSpeech, type FakeRealtimeServerOptions } from '../../src/index.js'
 import { RealtimeSessionAdapter } from '../../src/agents.js'
 import { splitAudio } from '../../src/audio.js'
+import { InvalidOptionError, MissingApiKeyError, RealtimeConnectionClosedError, RealtimeServerError } from '../../src/errors/index.js'
 
 /** The app's own agent: a real tool whose code runs in the test. */
 function createBookingSession(calls: Array<{ party: number; time: string }>) {
@@ -90,5 +91,59 @@ describe('RealtimeSessionAdapter against the fake server', () => {
     const sent = adapter.timeline.filter((e) => e.direction === 'out').map((e) => e.type)
     expect(sent).toContain('response.cancel')
     expect(adapter.responses.at(-1)?.interruptedAt).not.toBeNull()
+  })
+})
+
+describe('RealtimeSessionAdapter: failures are typed and named', () => {
+  test('no key and no url: MissingApiKeyError', () => {
+    const saved = process.env.OPENAI_API_KEY
+    delete process.env.OPENAI_API_KEY
+    try {
+      expect(() => new RealtimeSessionAdapter(createBookingSession([]))).toThrow(MissingApiKeyError)
+    } finally {
+      if (saved !== undefined) process.env.OPENAI_API_KEY = saved
+    }
+  })
+
+  test('not a session: InvalidOptionError', () => {
+    expect(() => new RealtimeSessionAdapter({} as never, { url: 'ws://127.0.0.1:1' })).toThrow(/must be a RealtimeSession/)
+  })
+
+  test('a session on another transport: InvalidOptionError from connect()', async () => {
+    // What a WebRTC session offers: a transport without the WebSocket's `connectionState`.
+    const transport = { on() {}, off() {}, sendEvent() {} }
+    const session = { transport, connect: async () => {}, close() {}, sendAudio() {}, sendMessage() {}, interrupt() {}, on() {}, off() {} }
+    const adapter = new RealtimeSessionAdapter(session, { url: 'ws://127.0.0.1:1' })
+    await expect(adapter.connect()).rejects.toThrow(InvalidOptionError)
+    await expect(adapter.connect()).rejects.toThrow(/closed/)
+  })
+
+  test('the url gets ?model= from the session', () => {
+    const adapter = new RealtimeSessionAdapter(createBookingSession([]), { url: 'ws://127.0.0.1:1234/v1/realtime' })
+    expect(adapter.url).toBe('ws://127.0.0.1:1234/v1/realtime?model=gpt-realtime-mini')
+  })
+
+  test('a server error fails the waiting matcher with it', async () => {
+    const { adapter } = await connected({ reply: 'hi', faults: { errorOnResponseCreate: { type: 'server_error', code: 'overloaded', message: 'busy' } } })
+    await adapter.sendText('Hello?')
+    await expect(adapter.recvAudio(2000)).rejects.toThrow(RealtimeServerError)
+  })
+
+  test('a dropped connection fails the waiting recvAudio with RealtimeConnectionClosedError', async () => {
+    const { adapter } = await connected({ reply: 'We open at ten, every day of the week.', faults: { closeAfterDeltas: { count: 1 } } })
+    await adapter.sendText('When do you open?')
+    const error = await (async () => {
+      while (true) await adapter.recvAudio(2000)
+    })().catch((err: unknown) => err)
+    expect(error).toBeInstanceOf(RealtimeConnectionClosedError)
+    expect((error as Error).message).toMatch(/connection closed while waiting for audio; received before the close: .*response.output_audio.delta/)
+    await expect(adapter.sendText('Hello?')).rejects.toThrow(RealtimeConnectionClosedError)
+  })
+
+  test('expect-voice itself never imports the SDK (it stays an optional peer)', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs')
+    const files = readdirSync('src', { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))
+    const importing = files.filter((f) => /from '@openai\/agents|import\('@openai\/agents|require\('@openai\/agents/.test(readFileSync(`src/${f}`, 'utf8')))
+    expect(importing).toEqual([])
   })
 })
