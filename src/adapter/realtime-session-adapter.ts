@@ -311,7 +311,7 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
       const outcome = applyServerEvent(this.#conversation, type, event, at)
       if (outcome.chunk) this.#queue.push(outcome.chunk)
       // The SDK answers every function call itself (its tool runner); the turn goes on until the follow-up ends.
-      if (outcome.done && outcome.done.toolCalls.some((call) => call.output === null)) followUpAwaited(this.#conversation, outcome.done, true)
+      if (outcome.done?.toolCalls.some((call) => call.output === null)) followUpAwaited(this.#conversation, outcome.done, true)
       if (outcome.error) this.#pendingError = outcome.error
     } catch (err) {
       recordSkippedFrame(this.#conversation, `(malformed ${type} skipped: ${(err as Error).message})`, at)
