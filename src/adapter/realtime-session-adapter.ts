@@ -88,11 +88,18 @@ export interface RealtimeSessionAdapterOptions {
   /** The model in the url. Default: the session's `options.model`, else expect-voice's default model. */
   model?: string
   /**
-   * `true` (default): turn detection is switched off on connect (`session.update`), and `recvAudio` ends the user
+   * `true` (default): turn detection is switched off (a `session.update` after each of the SDK's that turns it on:
+   * on connect, after a handoff), and `recvAudio` ends the user
    * turn itself (commit + `response.create`), as `OpenAIRealtimeAdapter` does, so turns are deterministic. `false`:
    * the session's own turn detection decides (server VAD); responses it starts are recorded, not read.
    */
   pushToTalk?: boolean
+}
+
+/** The `turn_detection` a `session.update` sets: `null` when it turns it off or does not mention it. */
+function turnDetectionOf(event: Record<string, unknown>): unknown {
+  const session = event.session as { audio?: { input?: { turn_detection?: unknown } } } | undefined
+  return session?.audio?.input?.turn_detection ?? null
 }
 
 /** The placeholder key a session gets for a local endpoint (the SDK refuses to connect without one). */
@@ -225,10 +232,6 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
     }
     if (this.#state !== 'connecting') throw new RealtimeConnectionClosedError('the session was disconnected while connecting', null, '')
     this.#state = 'open'
-    if (this.#pushToTalk) {
-      // Merged by the server into the session the SDK configured; only turn detection changes.
-      transport.sendEvent({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: null } } } })
-    }
   }
 
   async disconnect(): Promise<void> {
@@ -403,6 +406,14 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
         if (!this.#interrupting) {
           interrupted(c, at)
           this.#queue.length = 0
+        }
+        break
+      case 'session.update':
+        recordSent(c, type, at)
+        // Push-to-talk: whenever the SDK configures turn detection (on connect, after a handoff), switch it off
+        // again; the server merges the update, so only turn detection changes.
+        if (this.#pushToTalk && this.#state !== 'closed' && turnDetectionOf(event) !== null) {
+          this.session.transport.sendEvent({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: null } } } })
         }
         break
       default:

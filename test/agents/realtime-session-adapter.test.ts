@@ -57,6 +57,24 @@ describe('RealtimeSessionAdapter against the fake server', () => {
     `)
   })
 
+  test('push-to-talk: the SDK configures semantic VAD, the adapter switches turn detection off after it', async () => {
+    const { adapter, server } = await connected(booking)
+    const updates = adapter.timeline.filter((e) => e.direction === 'out' && e.type === 'session.update')
+    expect(updates.length).toBeGreaterThanOrEqual(2)
+    await expect.poll(() => server.connections[0]?.session.turnDetection).toBeNull()
+  })
+
+  test('pushToTalk: false leaves the session’s own turn detection on', async () => {
+    const server = await createFakeRealtimeServer(booking)
+    const adapter = new RealtimeSessionAdapter(createBookingSession([]), { url: server.url, pushToTalk: false })
+    onTestFinished(async () => {
+      await adapter.disconnect()
+      await server.close()
+    })
+    await adapter.connect()
+    await expect.poll(() => server.connections[0]?.session.turnDetection).toMatchObject({ type: 'semantic_vad' })
+  })
+
   test('audio turn: toTranscribeAs, toSay', async () => {
     const { adapter } = await connected(booking)
     for (const chunk of splitAudio(synthesizeSpeech('When do you open?'), { chunkMs: 100 })) await adapter.sendAudio(chunk)
