@@ -147,6 +147,11 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
   /** The session's socket closed while this adapter was open (the server, or the network, ended it). */
   #lost = false
   readonly #listeners = new Set<() => void>()
+  /**
+   * `response.create`s this adapter asked the SDK for that have not gone out yet: the SDK holds one back while a
+   * response is active, and until it leaves, the response `recvAudio` reads is the coming one, not the last.
+   */
+  #requested = 0
   readonly #onToolStart = (...args: unknown[]) => this.#toolEvent(args, 'start')
   readonly #onToolEnd = (...args: unknown[]) => this.#toolEvent(args, 'end')
 
@@ -271,6 +276,7 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
     this.#assertOpen('sendText')
     if (typeof text !== 'string' || text.trim() === '') throw new InvalidOptionError('sendText(text): text must be a non-empty string')
     if (this.#pendingAudio()) this.session.transport.sendEvent({ type: 'input_audio_buffer.commit' })
+    this.#requested++
     this.session.sendMessage(text)
   }
 
@@ -281,6 +287,7 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
     this.#assertOpen('recvAudio')
     if (this.#pushToTalk && this.#pendingAudio()) {
       this.session.transport.sendEvent({ type: 'input_audio_buffer.commit' })
+      this.#requested++
       this.session.transport.sendEvent({ type: 'response.create' })
     }
     const started = this.#conversation.currentResponse?.requestedAt ?? performance.now()
@@ -391,6 +398,7 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
       }
       case 'response.create': {
         recordSent(c, type, at)
+        if (this.#requested > 0) this.#requested--
         const answered = this.#answered.splice(0)
         const followUpOf = answered.map((id) => turnOfToolCall(c, id)).find((t) => t !== undefined)
         const turn = followUpOf ?? c.turns[c.turns.length - 1] ?? userText(c, '', at)
@@ -485,6 +493,7 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
         }
         const chunk = this.#queue.shift()
         if (chunk) return finish(() => resolve(chunk))
+        if (this.#requested > 0) return
         const current = this.#conversation.currentResponse
         if (current && !isResponseOpen(current) && !current.awaitingFollowUp && !this.#answerPending(current)) return finish(() => resolve(null))
         if (this.#state === 'closed') return finish(() => reject(new RealtimeConnectionClosedError('adapter disconnected while waiting for audio', null, '')))

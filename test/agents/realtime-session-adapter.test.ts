@@ -101,6 +101,19 @@ describe('RealtimeSessionAdapter against the fake server', () => {
     `)
   })
 
+  test('speaking over a response: the SDK holds the next response.create back, recvAudio reads the next answer', async () => {
+    const { adapter } = await connected({
+      reply: ({ userText }) => (/sunday/i.test(userText ?? '') ? 'Yes, on Sunday too.' : 'We open at ten, every day of the week, and we close at eleven.'),
+      paceMs: 20,
+    })
+    await adapter.sendText('When do you open?')
+    expect(await adapter.recvAudio(2000)).not.toBeNull() // the first answer is streaming
+    for (const chunk of splitAudio(synthesizeSpeech('Are you open on Sunday?'), { chunkMs: 100 })) await adapter.sendAudio(chunk)
+    while ((await adapter.recvAudio(5000)) !== null); // ends the audio turn while the first answer is still active
+    expect(adapter.turns.map((t) => t.response?.status)).toEqual(['completed', 'completed'])
+    expect(adapter.lastAgentTranscript).toBe('Yes, on Sunday too.')
+  })
+
   test('interrupt: toStopOnInterrupt', async () => {
     const { adapter } = await connected({ ...booking, latencyMs: 0 })
     await adapter.sendText('When do you open?')
