@@ -206,8 +206,8 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
     return this.#conversation
   }
   /** Removes the key from texts this adapter's records end up in. */
-  get [REDACT](): (text: string) => string {
-    return this.#redactor
+  [REDACT](text: string): string {
+    return this.#redactor(text)
   }
 
   // ---- lifecycle ----
@@ -298,6 +298,8 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
     this.#assertOpen('interrupt')
     interrupted(this.#conversation, performance.now())
     this.#queue.length = 0
+    // An interrupted turn waits for no follow-up, even if a tool's output already went out.
+    this.#answered.length = 0
     this.#interrupting = true
     try {
       // The SDK cancels the response (when one is active) and truncates the played item.
@@ -321,7 +323,8 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
       const outcome = applyServerEvent(this.#conversation, type, event, at)
       if (outcome.chunk) this.#queue.push(outcome.chunk)
       // The SDK answers every function call itself (its tool runner); the turn goes on until the follow-up ends.
-      if (outcome.done?.toolCalls.some((call) => call.output === null)) followUpAwaited(this.#conversation, outcome.done, true)
+      const done = outcome.done
+      if (done && this.#answerPending(done)) followUpAwaited(this.#conversation, done, true)
       if (outcome.error) this.#pendingError = outcome.error
     } catch (err) {
       recordSkippedFrame(this.#conversation, `(malformed ${type} skipped: ${(err as Error).message})`, at)
@@ -414,6 +417,7 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
         if (!this.#interrupting) {
           interrupted(c, at)
           this.#queue.length = 0
+          this.#answered.length = 0
         }
         break
       case 'session.update':
@@ -494,6 +498,8 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
         const chunk = this.#queue.shift()
         if (chunk) return finish(() => resolve(chunk))
         if (this.#requested > 0) return
+        // Tool outputs went out and their follow-up's response.create has not: the SDK holds it until response.done.
+        if (this.#answered.length > 0) return
         const current = this.#conversation.currentResponse
         if (current && !isResponseOpen(current) && !current.awaitingFollowUp && !this.#answerPending(current)) return finish(() => resolve(null))
         if (this.#state === 'closed') return finish(() => reject(new RealtimeConnectionClosedError('adapter disconnected while waiting for audio', null, '')))

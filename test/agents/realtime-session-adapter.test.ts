@@ -114,6 +114,27 @@ describe('RealtimeSessionAdapter against the fake server', () => {
     expect(adapter.lastAgentTranscript).toBe('Yes, on Sunday too.')
   })
 
+  test('a tool that answers while the response still speaks: the follow-up is still the turn’s answer', async () => {
+    const calls: Array<{ party: number; time: string }> = []
+    const { adapter } = await connected(
+      {
+        reply: {
+          text: 'One moment while I check the book for you.',
+          toolCalls: [{ name: 'book_table', arguments: { party: 2, time: '19:00' } }],
+          followUp: ({ toolOutputs }) => `Booked, your reference is ${(toolOutputs[0]!.value as { ref: string }).ref}.`,
+        },
+        paceMs: 20,
+      },
+      calls,
+    )
+    await adapter.sendText('A table for two at seven, please.')
+    await expect(adapter).toSay('booked, your reference is T2')
+    const [first] = adapter.turns[0]!.responses
+    // The output went out before the calling response was done: the SDK held the follow-up's response.create back.
+    expect(adapter.toolCalls[0]!.endedAt!).toBeLessThan(first!.doneAt!)
+    expect(adapter.turns[0]!.responses).toHaveLength(2)
+  })
+
   test('interrupt: toStopOnInterrupt', async () => {
     const { adapter } = await connected({ ...booking, latencyMs: 0 })
     await adapter.sendText('When do you open?')
