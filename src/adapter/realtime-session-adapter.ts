@@ -11,7 +11,14 @@
  */
 import { performance } from 'node:perf_hooks'
 import { DEFAULT_MODEL, PCM_RATE } from '../protocol/events.js'
-import { InvalidOptionError, MissingApiKeyError, RealtimeConnectionClosedError, type RealtimeServerError, RealtimeTimeoutError } from '../errors/index.js'
+import {
+  InvalidOptionError,
+  MissingApiKeyError,
+  RealtimeConnectionClosedError,
+  type RealtimeServerError,
+  RealtimeTimeoutError,
+  ToolCallError,
+} from '../errors/index.js'
 import { CONVERSATION } from '../conversation/observable.js'
 import {
   applyServerEvent,
@@ -134,6 +141,8 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
   /** Audio of the response being read, received but not yet handed out by `recvAudio`. */
   #queue: AudioChunk[] = []
   #pendingError: RealtimeServerError | null = null
+  /** A call the session reported it could not answer: fails the waiting `recvAudio`. */
+  #toolError: ToolCallError | null = null
   /** Call ids answered since the last `response.create`: the next one is their follow-up, in the same turn. */
   #answered: string[] = []
   /** True while `interrupt()` runs: its `response.cancel` is already recorded. */
@@ -345,8 +354,27 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
     const inner = (event as { error?: unknown } | null)?.error
     // A server `error` event (already recorded from the raw event, and failing the waiting recvAudio).
     if (inner && typeof inner === 'object' && (inner as { type?: unknown }).type === 'error') return
-    const message = inner instanceof Error ? inner.message : typeof inner === 'string' ? inner : 'unknown error'
-    recordSkippedFrame(this.#conversation, this.#redactor(`(session error: ${message})`), performance.now())
+    const message = this.#redactor(inner instanceof Error ? inner.message : typeof inner === 'string' ? inner : 'unknown error')
+    const at = performance.now()
+    recordSkippedFrame(this.#conversation, `(session error: ${message})`, at)
+    // A call the SDK cannot run (no such tool) gets an output naming the error, no follow-up, and this error event:
+    // fail the turn now rather than let recvAudio wait for a follow-up that will not come. Only an error naming a
+    // call still waiting for its follow-up counts; other session errors stay evidence on the timeline.
+    const current = this.#conversation.currentResponse
+    const waiting = (c: ToolCallRecord) => c.error === null && (c.output === null || this.#answered.includes(c.callId))
+    const call = current?.interruptedAt === null ? current.toolCalls.findLast((c) => waiting(c) && message.includes(c.name)) : undefined
+    if (call) {
+      this.#answered = this.#answered.filter((id) => id !== call.callId)
+      toolCallSettled(this.#conversation, call, at, message)
+      this.#toolError = new ToolCallError(
+        `the session could not answer the call of ${call.name} (${call.callId}): ${message}`,
+        call.name,
+        call.callId,
+        'no-handler',
+        { cause: inner },
+      )
+      this.#notify()
+    }
   }
 
   /**
@@ -493,6 +521,11 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
         if (this.#pendingError) {
           const err = this.#pendingError
           this.#pendingError = null
+          return finish(() => reject(err))
+        }
+        if (this.#toolError) {
+          const err = this.#toolError
+          this.#toolError = null
           return finish(() => reject(err))
         }
         const chunk = this.#queue.shift()

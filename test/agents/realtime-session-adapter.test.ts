@@ -5,7 +5,7 @@ import '../../src/vitest.js'
 import { createFakeRealtimeServer, synthesizeSpeech, type FakeRealtimeServerOptions } from '../../src/index.js'
 import { RealtimeSessionAdapter } from '../../src/agents.js'
 import { splitAudio } from '../../src/audio.js'
-import { InvalidOptionError, MissingApiKeyError, RealtimeConnectionClosedError, RealtimeServerError } from '../../src/errors/index.js'
+import { InvalidOptionError, MissingApiKeyError, RealtimeConnectionClosedError, RealtimeServerError, ToolCallError } from '../../src/errors/index.js'
 
 /** The app's own agent: a real tool whose code runs in the test. */
 function createBookingSession(calls: Array<{ party: number; time: string }>) {
@@ -135,6 +135,29 @@ describe('RealtimeSessionAdapter against the fake server', () => {
     expect(adapter.turns[0]!.responses).toHaveLength(2)
   })
 
+  test('a handoff runs in the SDK: the new agent answers in the same turn, turn detection stays off', async () => {
+    const server = await createFakeRealtimeServer({
+      reply: ({ userText }) =>
+        /bill/i.test(userText ?? '') ? { toolCalls: [{ name: 'transfer_to_Billing', arguments: {} }], followUp: 'Billing here, how can I help?' } : 'Hello.',
+    })
+    const billing = new RealtimeAgent({ name: 'Billing', instructions: 'You handle bills.' })
+    const host = new RealtimeAgent({ name: 'Host', instructions: 'You book tables.', handoffs: [billing] })
+    const session = new RealtimeSession(host, { transport: 'websocket' })
+    const adapter = new RealtimeSessionAdapter(session, { url: server.url })
+    onTestFinished(async () => {
+      await adapter.disconnect()
+      await server.close()
+    })
+    await adapter.connect()
+    await adapter.sendText('I have a question about my bill.')
+    await expect(adapter).toCallTool('transfer_to_Billing')
+    await expect(adapter).toSay('billing here')
+    expect(session.currentAgent.name).toBe('Billing')
+    expect(adapter.turns).toHaveLength(1)
+    await expect.poll(() => server.connections[0]?.session.turnDetection).toBeNull()
+    expect(server.connections[0]?.session.instructions).toBe('You handle bills.')
+  })
+
   test('interrupt: toStopOnInterrupt', async () => {
     const { adapter } = await connected({ ...booking, latencyMs: 0 })
     await adapter.sendText('When do you open?')
@@ -190,6 +213,18 @@ describe('RealtimeSessionAdapter: failures are typed and named', () => {
     expect(error).toBeInstanceOf(RealtimeConnectionClosedError)
     expect((error as Error).message).toMatch(/connection closed while waiting for audio; received before the close: .*response.output_audio.delta/)
     await expect(adapter.sendText('Hello?')).rejects.toThrow(RealtimeConnectionClosedError)
+  })
+
+  test('a call of a tool the agent does not have: ToolCallError at once, naming the SDK’s error', async () => {
+    const { adapter } = await connected({ reply: { toolCalls: [{ name: 'cancel_booking', arguments: {} }], followUp: 'Cancelled.' } })
+    await adapter.sendText('Cancel my booking.')
+    const error = await (async () => {
+      while ((await adapter.recvAudio(5000)) !== null);
+    })().catch((err: unknown) => err)
+    expect(error).toBeInstanceOf(ToolCallError)
+    expect((error as ToolCallError).toolName).toBe('cancel_booking')
+    expect((error as Error).message).toMatch(/could not answer the call of cancel_booking .*not found/)
+    expect(adapter.toolCalls[0]!.error).toMatch(/not found/)
   })
 
   test('expect-voice itself never imports the SDK (it stays an optional peer)', async () => {
