@@ -158,6 +158,30 @@ describe('RealtimeSessionAdapter against the fake server', () => {
     expect(server.connections[0]?.session.instructions).toBe('You handle bills.')
   })
 
+  test('an output guardrail trips: the SDK cuts the answer off (an interrupt) and sends its feedback (a text turn)', async () => {
+    const server = await createFakeRealtimeServer({
+      reply: ({ turn }) =>
+        turn === 0 ? 'The secret code is one two three four, and I will keep talking about it for a long while yet.' : 'Sorry, I cannot share that.',
+      paceMs: 20,
+    })
+    const session = new RealtimeSession(new RealtimeAgent({ name: 'Host' }), {
+      transport: 'websocket',
+      outputGuardrails: [{ name: 'no secrets', execute: async ({ agentOutput }) => ({ tripwireTriggered: /secret/i.test(agentOutput), outputInfo: {} }) }],
+      outputGuardrailSettings: { debounceTextLength: 10 },
+    })
+    const adapter = new RealtimeSessionAdapter(session, { url: server.url })
+    onTestFinished(async () => {
+      await adapter.disconnect()
+      await server.close()
+    })
+    await adapter.connect()
+    await adapter.sendText('What is the secret code?')
+    await expect.poll(() => adapter.turns.length).toBe(2)
+    expect(adapter.turns[0]!.response!.interruptedAt).not.toBeNull()
+    expect(adapter.turns[1]!.input).toBe('text')
+    await expect(adapter).toSay('sorry, I cannot share that')
+  })
+
   test('interrupt: toStopOnInterrupt', async () => {
     const { adapter } = await connected({ ...booking, latencyMs: 0 })
     await adapter.sendText('When do you open?')
