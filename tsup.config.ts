@@ -16,6 +16,7 @@ const dual = {
   text: 'src/text.ts',
   replay: 'src/replay.ts',
   reports: 'src/reports.ts',
+  agents: 'src/agents.ts',
 }
 
 const common: Options = {

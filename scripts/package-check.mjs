@@ -122,6 +122,8 @@ function imports(format) {
     'expect-voice/text': 'normalizeText',
     'expect-voice/replay': 'parseRecording',
     'expect-voice/reports': 'conversationWav, layoutConversation',
+    // Loads without @openai/agents-realtime installed (the scratch project has none): the SDK is an optional peer.
+    'expect-voice/agents': 'RealtimeSessionAdapter',
   }
   return Object.entries(from)
     .map(([entry, names]) => (format === 'cjs' ? `const { ${names} } = require('${entry}')` : `import { ${names} } from '${entry}'`))

@@ -3,7 +3,14 @@
  * the fake realtime server with its synthetic voice, the simulated caller, and the transcript serializer. Imports no
  * test runner. Helpers live on their own subpaths: `expect-voice/audio`, `/text`, `/replay`, `/reports`.
  */
-export { OpenAIRealtimeAdapter, type OpenAIRealtimeAdapterOptions, type WebSocketClientOptions } from './adapter/openai-realtime-adapter.js'
+export {
+  OpenAIRealtimeAdapter,
+  type OpenAIRealtimeAdapterOptions,
+  type ToolDefinition,
+  type ToolHandler,
+  type ToolHandlerContext,
+  type WebSocketClientOptions,
+} from './adapter/openai-realtime-adapter.js'
 export { AgentRole, type AdapterCapabilities, type AudioChunk, type VoiceAgentAdapter } from './adapter/types.js'
 export type { ResponseRecord, ToolCallRecord, TurnRecord } from './conversation/records.js'
 export type { TimelineEntry } from './conversation/timeline.js'

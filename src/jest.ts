@@ -6,7 +6,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect } from '@jest/global
 import type { OpenAIRealtimeAdapter } from './adapter/openai-realtime-adapter.js'
 import { ExpectVoiceError } from './errors/index.js'
 import { createFakeRealtimeServer, type FakeRealtimeServer, type FakeRealtimeServerOptions } from './fake-server/index.js'
-import type { VoiceAgentOptions } from './runners/connect-agent.js'
+import type { AgentFactory, VoiceAgentOptions } from './runners/connect-agent.js'
+import type { VoiceAgentAdapter } from './adapter/types.js'
 import { jestOutcome, jestSessionContext, openVoiceSession, type VoiceSession } from './runners/voice-session.js'
 import { voiceMatchers, type VoiceAgentMatchers } from './matchers/index.js'
 import { runAgentTest } from './runners/agent-test.js'
@@ -20,7 +21,12 @@ import { defaultUserVoice } from './runners/voice-user-fixture.js'
 expect.extend(voiceMatchers as unknown as Parameters<typeof expect.extend>[0])
 expect.addSnapshotSerializer(transcriptSerializer as unknown as Parameters<typeof expect.addSnapshotSerializer>[0])
 
-export interface UseVoiceAgentOptions extends VoiceAgentOptions {
+export interface UseVoiceAgentOptions<A extends VoiceAgentAdapter = OpenAIRealtimeAdapter> extends Omit<VoiceAgentOptions, 'agentFactory'> {
+  /**
+   * Connect this adapter instead of `OpenAIRealtimeAdapter` (e.g. `({ url }) => new RealtimeSessionAdapter(createMySession(),
+   * { url })` from `expect-voice/agents`), made before each test for the mode it runs in; `handle.agent` is what it returns.
+   */
+  agentFactory?: AgentFactory<A>
   /** Run against a fake realtime server started once for the enclosing `describe` (or file): `true` or its options. */
   fake?: boolean | FakeRealtimeServerOptions
   /** Failure recordings (WAV + timeline): `{ mode: 'off' | 'on-failure' | 'always', dir }`. Default on-failure. */
@@ -29,9 +35,9 @@ export interface UseVoiceAgentOptions extends VoiceAgentOptions {
   voiceUser?: VoiceUserFixtureOptions
 }
 
-export interface VoiceAgentHandle {
+export interface VoiceAgentHandle<A extends VoiceAgentAdapter = OpenAIRealtimeAdapter> {
   /** The agent connected for the current test. */
-  readonly agent: OpenAIRealtimeAdapter
+  readonly agent: A
   /** The fake server, when `fake` was set. */
   readonly fakeServer: FakeRealtimeServer
   /** A simulated caller that speaks into `agent` (`await voice.user.say('...')`); created on first use in a test. */
@@ -42,13 +48,13 @@ export interface VoiceAgentHandle {
  * Registers hooks in the current scope: connect before each test, disconnect after it (pass or fail). Call it at
  * the top of a file or inside a `describe`.
  */
-export function useVoiceAgent(options: UseVoiceAgentOptions = {}): VoiceAgentHandle {
+export function useVoiceAgent<A extends VoiceAgentAdapter = OpenAIRealtimeAdapter>(options: UseVoiceAgentOptions<A> = {}): VoiceAgentHandle<A> {
   const { fake, artifacts, voiceUser, ...agentOptions } = options
   let server: FakeRealtimeServer | null = null
-  let agent: OpenAIRealtimeAdapter | null = null
+  let agent: A | null = null
   let user: VoiceUser | null = null
   let recording: JestRecording | null = null
-  let session: VoiceSession | null = null
+  let session: VoiceSession<A> | null = null
 
   if (fake) {
     beforeAll(async () => {
@@ -61,7 +67,10 @@ export function useVoiceAgent(options: UseVoiceAgentOptions = {}): VoiceAgentHan
   }
   beforeEach(async () => {
     // The test's mode (live, record, replay, fake; see runners/voice-session.ts) decides where the agent connects.
-    session = await openVoiceSession(agentOptions, jestSessionContext(expect.getState(), server ? (agentOptions.url ?? server.url) : undefined))
+    session = await openVoiceSession<A>(
+      agentOptions as VoiceAgentOptions,
+      jestSessionContext(expect.getState(), server ? (agentOptions.url ?? server.url) : undefined),
+    )
     agent = session.agent
     recording = startJestRecording(agent, expect.getState(), artifacts)
   })
@@ -99,7 +108,7 @@ export function useVoiceAgent(options: UseVoiceAgentOptions = {}): VoiceAgentHan
 
 export { transcriptSerializer } from './conversation/transcript-serializer.js'
 export { configureVoiceMatchers } from './matchers/index.js'
-export type { VoiceAgentOptions } from './runners/connect-agent.js'
+export type { AgentFactory, AgentTarget, VoiceAgentOptions } from './runners/connect-agent.js'
 export type { VoiceAgentMatchers }
 export { configureVoiceArtifacts, type VoiceArtifactsMode, type VoiceArtifactsOptions } from './reports/config.js'
 export { createVoiceUser, type SayOptions, type SayResult, type VoiceUser, type VoiceUserOptions, type VoiceUserVoice } from './user/voice-user.js'

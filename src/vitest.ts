@@ -6,6 +6,9 @@ import { expect, test as base, type TestContext } from 'vitest'
 import type { OpenAIRealtimeAdapter } from './adapter/openai-realtime-adapter.js'
 import type { FakeRealtimeServer, FakeRealtimeServerOptions } from './fake-server/index.js'
 import type { VoiceAgentOptions } from './runners/connect-agent.js'
+import type { VoiceAgentAdapter } from './adapter/types.js'
+import { InvalidOptionError } from './errors/index.js'
+import { observe } from './adapter/observe.js'
 import { openVoiceSession, vitestOutcome, vitestSessionContext } from './runners/voice-session.js'
 import { conversationReport } from './reports/conversation-report.js'
 import { voiceMatchers, type VoiceAgentMatchers } from './matchers/index.js'
@@ -21,6 +24,26 @@ expect.extend(voiceMatchers as unknown as Parameters<typeof expect.extend>[0])
 expect.addSnapshotSerializer(transcriptSerializer as unknown as Parameters<typeof expect.addSnapshotSerializer>[0])
 
 type AgentUse = (agent: OpenAIRealtimeAdapter) => Promise<void>
+type VoiceAgentUse = (agent: VoiceAgentAdapter) => Promise<void>
+
+/** `agent` is an `OpenAIRealtimeAdapter`; what `agentFactory` makes is the `voiceAgent` fixture. */
+function plainOptions(options: VoiceAgentOptions): VoiceAgentOptions {
+  if (options.agentFactory) {
+    throw new InvalidOptionError(
+      'voiceOptions.agentFactory is set: the adapter it makes is the `voiceAgent` fixture (`async ({ voiceAgent }) => ...`); `agent` is always an OpenAIRealtimeAdapter',
+    )
+  }
+  return options
+}
+
+function factoryOptions(options: VoiceAgentOptions): VoiceAgentOptions {
+  if (!options.agentFactory) {
+    throw new InvalidOptionError(
+      "the `voiceAgent` fixture needs voiceOptions.agentFactory, e.g. test.override({ voiceOptions: { agentFactory: ({ url }) => new RealtimeSessionAdapter(createMySession(), { url }) } }) (RealtimeSessionAdapter: 'expect-voice/agents')",
+    )
+  }
+  return options
+}
 
 /**
  * What Vitest's own `test.extend` takes for fixtures `T`, read from the Vitest the user has installed, so that
@@ -29,21 +52,23 @@ type AgentUse = (agent: OpenAIRealtimeAdapter) => Promise<void>
 type FixturesOf<T extends object> = Parameters<typeof base.extend<T>>[0]
 
 /** Connects before the test, records the conversation on failure, and always disconnects after it. */
-async function provideAgent(
+async function provideAgent<A extends VoiceAgentAdapter>(
   options: VoiceAgentOptions,
   fallbackUrl: string | undefined,
   onTestFailed: TestContext['onTestFailed'],
-  use: AgentUse,
+  use: (agent: A) => Promise<void>,
   recordingContext?: { task: TestContext['task']; artifacts?: VoiceArtifactsOptions },
 ): Promise<void> {
   // The test's mode (live, record, replay, fake; see runners/voice-session.ts) decides where the agent connects.
-  const session = await openVoiceSession(options, vitestSessionContext(recordingContext?.task, fallbackUrl))
+  const session = await openVoiceSession<A>(options, vitestSessionContext(recordingContext?.task, fallbackUrl))
   const agent = session.agent
   // Failure recordings (WAV + timeline): written when the test ends, see runners/vitest-failure-recording.ts.
   const recording = recordingContext ? startVitestRecording(agent, recordingContext.task, recordingContext.artifacts) : null
   onTestFailed(({ task }) => {
     // annotate() is refused once a test has failed; task.meta reaches reporters (testCase.meta()).
-    ;(task.meta as Record<string, unknown>).voiceConversation = conversationReport(agent)
+    // Adapters without records of their own (a third-party one) are reported from what the matchers observed.
+    const records = 'turns' in agent && 'transcript' in agent ? (agent as unknown as Parameters<typeof conversationReport>[0]) : observe(agent)
+    ;(task.meta as Record<string, unknown>).voiceConversation = conversationReport(records)
   })
   await runAgentTest({ agent, session, recording, outcome: (thrown) => vitestOutcome(recordingContext?.task, thrown) }, () => use(agent))
 }
@@ -57,7 +82,11 @@ export const voiceFixtures: FixturesOf<VoiceTestFixtures> = {
   agent: async (
     { voiceOptions, voiceArtifacts, onTestFailed, task }: { voiceOptions: VoiceAgentOptions; voiceArtifacts: VoiceArtifactsOptions } & TestContext,
     use: AgentUse,
-  ): Promise<void> => provideAgent(voiceOptions, undefined, onTestFailed, use, { task, artifacts: voiceArtifacts }),
+  ): Promise<void> => provideAgent(plainOptions(voiceOptions), undefined, onTestFailed, use, { task, artifacts: voiceArtifacts }),
+  voiceAgent: async (
+    { voiceOptions, voiceArtifacts, onTestFailed, task }: { voiceOptions: VoiceAgentOptions; voiceArtifacts: VoiceArtifactsOptions } & TestContext,
+    use: VoiceAgentUse,
+  ): Promise<void> => provideAgent(factoryOptions(voiceOptions), undefined, onTestFailed, use, { task, artifacts: voiceArtifacts }),
   // Live API: a second (USER-role) session speaks; record/replay: that session goes through the recording proxy or
   // replay server too; your own `voiceOptions.url`: the synthetic voice on loopback. `voiceUserOptions.voice` wins.
   user: async (
@@ -101,7 +130,17 @@ export const fakeVoiceFixtures: FixturesOf<FakeVoiceTestFixtures['$test'] & Fake
       task,
     }: { voiceOptions: VoiceAgentOptions; voiceArtifacts: VoiceArtifactsOptions; fakeServer: FakeRealtimeServer } & TestContext,
     use: AgentUse,
-  ): Promise<void> => provideAgent(voiceOptions, voiceOptions.url ?? fakeServer.url, onTestFailed, use, { task, artifacts: voiceArtifacts }),
+  ): Promise<void> => provideAgent(plainOptions(voiceOptions), voiceOptions.url ?? fakeServer.url, onTestFailed, use, { task, artifacts: voiceArtifacts }),
+  voiceAgent: async (
+    {
+      voiceOptions,
+      voiceArtifacts,
+      fakeServer,
+      onTestFailed,
+      task,
+    }: { voiceOptions: VoiceAgentOptions; voiceArtifacts: VoiceArtifactsOptions; fakeServer: FakeRealtimeServer } & TestContext,
+    use: VoiceAgentUse,
+  ): Promise<void> => provideAgent(factoryOptions(voiceOptions), voiceOptions.url ?? fakeServer.url, onTestFailed, use, { task, artifacts: voiceArtifacts }),
   // The fake server hears the synthetic voice: no second (live) session unless voiceUserOptions.voice says so.
   user: async (
     { agent, voiceUserOptions }: { agent: OpenAIRealtimeAdapter; voiceUserOptions: VoiceUserFixtureOptions },
@@ -112,6 +151,8 @@ export const fakeVoiceFixtures: FixturesOf<FakeVoiceTestFixtures['$test'] & Fake
 export interface VoiceTestFixtures {
   voiceOptions: VoiceAgentOptions
   agent: OpenAIRealtimeAdapter
+  /** The adapter `voiceOptions.agentFactory` makes (your own agent), connected for the test's mode, always disconnected. */
+  voiceAgent: VoiceAgentAdapter
   /** Failure recordings for this file/describe/test: `{ mode: 'off' | 'on-failure' | 'always', dir }`. */
   voiceArtifacts: VoiceArtifactsOptions
   /** Options of the `user` fixture (voice, pacing, ...). */
@@ -139,7 +180,7 @@ export const fakeTest = base.extend<FakeVoiceTestFixtures>(fakeVoiceFixtures as 
 export { expect }
 export { transcriptSerializer } from './conversation/transcript-serializer.js'
 export { configureVoiceMatchers } from './matchers/index.js'
-export type { VoiceAgentOptions } from './runners/connect-agent.js'
+export type { AgentFactory, AgentTarget, VoiceAgentOptions } from './runners/connect-agent.js'
 export type { VoiceAgentMatchers }
 export { configureVoiceArtifacts, type VoiceArtifactsMode, type VoiceArtifactsOptions } from './reports/config.js'
 export { createVoiceUser, type SayOptions, type SayResult, type VoiceUser, type VoiceUserOptions, type VoiceUserVoice } from './user/voice-user.js'

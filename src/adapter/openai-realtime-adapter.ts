@@ -12,6 +12,8 @@ import {
   type RealtimeServerError,
   RealtimeSessionRefusedError,
   RealtimeTimeoutError,
+  ToolCallError,
+  type ToolCallFailure,
 } from '../errors/index.js'
 import { createRedactor, REDACT, type Redactor } from '../secrets/redact.js'
 import { AgentRole, type AdapterCapabilities, type AudioChunk, type VoiceAgentAdapter } from './types.js'
@@ -21,6 +23,7 @@ import type { Transcript } from '../conversation/transcript.js'
 import {
   applyServerEvent,
   Conversation,
+  followUpAwaited,
   hasOpenResponse,
   interrupted,
   recordClose,
@@ -29,6 +32,10 @@ import {
   responseAbandoned,
   responseCreateSent,
   responseRequested,
+  toolCallSettled,
+  toolCallStarted,
+  toolOutputSent,
+  turnOfToolCall,
   userAudio,
   userAudioCommitted,
   userText,
@@ -55,6 +62,28 @@ export interface WebSocketClientOptions {
   [option: string]: unknown
 }
 
+/** What a tool handler is told about the call it answers. */
+export interface ToolHandlerContext {
+  /** The call's `call_id`. */
+  callId: string
+  /** The function's name. */
+  name: string
+  /** Aborted when the handler times out (`toolTimeoutMs`), the test interrupts the turn, or the adapter disconnects. */
+  signal: AbortSignal
+}
+
+/**
+ * Answers one function call: gets the parsed JSON arguments, returns (or resolves to) the result, which is sent back
+ * to the model as `JSON.stringify(result)` in a `function_call_output` item.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: a handler's arguments are the parsed JSON of the schema its test declares; `any` lets it destructure them typed
+export type ToolHandler<Args = any> = (args: Args, ctx: ToolHandlerContext) => unknown
+
+/** A function tool as `tools` takes it: the wire shape, plus an optional handler (never sent to the server). */
+export interface ToolDefinition extends FunctionTool {
+  execute?: ToolHandler
+}
+
 export interface OpenAIRealtimeAdapterOptions {
   /** API key; defaults to `process.env.OPENAI_API_KEY`. Never printed. */
   apiKey?: string
@@ -65,7 +94,15 @@ export interface OpenAIRealtimeAdapterOptions {
   /** Default `alloy`. */
   voice?: string
   instructions?: string
-  tools?: FunctionTool[]
+  /** Function tools, sent in `session.update` as `{ type, name, description, parameters }`; `execute` answers calls. */
+  tools?: ToolDefinition[]
+  /**
+   * Handlers by function name (in addition to `tools[].execute`), or `'manual'`: calls without a handler are left
+   * for the test to answer with `sendToolResult`. Default: a call without a handler fails with a `ToolCallError`.
+   */
+  toolHandlers?: Record<string, ToolHandler> | 'manual'
+  /** How long a tool handler may take before its call fails with a `ToolCallError` (reason `'timeout'`). Default 10 000 ms. */
+  toolTimeoutMs?: number
   /** Input audio transcription model. Default `gpt-4o-mini-transcribe`. */
   transcriptionModel?: string
   /** Default `AgentRole.AGENT`. */
@@ -176,6 +213,13 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   #deadlines = new Set<Deadline>()
   #deadlineTimer: NodeJS.Timeout | null = null
   #deadlineTimerAt = Infinity
+  #toolHandlers = new Map<string, ToolHandler>()
+  #manualTools: boolean
+  #toolTimeoutMs: number
+  /** The tool work of each response whose calls this adapter answers. */
+  #toolWork = new Map<ResponseRecord, ToolWork>()
+  /** A tool call that could not be answered: fails the next (or the waiting) `recvAudio`. */
+  #toolError: ToolCallError | null = null
 
   constructor(options: OpenAIRealtimeAdapterOptions = {}) {
     const timeout = options.connectTimeoutMs ?? 10_000
@@ -189,7 +233,15 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
     this.model = options.model ?? DEFAULT_MODEL
     this.voice = options.voice ?? DEFAULT_VOICE
     this.instructions = options.instructions
-    this.tools = options.tools
+    const { handlers, manual, wireTools } = toolOptions(options)
+    this.#toolHandlers = handlers
+    this.#manualTools = manual
+    this.tools = wireTools
+    const toolTimeout = options.toolTimeoutMs ?? 10_000
+    if (typeof toolTimeout !== 'number' || !Number.isFinite(toolTimeout) || toolTimeout <= 0) {
+      throw new InvalidOptionError(`option "toolTimeoutMs" must be a positive number of ms, got ${String(options.toolTimeoutMs)}`)
+    }
+    this.#toolTimeoutMs = toolTimeout
     this.transcriptionModel = options.transcriptionModel ?? DEFAULT_TRANSCRIPTION_MODEL
     this.url = buildRealtimeUrl(options.url, this.model)
     this.#apiKey = options.apiKey ?? process.env.OPENAI_API_KEY ?? undefined
@@ -365,6 +417,7 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   }
 
   async disconnect(): Promise<void> {
+    this.#abandonToolWork()
     const socket = this.#socket
     if (this.#state === 'closed' && (!socket || socket.readyState === WebSocket.CLOSED)) return
     this.#state = 'closed'
@@ -426,13 +479,15 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   async sendToolResult(callId: string, output: unknown, options: { respond?: boolean } = {}): Promise<void> {
     this.#assertOpen('sendToolResult')
     if (typeof callId !== 'string' || !callId) throw new InvalidOptionError('sendToolResult(callId): callId must be a non-empty string')
-    this.#send({
-      type: 'conversation.item.create',
-      item: { type: 'function_call_output', call_id: callId, output: typeof output === 'string' ? output : JSON.stringify(output) },
-    })
+    const text = typeof output === 'string' ? output : (JSON.stringify(output) ?? 'null')
+    this.#sendToolOutput(callId, text)
     if (options.respond ?? true) {
-      // The tool's output stands in for the user's next words: a text turn without text.
-      this.#requestResponse(userText(this.#conversation, '', performance.now()))
+      // The answer to a tool call belongs to the turn that made it; an unknown call id (answered before it was seen)
+      // joins the latest turn.
+      const turn = turnOfToolCall(this.#conversation, callId) ?? this.#conversation.turns[this.#conversation.turns.length - 1]
+      for (const [response, work] of this.#toolWork) if (response.toolCalls.some((c) => c.callId === callId)) work.followedUp = true
+      if (turn) this.#requestResponse(turn, true)
+      else this.#requestResponse(userText(this.#conversation, '', performance.now()))
     }
   }
 
@@ -446,7 +501,7 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
       this.#assertOpen('recvAudio')
       if (this.#pendingInputBytes > 0) this.#endAudioTurn()
       // A chunk already received is handed out at once, as #waitFor would, without setting up a wait.
-      if (this.#queue.length && !this.#pendingError) return Promise.resolve(this.#queue.shift()!)
+      if (this.#queue.length && !this.#pendingError && !this.#toolError) return Promise.resolve(this.#queue.shift()!)
       return this.#waitFor(this.#nextChunk, timeoutMs, this.#recvTimeout(timeoutMs, this.#conversation.currentResponse?.requestedAt ?? performance.now()))
     } catch (err) {
       return Promise.reject(err)
@@ -456,7 +511,9 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   /** What a waiting `recvAudio` resolves with: the next queued chunk, `null` once the response ended, else nothing yet. */
   readonly #nextChunk = (): AudioChunk | null | undefined => {
     if (this.#queue.length) return this.#queue.shift()!
-    if (this.#conversation.currentResponse && !isResponseOpen(this.#conversation.currentResponse)) return null
+    const current = this.#conversation.currentResponse
+    // After tool calls the turn goes on: the follow-up response (asked for once the handlers answered) is read next.
+    if (current && !isResponseOpen(current) && !current.awaitingFollowUp) return null
     return undefined
   }
 
@@ -485,6 +542,8 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
     this.#queue.length = 0
     // Responses still held back will never be asked for.
     for (const record of this.#deferred.splice(0)) responseAbandoned(this.#conversation, record, now)
+    // Running tool handlers are aborted: an interrupted turn gets no follow-up.
+    this.#abandonToolWork()
     this.#send({ type: 'response.cancel' })
     if (truncate && active.length) {
       const eventId = `evt_ev_${++this.#clientEventSeq}`
@@ -538,9 +597,10 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
     this.#requestResponse(this.#commitAudio())
   }
 
-  #requestResponse(turn: TurnRecord): void {
+  /** `followUp`: the response answers tool calls of `turn`; audio of its earlier response still queued is kept. */
+  #requestResponse(turn: TurnRecord, followUp = false): void {
     const record = responseRequested(this.#conversation, turn, performance.now())
-    this.#queue.length = 0
+    if (!followUp) this.#queue.length = 0
     // A second response.create while one is active is refused by the server: hold it until response.done.
     if (hasOpenResponse(this.#conversation, record)) this.#deferred.push(record)
     else this.#sendResponseCreate(record)
@@ -550,6 +610,134 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
     const eventId = `evt_ev_${++this.#clientEventSeq}`
     responseCreateSent(this.#conversation, record, eventId, performance.now())
     this.#send({ type: 'response.create', event_id: eventId })
+  }
+
+  // ---- tool calls ----
+
+  /** A function call arrived (its arguments complete): run its handler, or leave it to the test, or fail it. */
+  #onToolCall(call: ToolCallRecord): void {
+    // A malformed event (no name or no call id) cannot be answered: it stays recorded, as evidence, and nothing runs.
+    if (call.name === '' || call.callId === '') return
+    const response = this.#conversation.responses.findLast((r) => r.toolCalls.includes(call))
+    if (!response) return
+    let work = this.#toolWork.get(response)
+    if (!work) {
+      work = { running: new Map(), outputs: [], manual: false, failed: false, followedUp: false }
+      this.#toolWork.set(response, work)
+    }
+    const handler = this.#toolHandlers.get(call.name)
+    if (!handler) {
+      if (this.#manualTools) {
+        // The test answers this call with sendToolResult, which asks for the follow-up.
+        work.manual = true
+        followUpAwaited(this.#conversation, response, false)
+        return
+      }
+      return this.#failToolCall(response, work, call, 'no-handler', undefined, this.#tools())
+    }
+    let args: unknown
+    try {
+      args = call.arguments.trim() === '' ? {} : JSON.parse(call.arguments)
+    } catch (err) {
+      return this.#failToolCall(response, work, call, 'invalid-arguments', err)
+    }
+    if (!work.manual && !work.failed) followUpAwaited(this.#conversation, response, true)
+    const controller = new AbortController()
+    const run: ToolRun = { controller, timer: undefined }
+    work.running.set(call, run)
+    toolCallStarted(this.#conversation, call, performance.now())
+    run.timer = setTimeout(() => {
+      controller.abort(new Error(`tool handler timed out after ${this.#toolTimeoutMs} ms`))
+      this.#failToolCall(response, work, call, 'timeout')
+    }, this.#toolTimeoutMs)
+    const ctx: ToolHandlerContext = { callId: call.callId, name: call.name, signal: controller.signal }
+    // A handler that throws synchronously is a rejection like any other; none is ever left unhandled.
+    new Promise<unknown>((resolve) => resolve(handler(args, ctx))).then(
+      (result) => {
+        if (work.running.get(call) !== run) return
+        this.#endRun(work, call)
+        let output: string
+        try {
+          output = JSON.stringify(result) ?? 'null'
+        } catch (err) {
+          return this.#failToolCall(response, work, call, 'threw', err)
+        }
+        toolCallSettled(this.#conversation, call, performance.now())
+        work.outputs.push({ callId: call.callId, output })
+        this.#maybeFollowUp(response)
+      },
+      (err: unknown) => {
+        if (work.running.get(call) !== run) return
+        this.#failToolCall(response, work, call, 'threw', err)
+      },
+    )
+  }
+
+  #endRun(work: ToolWork, call: ToolCallRecord): void {
+    const run = work.running.get(call)
+    if (!run) return
+    clearTimeout(run.timer)
+    work.running.delete(call)
+  }
+
+  #failToolCall(response: ResponseRecord, work: ToolWork, call: ToolCallRecord, reason: ToolCallFailure, cause?: unknown, known?: string): void {
+    this.#endRun(work, call)
+    work.failed = true
+    const what = `tool "${call.name}" (call ${call.callId})`
+    const detail =
+      reason === 'no-handler'
+        ? `${what} has no handler${known ? ` (handlers: ${known})` : ''}: give the tool an \`execute\` in \`tools\`, or \`toolHandlers: { ${call.name}: (args) => … }\`; ` +
+          "or pass `toolHandlers: 'manual'` and answer it with `agent.sendToolResult(callId, output)`"
+        : reason === 'invalid-arguments'
+          ? `${what}: its arguments are not valid JSON: ${JSON.stringify(call.arguments)}`
+          : reason === 'timeout'
+            ? `${what}: the handler did not settle within ${this.#toolTimeoutMs} ms (toolTimeoutMs)`
+            : `${what}: the handler threw: ${describeError(cause)}`
+    const message = this.#redact(detail)
+    toolCallSettled(this.#conversation, call, performance.now(), message)
+    followUpAwaited(this.#conversation, response, false)
+    // The first failure is the one reported; the turn gets no follow-up either way.
+    this.#toolError ??= new ToolCallError(message, call.name, call.callId, reason, cause === undefined ? undefined : { cause })
+    this.#notify()
+  }
+
+  /** Once the response is done and every call has its output: send the outputs, then ask for the follow-up. */
+  #maybeFollowUp(response: ResponseRecord): void {
+    const work = this.#toolWork.get(response)
+    if (!work || work.failed || work.followedUp) return
+    if (isResponseOpen(response) || response.interruptedAt !== null || this.#state !== 'open') return
+    // Outputs go out once the response is done, so they follow its function_call items in the conversation.
+    for (const { callId, output } of work.outputs.splice(0)) this.#sendToolOutput(callId, output)
+    // With a call left to the test, its sendToolResult asks for the follow-up.
+    if (work.manual || work.running.size > 0) return
+    work.followedUp = true
+    this.#toolWork.delete(response)
+    const turn = turnOfToolCall(this.#conversation, response.toolCalls[0]!.callId)
+    if (turn) this.#requestResponse(turn, true)
+    else followUpAwaited(this.#conversation, response, false)
+  }
+
+  #sendToolOutput(callId: string, output: string): void {
+    this.#send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: callId, output } })
+    toolOutputSent(this.#conversation, callId, output, performance.now())
+  }
+
+  /** Stops every running handler (interrupt, disconnect): no output, no follow-up, no error. */
+  #abandonToolWork(): void {
+    for (const [response, work] of this.#toolWork) {
+      for (const [call, run] of work.running) {
+        clearTimeout(run.timer)
+        run.controller.abort(new Error('the turn was interrupted or the adapter disconnected'))
+        work.running.delete(call)
+      }
+      work.failed = true
+      if (response.awaitingFollowUp) followUpAwaited(this.#conversation, response, false)
+    }
+    this.#toolWork.clear()
+  }
+
+  #tools(): string {
+    return [...this.#toolHandlers.keys()].join(', ') || 'none'
   }
 
   #onMessage(data: RawData, isBinary: boolean): void {
@@ -571,9 +759,11 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
     try {
       const outcome = applyServerEvent(this.#conversation, type, event, at, frame.decoded ? DECODED_SPAN : undefined)
       if (outcome.chunk) this.#queue.push(outcome.chunk)
+      if (outcome.toolCall) this.#onToolCall(outcome.toolCall)
       if (outcome.done) {
         const next = this.#deferred.shift()
         if (next) this.#sendResponseCreate(next)
+        this.#maybeFollowUp(outcome.done)
       }
       // The server started a response we did not ask for; ask again once it is done.
       if (outcome.retry) this.#deferred.unshift(outcome.retry)
@@ -613,6 +803,11 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
         if (this.#pendingError) {
           const err = this.#pendingError
           this.#pendingError = null
+          return finish(() => reject(err))
+        }
+        if (this.#toolError) {
+          const err = this.#toolError
+          this.#toolError = null
           return finish(() => reject(err))
         }
         const value = check()
@@ -701,4 +896,63 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   toJSON(): Record<string, unknown> {
     return { adapter: 'OpenAIRealtimeAdapter', url: this.url, model: this.model, role: this.role, state: this.#state }
   }
+}
+
+interface ToolRun {
+  controller: AbortController
+  timer: NodeJS.Timeout | undefined
+}
+
+/** What the adapter is doing about one response's tool calls. */
+interface ToolWork {
+  running: Map<ToolCallRecord, ToolRun>
+  /** Outputs ready to send, in the order the handlers finished. */
+  outputs: Array<{ callId: string; output: string }>
+  /** A call of the response is left to the test (`toolHandlers: 'manual'`): it asks for the follow-up. */
+  manual: boolean
+  failed: boolean
+  followedUp: boolean
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`
+  try {
+    return JSON.stringify(err) ?? String(err)
+  } catch {
+    return String(err)
+  }
+}
+
+/** The handlers by name, whether calls without one are answered by hand, and the tools as sent on the wire. */
+function toolOptions(options: OpenAIRealtimeAdapterOptions): { handlers: Map<string, ToolHandler>; manual: boolean; wireTools: FunctionTool[] | undefined } {
+  const handlers = new Map<string, ToolHandler>()
+  const given = options.toolHandlers
+  if (given !== undefined && given !== 'manual' && (given === null || typeof given !== 'object' || Array.isArray(given))) {
+    throw new InvalidOptionError(
+      `option "toolHandlers" must be an object of functions by tool name, or 'manual', got ${given === null ? 'null' : typeof given === 'string' ? JSON.stringify(given) : typeof given}`,
+    )
+  }
+  if (given && given !== 'manual') {
+    for (const [name, handler] of Object.entries(given)) {
+      if (typeof handler !== 'function') throw new InvalidOptionError(`option "toolHandlers.${name}" must be a function, got ${typeof handler}`)
+      handlers.set(name, handler)
+    }
+  }
+  if (options.tools !== undefined && !Array.isArray(options.tools)) {
+    throw new InvalidOptionError(`option "tools" must be an array of function tools, got ${typeof options.tools}`)
+  }
+  const wireTools = options.tools?.map((tool, i) => {
+    if (tool === null || typeof tool !== 'object')
+      throw new InvalidOptionError(`option "tools[${i}]" must be a function tool object, got ${tool === null ? 'null' : typeof tool}`)
+    // `execute` is ours: the session only takes the wire shape.
+    const { execute, ...wire } = tool
+    if (execute !== undefined) {
+      if (typeof execute !== 'function') throw new InvalidOptionError(`option "tools[${i}].execute" (${tool.name}) must be a function, got ${typeof execute}`)
+      if (handlers.has(tool.name))
+        throw new InvalidOptionError(`tool "${tool.name}" has two handlers: its tools[${i}].execute and toolHandlers.${tool.name}; keep one`)
+      handlers.set(tool.name, execute)
+    }
+    return wire
+  })
+  return { handlers, manual: given === 'manual', wireTools }
 }

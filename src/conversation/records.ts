@@ -21,6 +21,14 @@ export interface ToolCallRecord {
   responseId: string | null
   itemId: string | null
   receivedAt: number
+  /** The `function_call_output` sent back (a JSON string), or `null` while the call is unanswered. */
+  output: string | null
+  /** `performance.now()` when the adapter started the call's handler (`null`: no handler ran). */
+  startedAt: number | null
+  /** `performance.now()` when the handler settled, or when the output was sent by hand (`sendToolResult`). */
+  endedAt: number | null
+  /** Why the call failed (its handler threw or timed out, or it had none), or `null`. */
+  error: string | null
 }
 
 /** Everything observed about one response, from the `response.create` that asked for it to `response.done`. */
@@ -54,6 +62,11 @@ export interface ResponseRecord {
   audioBytesAfterInterrupt: number
   /** `performance.now()` of the last audio chunk received for this response. */
   lastAudioAt: number | null
+  /**
+   * True while the client runs this response's tool calls and will ask for the follow-up response of the same turn
+   * (the adapter's tool handlers); the turn has not been answered yet.
+   */
+  awaitingFollowUp: boolean
 }
 
 /** One user turn: what the user sent, what the model heard, and the response it got. */
@@ -75,7 +88,10 @@ export interface TurnRecord {
   transcriptionFailed: string | null
   /** `performance.now()` of the commit / `response.create`: the end of the user turn. */
   endedAt: number | null
+  /** The latest response of this turn: the answer the caller heard (after a tool call, the follow-up response). */
   response: ResponseRecord | null
+  /** Every response of this turn in order: one, or the tool-calling response(s) and then the follow-up. */
+  responses: ResponseRecord[]
 }
 
 export function newTurnRecord(index: number, input: 'audio' | 'text'): TurnRecord {
@@ -91,6 +107,7 @@ export function newTurnRecord(index: number, input: 'audio' | 'text'): TurnRecor
     transcriptionFailed: null,
     endedAt: null,
     response: null,
+    responses: [],
   }
 }
 
@@ -117,6 +134,7 @@ export function newResponseRecord(requestedAt: number): ResponseRecord {
     interruptedAt: null,
     audioBytesAfterInterrupt: 0,
     lastAudioAt: null,
+    awaitingFollowUp: false,
   } as ResponseRecord
   Object.defineProperty(record, RESPONSE_AUDIO, { value: list })
   return record
@@ -133,4 +151,14 @@ export function responseAudio(record: ResponseRecord): ChunkList {
 
 export function isResponseOpen(r: ResponseRecord): boolean {
   return r.status === 'requested' || r.status === 'in_progress'
+}
+
+/** True while the turn is being answered: one of its responses is open, or a tool call's follow-up is still to come. */
+export function isTurnOpen(turn: TurnRecord): boolean {
+  return turn.responses.some((r) => isResponseOpen(r) || r.awaitingFollowUp)
+}
+
+/** Every tool call of the turn, over all its responses, in order. */
+export function turnToolCalls(turn: TurnRecord): ToolCallRecord[] {
+  return turn.responses.flatMap((r) => r.toolCalls)
 }

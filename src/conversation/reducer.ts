@@ -138,6 +138,8 @@ export interface ServerEventOutcome {
   error?: RealtimeServerError
   /** Our `response.create` was refused because another response is active: ask again once it is done. */
   retry?: ResponseRecord
+  /** The model called a function (its arguments are complete): the caller may run its handler. */
+  toolCall?: ToolCallRecord
 }
 
 const NOTHING: ServerEventOutcome = Object.freeze({})
@@ -245,17 +247,21 @@ function reduce(c: Conversation, type: string, event: ServerEvent, at: number, a
     case 'response.function_call_arguments.done': {
       const record = responseFor(c, responseId, at)
       const callId = str(event.call_id) ?? ''
-      if (!record.toolCalls.some((call) => call.callId === callId)) {
-        record.toolCalls.push({
-          name: str(event.name) ?? '',
-          callId,
-          arguments: str(event.arguments) ?? '',
-          responseId: responseId ?? null,
-          itemId: itemId ?? null,
-          receivedAt: at,
-        })
+      if (record.toolCalls.some((call) => call.callId === callId)) return NOTHING
+      const call: ToolCallRecord = {
+        name: str(event.name) ?? '',
+        callId,
+        arguments: str(event.arguments) ?? '',
+        responseId: responseId ?? null,
+        itemId: itemId ?? null,
+        receivedAt: at,
+        output: null,
+        startedAt: null,
+        endedAt: null,
+        error: null,
       }
-      return NOTHING
+      record.toolCalls.push(call)
+      return { toolCall: call }
     }
     case 'response.done': {
       const response = obj(event.response)
@@ -485,6 +491,9 @@ export function unseenAudioTurn(c: Conversation): TurnRecord {
 /** The client wants a response to `turn` (it becomes the response being read); sent now or held back by the caller. */
 export function responseRequested(c: Conversation, turn: TurnRecord, at: number): ResponseRecord {
   const record = newResponseRecord(at)
+  // A follow-up after tool calls joins the same turn: the earlier responses stay, the new one is what the caller hears.
+  for (const earlier of turn.responses) earlier.awaitingFollowUp = false
+  turn.responses.push(record)
   turn.response = record
   c.responses.push(record)
   c.currentResponse = record
@@ -511,6 +520,52 @@ export function hasOpenResponse(c: Conversation, except?: ResponseRecord): boole
   return c.responses.some((r) => r !== except && isResponseOpen(r))
 }
 
+// ---- tool calls (what the client did about them) ----
+
+/** The turn whose responses hold the call `callId` (the newest such call). */
+export function turnOfToolCall(c: Conversation, callId: string): TurnRecord | undefined {
+  return findLast(c.turns, (t) => t.responses.some((r) => r.toolCalls.some((call) => call.callId === callId)))
+}
+
+/** The newest recorded call with `callId`. */
+export function toolCallById(c: Conversation, callId: string): ToolCallRecord | undefined {
+  for (let i = c.responses.length - 1; i >= 0; i--) {
+    const call = c.responses[i]!.toolCalls.find((t) => t.callId === callId)
+    if (call) return call
+  }
+  return undefined
+}
+
+/** The client will answer `response`'s tool calls itself and then ask for the follow-up (`false`: it will not). */
+export function followUpAwaited(c: Conversation, response: ResponseRecord, awaiting: boolean): void {
+  response.awaitingFollowUp = awaiting
+  notify(c)
+}
+
+/** The client started the call's handler. */
+export function toolCallStarted(c: Conversation, call: ToolCallRecord, at: number): void {
+  call.startedAt = at
+  notify(c)
+}
+
+/** The call's handler settled (`error`: it threw, timed out, or there was none). */
+export function toolCallSettled(c: Conversation, call: ToolCallRecord, at: number, error?: string): void {
+  call.endedAt ??= at
+  if (error !== undefined) call.error = error
+  notify(c)
+}
+
+/** `conversation.item.create` of a `function_call_output` for `callId`; returns the call it answers, when recorded. */
+export function toolOutputSent(c: Conversation, callId: string, output: string, at: number): ToolCallRecord | undefined {
+  const call = toolCallById(c, callId)
+  if (call) {
+    call.output = output
+    call.endedAt ??= at
+  }
+  notify(c)
+  return call
+}
+
 export interface InterruptTarget {
   /** Responses that were open when the interrupt came. */
   active: ResponseRecord[]
@@ -522,6 +577,8 @@ export interface InterruptTarget {
 export function interrupted(c: Conversation, at: number): InterruptTarget {
   const active = c.responses.filter(isResponseOpen)
   for (const r of active) r.interruptedAt ??= at
+  // Tool calls still being answered get no follow-up: the caller cut the turn short.
+  for (const r of c.responses) r.awaitingFollowUp = false
   const item = c.currentAssistantItem
   const truncate = item && active.length ? { itemId: item, audioEndMs: Math.floor((c.itemAudioBytes.get(item) ?? 0) / BYTES_PER_MS) } : null
   notify(c)

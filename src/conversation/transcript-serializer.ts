@@ -24,7 +24,10 @@ export function formatTranscript(transcript: readonly TranscriptEntry[], options
   return transcript
     .map((e) => {
       const text = e.text === null ? '' : redact(e.text.replace(/\s+/g, ' ').trim())
-      if (e.kind === 'tool_call') return `${e.role}: [tool call] ${text}(${redact(e.arguments ?? '')})`
+      if (e.kind === 'tool_call') {
+        const result = e.output !== undefined ? ` → ${redact(e.output)}` : ''
+        return `${e.role}: [tool call] ${text}(${redact(e.arguments ?? '')})${result}${STATUS_MARK[e.status]}`
+      }
       const via = e.role === 'user' && e.kind === 'text' ? ' (text)' : ''
       return `${e.role}${via}: ${text || '…'}${STATUS_MARK[e.status]}`.trimEnd()
     })

@@ -1,4 +1,4 @@
-import type { TurnRecord } from './records.js'
+import type { ResponseRecord, TurnRecord } from './records.js'
 
 /** Marks arrays produced by `adapter.transcript`, so the snapshot serializer recognises them across module copies. */
 export const TRANSCRIPT_BRAND: unique symbol = Symbol.for('expect-voice.transcript') as never
@@ -13,6 +13,8 @@ export interface TranscriptEntry {
   status: TranscriptStatus
   /** Tool call arguments (raw JSON string). */
   arguments?: string
+  /** Tool call result sent back to the model (the `function_call_output`, a JSON string), when it was answered. */
+  output?: string
 }
 
 export type Transcript = TranscriptEntry[] & { readonly [TRANSCRIPT_BRAND]: true }
@@ -31,17 +33,27 @@ export function buildTranscript(turns: readonly TurnRecord[]): Transcript {
       const status: TranscriptStatus = turn.transcriptionFailed ? 'failed' : turn.transcription === null ? 'untranscribed' : 'completed'
       entries.push({ role: 'user', kind: 'audio', text: turn.transcription, status })
     }
-    const r = turn.response
-    if (!r) continue
-    for (const call of r.toolCalls) {
-      entries.push({ role: 'agent', kind: 'tool_call', text: call.name, arguments: call.arguments, status: 'completed' })
-    }
-    if (r.transcript || r.audioBytes > 0 || r.status === 'failed' || r.status === 'incomplete' || r.status === 'cancelled') {
-      const status: TranscriptStatus =
-        r.status === 'cancelled' || r.interruptedAt !== null ? 'interrupted' : r.status === 'requested' ? 'in_progress' : r.status
-      entries.push({ role: 'agent', kind: r.audioBytes > 0 ? 'audio' : 'text', text: r.transcript || null, status })
-    }
+    for (const r of turn.responses) responseEntries(entries, r)
   }
   Object.defineProperty(entries, TRANSCRIPT_BRAND, { value: true, enumerable: false })
   return entries as Transcript
+}
+
+/** A response's tool calls (with their results), then what it said. */
+function responseEntries(entries: TranscriptEntry[], r: ResponseRecord): void {
+  for (const call of r.toolCalls) {
+    const entry: TranscriptEntry = {
+      role: 'agent',
+      kind: 'tool_call',
+      text: call.name,
+      arguments: call.arguments,
+      status: call.error !== null ? 'failed' : 'completed',
+    }
+    if (call.output !== null) entry.output = call.output
+    entries.push(entry)
+  }
+  if (r.transcript || r.audioBytes > 0 || r.status === 'failed' || r.status === 'incomplete' || r.status === 'cancelled') {
+    const status: TranscriptStatus = r.status === 'cancelled' || r.interruptedAt !== null ? 'interrupted' : r.status === 'requested' ? 'in_progress' : r.status
+    entries.push({ role: 'agent', kind: r.audioBytes > 0 ? 'audio' : 'text', text: r.transcript || null, status })
+  }
 }

@@ -90,3 +90,23 @@ export class RealtimeConnectionClosedError extends ExpectVoiceError {
 export class MissingApiKeyError extends ExpectVoiceError {
   override name = 'MissingApiKeyError'
 }
+
+/** Why a tool call failed: its handler threw, did not settle in time, had invalid JSON arguments, or was missing. */
+export type ToolCallFailure = 'threw' | 'timeout' | 'invalid-arguments' | 'no-handler'
+
+/**
+ * A function call the model made could not be answered by the adapter's tool handlers. It fails the call waiting on
+ * the turn (`recvAudio`, and the matcher driving it); the handler's own error is the `cause`.
+ */
+export class ToolCallError extends ExpectVoiceError {
+  override name = 'ToolCallError'
+  constructor(
+    message: string,
+    readonly toolName: string,
+    readonly callId: string,
+    readonly reason: ToolCallFailure,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}

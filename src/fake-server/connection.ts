@@ -21,7 +21,7 @@ import { obfuscation, seededRandom } from './random.js'
 import { ActiveResponse, type PreparedReply, type ResponderHost } from './responder.js'
 import { applySessionUpdate, defaultSession, sessionView } from './session-config.js'
 import { TimerSet } from './timers.js'
-import type { FakeConnection, FakeReplyContext, FakeResponseRecord, FakeSessionConfig } from './types.js'
+import type { FakeConnection, FakeReply, FakeReplyContext, FakeResponseRecord, FakeSessionConfig, FakeToolOutput } from './types.js'
 import { EnergyVad, vadSettings } from './vad.js'
 import { MAX_JSON_DEPTH, boundDepth, nestedDeeperThan } from '../loopback/frames.js'
 
@@ -69,6 +69,8 @@ export class FakeConnectionImpl implements FakeConnection {
   private active: ActiveResponse | null = null
   /** User items since the last response started: what `userText` is made of. */
   private unanswered: StoredItem[] = []
+  /** Scripted follow-ups by the call id they wait for (`FakeReply.followUp`). */
+  private readonly followUps = new Map<string, NonNullable<FakeReply['followUp']>>()
   private readonly heard = new Map<string, Promise<string | null>>()
   private responseCount = 0
   private audioTurns = 0
@@ -707,8 +709,11 @@ export class FakeConnectionImpl implements FakeConnection {
   }
 
   private startResponse(request: Json): void {
-    const turn = this.responseCount++
     const userItems = this.unanswered.splice(0)
+    const toolOutputs = this.toolOutputsOf(userItems)
+    // The results of tool calls whose reply scripted a follow-up: that follow-up answers, as part of the same turn.
+    const followUp = toolOutputs.map((o) => this.followUps.get(o.callId)).find((f) => f !== undefined)
+    const turn = followUp !== undefined ? Math.max(this.responseCount - 1, 0) : this.responseCount++
     const response = new ActiveResponse(this.responderHost(), request)
     this.active = response
     this.responses.push(response.record)
@@ -722,16 +727,45 @@ export class FakeConnectionImpl implements FakeConnection {
         history: this.conversation.history(),
         turn,
         session: this.view,
+        toolOutputs,
         request: structuredClone(request),
         connectionId: this.id,
       }
       const latencyMs = this.options.latencyMs(ctx) + this.jitter() * this.options.jitterMs
-      const reply = normaliseReply(await this.options.reply(ctx))
+      const answer = followUp === undefined ? this.options.reply : typeof followUp === 'function' ? followUp : () => followUp
+      const reply = this.withFollowUps(normaliseReply(await answer(ctx)))
       const history = this.conversation.history()
       const inputAudioMs = this.inputAudio.reduce((n, b) => n + b.length / BYTES_PER_MS, 0)
       const inputTextChars = history.reduce((n, h) => n + h.text.length, 0) + this.view.instructions.length
       return { reply, latencyMs, inputTextChars, inputAudioMs }
     })
+  }
+
+  /** The function_call_output items among `items`, each with the call it answers. */
+  private toolOutputsOf(items: StoredItem[]): FakeToolOutput[] {
+    const history = this.conversation.history()
+    return items
+      .filter((item) => item.type === 'function_call_output')
+      .map((item) => {
+        const callId = String(item.call_id ?? '')
+        const output = String(item.output ?? '')
+        const call = history.find((h) => h.type === 'function_call' && h.toolCall?.callId === callId)?.toolCall
+        let value: unknown = output
+        try {
+          value = JSON.parse(output)
+        } catch {
+          // Not JSON: the string itself.
+        }
+        return { callId, name: call?.name ?? '', arguments: call?.arguments ?? '', output, value }
+      })
+  }
+
+  /** A reply with tool calls and a `followUp`: its calls get their ids now, so their results can find the follow-up. */
+  private withFollowUps(reply: FakeReply): FakeReply {
+    if (reply.followUp === undefined || !reply.toolCalls?.length) return reply
+    const toolCalls = reply.toolCalls.map((call) => ({ ...call, callId: call.callId ?? this.ids.next('call') }))
+    for (const call of toolCalls) this.followUps.set(call.callId, reply.followUp)
+    return { ...reply, toolCalls }
   }
 
   /** The responder sees the raw session object; tests see the friendly view through `session`. */

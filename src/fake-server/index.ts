@@ -14,4 +14,5 @@ export type {
   FakeServerFaults,
   FakeSessionConfig,
   FakeToolCall,
+  FakeToolOutput,
 } from './types.js'

@@ -141,6 +141,10 @@ export function normaliseReply(value: unknown): FakeReply {
   if (reply.status !== undefined && !['completed', 'failed', 'incomplete'].includes(reply.status)) {
     throw new Error(`FakeReply.status must be 'completed', 'failed' or 'incomplete' (got ${String(reply.status)})`)
   }
+  if (reply.followUp !== undefined) {
+    if (typeof reply.followUp !== 'function') normaliseReply(reply.followUp)
+    if (!reply.toolCalls?.length) throw new Error('FakeReply.followUp answers tool calls: give toolCalls too')
+  }
   if (reply.toolCalls !== undefined) {
     if (!Array.isArray(reply.toolCalls)) throw new Error('FakeReply.toolCalls must be an array')
     for (const call of reply.toolCalls) {

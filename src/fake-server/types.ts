@@ -36,9 +36,17 @@ export interface FakeReplyContext {
   /** What the user said or typed since the previous response (joined), or null when nothing was heard. */
   userText: string | null
   history: FakeHistoryEntry[]
-  /** 0 for the first response on this connection, 1 for the second, ... */
+  /**
+   * 0 for the first response on this connection, 1 for the second, ...; a response answered by a reply's
+   * `followUp` is not counted (it is part of the turn that made the tool calls).
+   */
   turn: number
   session: FakeSessionConfig
+  /**
+   * The tool results (`function_call_output` items) that arrived since the previous response, each with the call it
+   * answers; `[]` when none did.
+   */
+  toolOutputs: FakeToolOutput[]
   /** The `response` object of the client's `response.create` (`{}` when absent or VAD-created). */
   request: Record<string, unknown>
   connectionId: number
@@ -51,6 +59,19 @@ export interface FakeToolCall {
   callId?: string
 }
 
+/** A tool result the client sent (`function_call_output`), with the call it answers. */
+export interface FakeToolOutput {
+  callId: string
+  /** The function called ('' when the call is not in the conversation). */
+  name: string
+  /** The call's arguments (a JSON string). */
+  arguments: string
+  /** The output exactly as sent (a string, usually JSON). */
+  output: string
+  /** The output parsed as JSON, or the string itself when it is not JSON. */
+  value: unknown
+}
+
 export interface FakeReply {
   /** What the agent says (spoken in the synthetic voice unless `audio` is given). */
   text?: string
@@ -58,6 +79,12 @@ export interface FakeReply {
   audio?: Buffer
   /** Function calls, sent as `function_call` output items before the spoken message (if any). */
   toolCalls?: FakeToolCall[]
+  /**
+   * With `toolCalls`: the reply to the response that follows once the client has sent their results
+   * (`function_call_output` + `response.create`), e.g. `({ toolOutputs }) => \`Booked: ${toolOutputs[0].value.ref}\``.
+   * Without it, that response is answered by `reply` like any other.
+   */
+  followUp?: string | FakeReply | FakeReplyFunction
   status?: 'completed' | 'failed' | 'incomplete'
 }
 

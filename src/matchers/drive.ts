@@ -12,7 +12,8 @@ export interface DriveResult {
 }
 
 /**
- * Drives the adapter's receive loop until `done(response)` holds, the response ends, or the deadline passes.
+ * Drives the adapter's receive loop until `done(response)` holds, the turn's responses end (a response whose tool
+ * calls are being answered is followed by the next one), or the deadline passes.
  * Chunks are recorded on the response (by the reducer), so later matchers see them too.
  */
 export async function drive(agent: VoiceAgentAdapter, timeoutMs: number, done: (response: ResponseRecord) => boolean): Promise<DriveResult> {
@@ -20,7 +21,8 @@ export async function drive(agent: VoiceAgentAdapter, timeoutMs: number, done: (
   const deadline = performance.now() + timeoutMs
   for (;;) {
     const response = conversation.currentResponse
-    if (response && !hasPendingInput(conversation) && (done(response) || !isResponseOpen(response))) {
+    // A response done with tool calls still being answered is not the end of the turn: its follow-up comes next.
+    if (response && !hasPendingInput(conversation) && (done(response) || (!isResponseOpen(response) && !response.awaitingFollowUp))) {
       return { response, timeout: null }
     }
     const remaining = Math.max(0, deadline - performance.now())

@@ -1,3 +1,4 @@
+import { toCallTool } from './toCallTool.js'
 import { toRespondWithin } from './toRespondWithin.js'
 import { toSay } from './toSay.js'
 import { toStopOnInterrupt } from './toStopOnInterrupt.js'
@@ -5,6 +6,7 @@ import { toTranscribeAs } from './toTranscribeAs.js'
 import { withRecordingNote } from './recording-note.js'
 import { withRedaction } from './redaction.js'
 
+export { toCallTool, type ToCallToolOptions } from './toCallTool.js'
 export { toRespondWithin, type ToRespondWithinOptions } from './toRespondWithin.js'
 export { toSay, type ToSayOptions } from './toSay.js'
 export { toStopOnInterrupt, type ToStopOnInterruptOptions } from './toStopOnInterrupt.js'
@@ -19,8 +21,10 @@ export const voiceMatchers = {
   toSay: withRedaction(withRecordingNote('toSay', toSay)),
   toTranscribeAs: withRedaction(withRecordingNote('toTranscribeAs', toTranscribeAs)),
   toStopOnInterrupt: withRedaction(withRecordingNote('toStopOnInterrupt', toStopOnInterrupt)),
+  toCallTool: withRedaction(withRecordingNote('toCallTool', toCallTool)),
 }
 
+import type { ToCallToolOptions } from './toCallTool.js'
 import type { ToRespondWithinOptions } from './toRespondWithin.js'
 import type { ToSayOptions } from './toSay.js'
 import type { ToStopOnInterruptOptions } from './toStopOnInterrupt.js'
@@ -32,4 +36,9 @@ export interface VoiceAgentMatchers<R = unknown> {
   toSay(expected: string | RegExp | { asymmetricMatch(other: unknown): boolean }, options?: ToSayOptions): Promise<R>
   toTranscribeAs(expected: string, options?: ToTranscribeAsOptions): Promise<R>
   toStopOnInterrupt(options?: ToStopOnInterruptOptions): Promise<R>
+  /**
+   * The latest user turn (its response and the follow-up responses of the same turn) called `name`; `args`: the
+   * parsed JSON arguments contain these (asymmetric matchers work); `times`: exactly that many matching calls.
+   */
+  toCallTool(name: string, args?: unknown, options?: ToCallToolOptions): Promise<R>
 }

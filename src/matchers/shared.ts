@@ -1,4 +1,4 @@
-import type { ResponseRecord, TurnRecord } from '../conversation/records.js'
+import type { ResponseRecord, ToolCallRecord, TurnRecord } from '../conversation/records.js'
 import { InvalidOptionError } from '../errors/index.js'
 import { matcherConfig, type MatcherContext, type MatcherResult } from './context.js'
 import { isVoiceAgentAdapter } from '../adapter/observe.js'
@@ -58,4 +58,49 @@ export function describeTimings(turn: TurnRecord | null, r: ResponseRecord, spee
 export function excerpt(text: string | null, max = 300): string {
   if (text === null) return '(none)'
   return text.length > max ? `${text.slice(0, max - 1)}…` : text
+}
+
+/**
+ * The timings of a whole turn: `describeTimings` of its response, or, when tool calls made it take several
+ * responses, each response's milestones with its calls (and their handlers' own time) in between.
+ */
+export function describeTurnTimings(turn: TurnRecord | null, last: ResponseRecord, speech?: ResponseSpeechTiming): string {
+  const responses = turn && turn.responses.length > 1 ? turn.responses : null
+  if (!responses) return describeTimings(turn, last, speech)
+  const start = turn!.endedAt ?? responses[0]!.requestedAt
+  const rel = (t: number | null) => (t === null ? '—' : `+${Math.round(t - start)} ms`)
+  const lines = [`  end of user turn    ${turn!.endedAt === null ? '—' : '0 ms'}`]
+  responses.forEach((r, i) => {
+    lines.push(`  response ${i + 1}${i > 0 ? ` (asked for ${rel(r.requestedAt)})` : ''}`)
+    lines.push(`    response.created  ${rel(r.createdAt)}`)
+    lines.push(`    first audio       ${rel(r.firstAudioAt)}`)
+    for (const call of r.toolCalls) lines.push(`    tool call         ${describeToolTiming(call, rel)}`)
+    lines.push(`    response done     ${rel(r.doneAt)}${r.status !== 'in_progress' && r.status !== 'requested' ? ` (${r.status})` : ''}`)
+  })
+  if (speech) {
+    lines.push(
+      speech.firstSpeechAt === null
+        ? `  first speech        — (no speech in ${Math.round(speech.audioMs)} ms of audio)`
+        : `  first speech        ${rel(speech.firstSpeechAt)} (${Math.round(speech.leadingSilenceMs)} ms of leading silence)`,
+    )
+  }
+  return lines.join('\n')
+}
+
+function describeToolTiming(call: ToolCallRecord, rel: (t: number | null) => string): string {
+  const handler =
+    call.startedAt !== null
+      ? `; handler ${rel(call.startedAt)} → ${rel(call.endedAt)}${call.endedAt !== null ? ` (${Math.round(call.endedAt - call.startedAt)} ms)` : ' (running)'}`
+      : call.output !== null
+        ? `; answered by hand ${rel(call.endedAt)}`
+        : '; unanswered'
+  return `${call.name} ${rel(call.receivedAt)}${handler}${call.error !== null ? ' (failed)' : ''}`
+}
+
+/** The first audio of the turn, over all its responses (a spoken "let me check" before a tool call counts). */
+export function turnFirstAudioAt(turn: TurnRecord | null, fallback: ResponseRecord): number | null {
+  const responses = turn?.responses.length ? turn.responses : [fallback]
+  let first: number | null = null
+  for (const r of responses) if (r.firstAudioAt !== null && (first === null || r.firstAudioAt < first)) first = r.firstAudioAt
+  return first
 }

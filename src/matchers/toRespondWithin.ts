@@ -5,7 +5,7 @@ import { hint, ms, type MatcherContext, type MatcherResult } from './context.js'
 import { latestTurn, observe } from '../adapter/observe.js'
 import { drive } from './drive.js'
 import { trackPending } from './pending.js'
-import { describeTimings, notAnAdapter, resolveTimeout } from './shared.js'
+import { describeTimings, describeTurnTimings, notAnAdapter, resolveTimeout, turnFirstAudioAt } from './shared.js'
 import { formatDb, responseSpeechTiming, speechWatcher } from '../conversation/speech-timing.js'
 import type { SpeechDetectionOptions } from '../audio/speech-detection.js'
 
@@ -47,8 +47,10 @@ export async function toRespondWithin(
     const { response, timeout: timedOut } = await drive(received, timeout, (r) => r.firstAudioAt !== null)
     const turn = latestTurn(observe(received))
     if (!response || !turn) return noTurnToMeasure(head)
-    const start = turn.endedAt ?? response.requestedAt
-    if (response.firstAudioAt === null) {
+    const start = turn.endedAt ?? (turn.responses[0] ?? response).requestedAt
+    // A turn with tool calls spans several responses: its latency ends at the first audio of any of them.
+    const firstAudioAt = turnFirstAudioAt(turn, response)
+    if (firstAudioAt === null) {
       const why = timedOut ? `no audio arrived within ${ms(timeout)} (${timedOut.message})` : `the response ended (${response.status}) without any audio`
       const elapsed = (response.doneAt ?? performance.now()) - start
       return {
@@ -56,10 +58,10 @@ export async function toRespondWithin(
         pass: false,
         message: () =>
           `${head}\n\nExpected: first audio within ${ms(maxMs)} of the end of the user turn\nReceived: ${why}\n\n` +
-          `Timings (waited ${ms(elapsed)}):\n${describeTimings(turn, response)}`,
+          `Timings (waited ${ms(elapsed)}):\n${describeTurnTimings(turn, response)}`,
       }
     }
-    return latencyResult(this, head, 'first audio', response.firstAudioAt - start, maxMs, '', describeTimings(turn, response))
+    return latencyResult(this, head, 'first audio', firstAudioAt - start, maxMs, '', describeTurnTimings(turn, response))
   })
 }
 

@@ -5,7 +5,7 @@ import { hint, type MatcherContext, type MatcherResult } from './context.js'
 import { latestTurn, observe } from '../adapter/observe.js'
 import { drive } from './drive.js'
 import { trackPending } from './pending.js'
-import { checkMaxWer, describeTimings, excerpt, notAnAdapter, resolveTimeout } from './shared.js'
+import { checkMaxWer, describeTurnTimings, excerpt, notAnAdapter, resolveTimeout } from './shared.js'
 
 export interface ToSayOptions {
   /** Largest word error rate over the best-aligned window of the transcript. Default 0.2. */
@@ -83,7 +83,7 @@ export async function toSay(
         `${shown}\n\n` +
         `Best match: ${JSON.stringify(match.window)} — word error rate ${match.wer.toFixed(2)}\n` +
         `Alignment (expected → said):\n${indent(formatAlignment(match.alignment))}\n\n` +
-        `Timings:\n${describeTimings(turn, response)}`,
+        `Timings:\n${describeTurnTimings(turn, response)}`,
     }
   })
 }

@@ -29,7 +29,8 @@ export function conversationReport(agent: Reportable): string {
       (speech ? `first speech ${rel(speech.firstSpeechAt)}, ` : '') +
       `done ${rel(r.doneAt)}; ${Math.round(r.audioBytes / 48)} ms of agent audio` +
       (r.audioDroppedBytes ? ` (the oldest ${Math.round(r.audioDroppedBytes / 48)} ms not kept)` : '') +
-      (r.interruptedAt !== null ? `; interrupted at ${rel(r.interruptedAt)}` : '')
+      (r.interruptedAt !== null ? `; interrupted at ${rel(r.interruptedAt)}` : '') +
+      toolTimings(turn, rel)
     )
   })
   const kept = audioNotKeptNote(agent.turns)
@@ -37,4 +38,16 @@ export function conversationReport(agent: Reportable): string {
     `Conversation:\n${formatTranscript(transcript, { redact }) || '(empty)'}\n\nTimings (from the end of each user turn):\n${timings.join('\n') || '(no turns)'}` +
       (kept ? `\n\n${kept}.` : ''),
   )
+}
+
+/** `; tool calls: book_table (handler 12 → 140 ms)`: when a turn's calls ran, relative to the end of the turn. */
+function toolTimings(turn: TurnRecord, rel: (t: number | null) => string): string {
+  const calls = (turn.responses ?? []).flatMap((r) => r.toolCalls)
+  if (!calls.length) return ''
+  const one = (c: (typeof calls)[number]) =>
+    `${c.name} (` +
+    (c.startedAt !== null ? `handler ${rel(c.startedAt)} → ${rel(c.endedAt)}` : c.output !== null ? `answered at ${rel(c.endedAt)}` : 'unanswered') +
+    (c.error !== null ? ', failed' : '') +
+    ')'
+  return `; tool calls: ${calls.map(one).join(', ')}`
 }

@@ -159,12 +159,18 @@ export function layoutConversation(conversation: RecordableConversation): Conver
       response: null,
     }
     turns.push(layout)
-    const response = turn.response
-    if (!response || shift === null || turn.endedAt === null) continue
-    const placed = placeResponse(response, turn.endedAt, shift, cursor, placements)
-    shift = placed.shift
-    cursor = Math.max(cursor, placed.endMs)
-    layout.response = placed.layout
+    // A turn with tool calls has several responses (the calling one, then the follow-up): all of its audio is heard.
+    const responses = turn.responses?.length ? turn.responses : turn.response ? [turn.response] : []
+    if (!responses.length || shift === null || turn.endedAt === null) continue
+    let last: ResponseLayout | null = null
+    for (const response of responses) {
+      const placed = placeResponse(response, turn.endedAt, shift, cursor, placements)
+      shift = placed.shift
+      cursor = Math.max(cursor, placed.endMs)
+      last = placed.layout
+    }
+    // The turn is drawn as its latest response (the answer heard), labelled with every tool call of the turn.
+    layout.response = responses.length > 1 ? { ...last!, toolCalls: responses.flatMap((r) => r.toolCalls.map((t) => t.name)) } : last
   }
 
   const total = Math.round((cursor * RECORDING_RATE) / 1000)

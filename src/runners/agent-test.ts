@@ -5,7 +5,7 @@
  * Every step runs whatever the one before it did.
  */
 import { assertNoPendingMatchers } from '../matchers/pending.js'
-import type { OpenAIRealtimeAdapter } from '../adapter/openai-realtime-adapter.js'
+import type { VoiceAgentAdapter } from '../adapter/types.js'
 import type { VoiceSession } from './voice-session.js'
 
 export interface FailureRecordingHandle {
@@ -14,7 +14,7 @@ export interface FailureRecordingHandle {
 }
 
 export interface AgentTest {
-  readonly agent: OpenAIRealtimeAdapter
+  readonly agent: VoiceAgentAdapter
   readonly session: VoiceSession
   readonly recording: FailureRecordingHandle | null
   /** Something else to disconnect before the agent (the simulated caller). */

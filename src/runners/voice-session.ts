@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs'
 import { relative, sep } from 'node:path'
 import type { OpenAIRealtimeAdapter } from '../adapter/openai-realtime-adapter.js'
+import type { VoiceAgentAdapter } from '../adapter/types.js'
 import { ExpectVoiceError, InvalidOptionError, MissingApiKeyError } from '../errors/index.js'
 import { createFakeRealtimeServer } from '../fake-server/index.js'
 import { connectAgent, NO_TARGET_HELP, type VoiceAgentOptions } from './connect-agent.js'
@@ -30,8 +31,9 @@ export interface VoiceSessionContext {
   ownFakeServerUrl?: string
 }
 
-export interface VoiceSession {
-  readonly agent: OpenAIRealtimeAdapter
+/** `A`: `OpenAIRealtimeAdapter`, or what `agentFactory` makes. */
+export interface VoiceSession<A extends VoiceAgentAdapter = VoiceAgentAdapter> {
+  readonly agent: A
   readonly mode: ResolvedVoiceTestMode
   /** Why this mode (for reports). */
   readonly reason: string
@@ -76,10 +78,14 @@ function claim(paths: RecordingPaths, testName: string): void {
 }
 
 /** Creates and connects the fixture's agent in the mode this test runs in. */
-export async function openVoiceSession(options: VoiceAgentOptions & RecordReplayOptions, ctx: VoiceSessionContext): Promise<VoiceSession> {
+export async function openVoiceSession<A extends VoiceAgentAdapter = OpenAIRealtimeAdapter>(
+  options: VoiceAgentOptions & RecordReplayOptions,
+  ctx: VoiceSessionContext,
+): Promise<VoiceSession<A>> {
   const session = await openSession(options, ctx)
   sessionModes.set(session.agent, session.mode)
-  return session
+  // `A` is `OpenAIRealtimeAdapter` unless `agentFactory` is set, and then the caller names what it makes.
+  return session as VoiceSession<A>
 }
 
 const sessionModes = new WeakMap<object, ResolvedVoiceTestMode>()
@@ -157,7 +163,7 @@ async function openSession(options: VoiceAgentOptions & RecordReplayOptions, ctx
         ...(agentOptions.headers ? { headers: agentOptions.headers } : {}),
         ...(agentOptions.wsOptions ? { wsOptions: agentOptions.wsOptions as Record<string, unknown> } : {}),
       })
-      let agent: OpenAIRealtimeAdapter
+      let agent: VoiceAgentAdapter
       try {
         agent = await connectAgent(local(agentOptions, proxy.url))
       } catch (err) {
@@ -190,7 +196,7 @@ async function openSession(options: VoiceAgentOptions & RecordReplayOptions, ctx
         source: display(where.json),
         ...(rerecord ? { rerecord } : {}),
       })
-      let agent: OpenAIRealtimeAdapter
+      let agent: VoiceAgentAdapter
       try {
         agent = await connectAgent(local(agentOptions, server.url))
       } catch (err) {

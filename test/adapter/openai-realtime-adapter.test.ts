@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks'
 import { describe, expect, it, vi } from 'vitest'
 import {
   AgentRole,
+  type AudioChunk,
   MissingApiKeyError,
   OpenAIRealtimeAdapter,
   RealtimeConnectionClosedError,
@@ -238,7 +239,7 @@ describe('text, tools and deferral', () => {
       {
         reply: { text: 'Booking now.', toolCalls: [{ name: 'book_table', arguments: { people: 2, time: '19:00' }, callId: 'call_1' }] },
       },
-      { apiKey: CANARY },
+      { apiKey: CANARY, toolHandlers: 'manual' },
     )
     await agent.sendText('book it')
     await drain(agent)
@@ -250,7 +251,7 @@ describe('text, tools and deferral', () => {
   it('sendToolResult returns the output and asks for the next response', async () => {
     const { agent, connection } = await voiceAgent(
       { reply: (ctx) => (ctx.turn === 0 ? { toolCalls: [{ name: 'f', arguments: {} }] } : 'done') },
-      { apiKey: CANARY },
+      { apiKey: CANARY, toolHandlers: 'manual' },
     )
     await agent.sendText('go')
     await drain(agent)
@@ -262,6 +263,11 @@ describe('text, tools and deferral', () => {
       item: { type: 'function_call_output', call_id: callId, output: '{"ok":true}' },
     })
     expect(agent.lastAgentTranscript).toBe('done')
+    // The answer joins the turn that made the call: one user turn, two responses, the latest the one heard.
+    expect(agent.turns).toHaveLength(1)
+    expect(agent.turns[0]!.responses.map((r) => r.transcript)).toEqual(['', 'done'])
+    expect(agent.turns[0]!.response).toBe(agent.turns[0]!.responses[1])
+    expect(agent.toolCalls[0]!.output).toBe('{"ok":true}')
   })
 })
 
@@ -411,10 +417,10 @@ describe('keepAudio', () => {
   })
 
   it("with 'none', recvAudio still hands out every byte while the records keep counts and timings only", async () => {
-    const { agent } = await connected({ reply: 'Hello there, how can I help you today?' }, { keepAudio: 'none' })
+    const { agent } = await voiceAgent({ reply: 'Hello there, how can I help you today?' }, { keepAudio: 'none' })
     await agent.sendText('hi')
     let received = 0
-    for (let chunk; (chunk = await agent.recvAudio(5000)) !== null; ) received += chunk.data.length
+    for (let chunk: AudioChunk | null; (chunk = await agent.recvAudio(5000)) !== null; ) received += chunk.data.length
     const r = agent.currentResponse!
     expect(received).toBeGreaterThan(0)
     expect(r.audioBytes).toBe(received)
@@ -424,12 +430,12 @@ describe('keepAudio', () => {
   })
 
   it('with { lastMs }, the current response keeps its newest audio and the bytes match what was handed out', async () => {
-    const { agent } = await connected({ reply: 'Hello there, how can I help you today? We have tables free all evening.' }, { keepAudio: { lastMs: 300 } })
+    const { agent } = await voiceAgent({ reply: 'Hello there, how can I help you today? We have tables free all evening.' }, { keepAudio: { lastMs: 300 } })
     await agent.sendText('hi')
     const chunks: Buffer[] = []
-    for (let chunk; (chunk = await agent.recvAudio(5000)) !== null; ) chunks.push(chunk.data)
+    for (let chunk: AudioChunk | null; (chunk = await agent.recvAudio(5000)) !== null; ) chunks.push(chunk.data)
     const r = agent.currentResponse!
-    const kept = Buffer.concat(r.audio.map((a) => a.data))
+    const kept = Buffer.concat(r.audio.map((a: AudioChunk) => a.data))
     expect(kept.length).toBeGreaterThanOrEqual(300 * 48)
     expect(r.audioDroppedBytes + kept.length).toBe(r.audioBytes)
     expect(Buffer.concat(chunks).subarray(-kept.length).equals(kept)).toBe(true)

@@ -6,13 +6,20 @@ import {
   hasOpenResponse,
   interrupted,
   responseCreateSent,
+  followUpAwaited,
   responseRequested,
   subscribe,
+  toolCallSettled,
+  toolCallStarted,
+  toolOutputSent,
+  turnOfToolCall,
   userAudio,
   userAudioCommitted,
   userText,
 } from '../../src/conversation/reducer.js'
 import type { ServerEvent } from '../../src/protocol/events.js'
+import { isTurnOpen } from '../../src/conversation/records.js'
+import { formatTranscript } from '../../src/conversation/transcript-serializer.js'
 
 const b64 = (bytes: number) => Buffer.alloc(bytes, 1).toString('base64')
 
@@ -184,8 +191,82 @@ describe('conversation reducer', () => {
       arguments: '{"party":2}',
     }
     feed(c, [{ type: 'response.created', response: { id: 'resp_1' } }, call, call])
-    expect(response.toolCalls).toEqual([{ name: 'book', callId: 'call_1', arguments: '{"party":2}', responseId: 'resp_1', itemId: 'fc_1', receivedAt: 110 }])
+    expect(response.toolCalls).toEqual([
+      {
+        name: 'book',
+        callId: 'call_1',
+        arguments: '{"party":2}',
+        responseId: 'resp_1',
+        itemId: 'fc_1',
+        receivedAt: 110,
+        output: null,
+        startedAt: null,
+        endedAt: null,
+        error: null,
+      },
+    ])
     expect(c.toolCalls).toEqual(response.toolCalls)
+  })
+
+  it('keeps a tool call and its follow-up response on one turn, the latest response being the one heard', () => {
+    const { c, turn, response } = audioTurn()
+    const [, outcome] = feed(c, [
+      { type: 'response.created', response: { id: 'resp_1' } },
+      {
+        type: 'response.function_call_arguments.done',
+        response_id: 'resp_1',
+        item_id: 'fc_1',
+        call_id: 'call_1',
+        name: 'book_table',
+        arguments: '{"party":2}',
+      },
+    ])
+    const call = outcome!.toolCall!
+    expect(call).toBe(response.toolCalls[0])
+    followUpAwaited(c, response, true)
+    toolCallStarted(c, call, 125)
+    feed(c, [{ type: 'response.done', response: { id: 'resp_1', status: 'completed' } }], 130)
+    // The response is done but the turn is not: its follow-up is still to come.
+    expect(isTurnOpen(turn)).toBe(true)
+    toolCallSettled(c, call, 140)
+    expect(toolOutputSent(c, 'call_1', '{"ok":true}', 141)).toBe(call)
+    expect(turnOfToolCall(c, 'call_1')).toBe(turn)
+    const followUp = responseRequested(c, turn, 142)
+    responseCreateSent(c, followUp, 'evt_2', 142)
+    feed(
+      c,
+      [
+        { type: 'response.created', response: { id: 'resp_2' } },
+        { type: 'response.output_audio_transcript.done', response_id: 'resp_2', transcript: 'Booked for two.' },
+        { type: 'response.done', response: { id: 'resp_2', status: 'completed' } },
+      ],
+      150,
+    )
+    expect(c.turns).toHaveLength(1)
+    expect(turn.responses).toEqual([response, followUp])
+    expect(turn.response).toBe(followUp)
+    expect(response.awaitingFollowUp).toBe(false)
+    expect(isTurnOpen(turn)).toBe(false)
+    expect(call).toMatchObject({ output: '{"ok":true}', startedAt: 125, endedAt: 140, error: null })
+    expect(formatTranscript(c.transcript)).toBe(
+      ['user: … [not transcribed]', 'agent: [tool call] book_table({"party":2}) → {"ok":true}', 'agent: Booked for two.'].join('\n'),
+    )
+  })
+
+  it('marks a failed tool call in the transcript, and an interrupt cancels an awaited follow-up', () => {
+    const { c, turn, response } = audioTurn()
+    const [, outcome] = feed(c, [
+      { type: 'response.created', response: { id: 'resp_1' } },
+      { type: 'response.function_call_arguments.done', response_id: 'resp_1', call_id: 'call_1', name: 'f', arguments: '{}' },
+    ])
+    followUpAwaited(c, response, true)
+    interrupted(c, 130)
+    expect(response.awaitingFollowUp).toBe(false)
+    toolCallSettled(c, outcome!.toolCall!, 131, 'boom')
+    expect(isTurnOpen(turn)).toBe(true) // resp_1 itself is still open until its response.done
+    feed(c, [{ type: 'response.done', response: { id: 'resp_1', status: 'cancelled' } }], 140)
+    expect(isTurnOpen(turn)).toBe(false)
+    expect(formatTranscript(c.transcript)).toBe(['user: … [not transcribed]', 'agent: [tool call] f({}) [failed]', 'agent: … [interrupted]'].join('\n'))
   })
 
   it('wakes its listeners on every change, until they unsubscribe', () => {

@@ -449,6 +449,47 @@ describe('tool calls', () => {
     expect((await client.next('response.done')).response.output[0].content[0].transcript).toBe('Booked: {"ok":true}')
   })
 
+  it('followUp answers the response after the tool results, with ctx.toolOutputs; it does not count as a turn', async () => {
+    const contexts: FakeReplyContext[] = []
+    const { client } = await connect({
+      reply: [
+        {
+          toolCalls: [
+            { name: 'book_table', arguments: { party: 2 } },
+            { name: 'notify', arguments: '{}' },
+          ],
+          followUp: (ctx) => {
+            contexts.push(ctx)
+            return `Booked ${(ctx.toolOutputs[0]!.value as { ref: string }).ref}, ${ctx.toolOutputs[1]!.value}.`
+          },
+        },
+        'Second turn.',
+      ],
+    })
+    client.send({ type: 'response.create' })
+    const first = await client.next('response.done')
+    const [book, notify] = first.response.output as Json[]
+    // Call ids are given out when the reply is prepared; the wire order stays live-like.
+    expect([book!.call_id, notify!.call_id]).toEqual(['call_FAKE000000000001', 'call_FAKE000000000002'])
+    client.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: book!.call_id, output: '{"ref":"T7"}' } })
+    client.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: notify!.call_id, output: 'sent' } })
+    client.send({ type: 'response.create' })
+    expect((await client.next('response.done')).response.output[0].content[0].transcript).toBe('Booked T7, sent.')
+    expect(contexts[0]!.turn).toBe(0)
+    expect(contexts[0]!.toolOutputs).toEqual([
+      { callId: 'call_FAKE000000000001', name: 'book_table', arguments: '{"party":2}', output: '{"ref":"T7"}', value: { ref: 'T7' } },
+      { callId: 'call_FAKE000000000002', name: 'notify', arguments: '{}', output: 'sent', value: 'sent' },
+    ])
+    // The next user turn is reply[1]: the follow-up took no slot of the array.
+    client.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'And then?' }] } })
+    client.send({ type: 'response.create' })
+    expect((await client.next('response.done')).response.output[0].content[0].transcript).toBe('Second turn.')
+  })
+
+  it('refuses a followUp without toolCalls', async () => {
+    await expect(connect({ reply: { text: 'x', followUp: 'y' } })).rejects.toThrow(/followUp answers tool calls: give toolCalls too/)
+  })
+
   it('tool calls alone: no message item; generated call ids', async () => {
     const { client } = await connect({
       reply: {

@@ -35,12 +35,14 @@ export function responseRecord(arrivals: number[], spec: ResponseRecordSpec = {}
     doneAt: null,
     audio: arrivals.map((receivedAt) => ({ ...chunk, receivedAt })),
     audioBytes: arrivals.length * chunk.data.length,
+    audioDroppedBytes: 0,
     transcript: '',
     transcriptFinal: false,
     toolCalls: [],
     interruptedAt: null,
     audioBytesAfterInterrupt: 0,
     lastAudioAt: arrivals[arrivals.length - 1] ?? null,
+    awaitingFollowUp: false,
     ...fields,
   }
 }
@@ -54,11 +56,13 @@ export function turnRecord(index: number, input: 'audio' | 'text', fields: Parti
     text: null,
     audio,
     audioBytes: audio.reduce((n, b) => n + b.length, 0),
+    audioDroppedBytes: 0,
     itemId: null,
     transcription: null,
     transcriptionFailed: null,
     endedAt: null,
     response: null,
+    responses: fields.response ? [fields.response] : [],
     ...fields,
   }
 }

@@ -38,6 +38,31 @@ function twoTurns() {
 }
 
 describe('layoutConversation', () => {
+  it('places every response of a tool turn (the spoken lead-in, then the follow-up) and labels its tool calls', () => {
+    const call = {
+      name: 'book_table',
+      callId: 'call_1',
+      arguments: '{}',
+      responseId: null,
+      itemId: null,
+      receivedAt: 5250,
+      output: '{}',
+      startedAt: 5250,
+      endedAt: 5300,
+      error: null,
+    }
+    const lead = response([5200], { toolCalls: [call] })
+    const answer = response([5400, 5401])
+    const t = turnRecord(0, 'text', { text: 'book', endedAt: 5000, response: answer, responses: [lead, answer] })
+    const layout = layoutConversation({ turns: [t] })
+    expect(layout.turns[0]!.response!.toolCalls).toEqual(['book_table'])
+    // 300 ms of agent audio: the lead-in's chunk and the follow-up's two.
+    const agentMs = (Array.from(layout.agent).filter((v) => v !== 0).length / RATE) * 1000
+    expect(agentMs).toBeGreaterThan(250)
+    expect(layout.agent[at(200 + 50)]).not.toBe(0)
+    expect(layout.agent[at(400 + 50)]).not.toBe(0)
+  })
+
   it('places user audio before the end of its turn and agent audio as a client would play it', () => {
     const layout = layoutConversation({ turns: twoTurns() })
     const [t1, t2] = layout.turns

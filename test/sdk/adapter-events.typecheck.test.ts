@@ -30,7 +30,7 @@ describe('adapter client events against the official SDK types', () => {
             : 'A long enough reply to be interrupted while it is still streaming.',
         paceMs: 10,
       },
-      { instructions: 'Be brief.', tools, voice: 'marin' },
+      { instructions: 'Be brief.', tools, voice: 'marin', toolHandlers: 'manual' },
     )
     await agent.sendAudio(speech('book a table'))
     while ((await agent.recvAudio(2000)) !== null);
