@@ -6,7 +6,7 @@
  * of this run. Each measurement runs in a fresh child process, and every fake server in another one. See
  * BENCHMARKS.md for what each figure means and how it is measured.
  *
- *   node scripts/bench.mjs [--only=import,pertest,memory,latency,receive,vitest] [--no-build] [--strict]
+ *   node scripts/bench.mjs [--only=import,pertest,memory,flood,latency,receive,vitest] [--no-build] [--strict]
  *
  * --strict exits 1 when a budget is missed (by default the exit code only reflects whether the bench ran).
  */
@@ -274,6 +274,38 @@ async function vitestFile() {
 }
 
 /** §5 bytes retained per minute of recorded conversation, at 20 ms and at 100 ms agent deltas. */
+/** Memory retained under hostile floods: an `error`-event flood and events whose `type` is a unique 1 MB string. */
+async function flood() {
+  const errors = await measure('flood-client.mjs', { args: ['errors', { count: 20_000 }], execArgv: ['--expose-gc'] })
+  const types = await measure('flood-client.mjs', { args: ['types', { count: 150 }], execArgv: ['--expose-gc'] })
+  raw.flood = { errors, types }
+  const mb = (x) => r1(x / 1e6)
+  const bound = 8e6
+  figure(
+    'flood',
+    `error-event flood (${errors.count} events, ${mb(errors.receivedBytes)} MB): retained`,
+    mb(errors.retainedBytes),
+    'MB',
+    '≤ 8 MB',
+    errors.retainedBytes <= bound,
+  )
+  figure(
+    'flood',
+    '  errors kept | timeline entries | timeout message',
+    `${errors.errorsKept} | ${errors.timelineEntries} | ${errors.timeoutMessageChars} chars`,
+    '',
+  )
+  figure(
+    'flood',
+    `1 MB-type flood (${types.count} events, ${mb(types.receivedBytes)} MB): retained`,
+    mb(types.retainedBytes),
+    'MB',
+    '≤ 8 MB',
+    types.retainedBytes <= bound,
+  )
+  figure('flood', '  characters of event types kept | timeout message', `${types.timelineTypeChars} | ${types.timeoutMessageChars} chars`, '')
+}
+
 async function memory() {
   // User audio in 20 ms chunks, as streamAudio sends it; the agent's audio in 20 ms and in 100 ms deltas.
   const at = async (deltaMs) =>
@@ -505,6 +537,7 @@ async function main() {
   await section('import', importCost)
   await section('pertest', perTest)
   await section('memory', memory)
+  await section('flood', flood)
   await section('latency', latency)
   await section('receive', receive)
   await section('vitest', vitestFile)
