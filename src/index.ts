@@ -12,7 +12,7 @@ export {
   type WebSocketClientOptions,
 } from './adapter/openai-realtime-adapter.js'
 export { AgentRole, type AdapterCapabilities, type AudioChunk, type VoiceAgentAdapter } from './adapter/types.js'
-export type { ResponseRecord, ToolCallRecord, TurnRecord } from './conversation/records.js'
+export type { KeepAudio, ResponseRecord, ToolCallRecord, TurnRecord } from './conversation/records.js'
 export type { TimelineEntry } from './conversation/timeline.js'
 export type { Transcript, TranscriptEntry, TranscriptStatus } from './conversation/transcript.js'
 export { transcriptSerializer, formatTranscript } from './conversation/transcript-serializer.js'
