@@ -16,6 +16,7 @@ const dual = {
   text: 'src/text.ts',
   replay: 'src/replay.ts',
   reports: 'src/reports.ts',
+  serializer: 'src/serializer.ts',
   agents: 'src/agents.ts',
 }
 

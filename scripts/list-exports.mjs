@@ -14,6 +14,7 @@ export const ENTRIES = {
   'expect-voice/text': 'text',
   'expect-voice/replay': 'replay',
   'expect-voice/reports': 'reports',
+  'expect-voice/serializer': 'serializer',
   'expect-voice/agents': 'agents',
 }
 

@@ -45,6 +45,20 @@ describe.runIf(existsSync(`${root}/dist/index.js`))('built package (npm run buil
     expect(cjs.stdout.trim()).toBe(esm.stdout.trim())
   })
 
+  it('expect-voice/serializer is a serializer module for snapshotSerializers (Jest requires it, Vitest imports its default)', async () => {
+    const probe =
+      "const t = Object.defineProperty([{ role: 'user', kind: 'text', text: 'hi', status: 'completed' }], Symbol.for('expect-voice.transcript'), { value: true }); "
+    const cjs = await node(['-e', `${probe} const s = require('expect-voice/serializer'); console.log(s.test(t), s.test([]), JSON.stringify(s.serialize(t)))`])
+    const esm = await node([
+      '--input-type=module',
+      '-e',
+      `${probe} const { default: s } = await import('expect-voice/serializer'); console.log(s.test(t), s.test([]), JSON.stringify(s.serialize(t)))`,
+    ])
+    expect(cjs.stderr).toBe('')
+    expect(cjs.stdout.trim()).toBe('true false "VoiceTranscript [\\n  user (text): hi\\n]"')
+    expect(esm.stdout.trim()).toBe(cjs.stdout.trim())
+  })
+
   it('importing the core prints nothing and loads neither the natural root nor dotenv', async () => {
     const r = await node([
       '--input-type=module',
