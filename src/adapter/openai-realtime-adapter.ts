@@ -600,7 +600,11 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   /** `followUp`: the response answers tool calls of `turn`; audio of its earlier response still queued is kept. */
   #requestResponse(turn: TurnRecord, followUp = false): void {
     const record = responseRequested(this.#conversation, turn, performance.now())
-    if (!followUp) this.#queue.length = 0
+    if (!followUp) {
+      this.#queue.length = 0
+      // A new user turn starts clean: a tool call of an earlier turn that failed after its wait gave up is not this turn's.
+      this.#toolError = null
+    }
     // A second response.create while one is active is refused by the server: hold it until response.done.
     if (hasOpenResponse(this.#conversation, record)) this.#deferred.push(record)
     else this.#sendResponseCreate(record)
@@ -620,6 +624,8 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
     if (call.name === '' || call.callId === '') return
     const response = this.#conversation.responses.findLast((r) => r.toolCalls.includes(call))
     if (!response) return
+    // A call that finishes arriving after interrupt() belongs to a cancelled response: recorded, never answered.
+    if (response.interruptedAt !== null) return
     let work = this.#toolWork.get(response)
     if (!work) {
       work = { running: new Map(), outputs: [], manual: false, failed: false, followedUp: false }
@@ -779,6 +785,8 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
     const socketError = this.#socketError
     this.#close = { code, reason: this.#redact(reason) || (socketError ? `client error: ${socketError}` : '') }
     this.#state = 'closed'
+    // No output can be sent any more: stop the handlers and their timers now rather than at disconnect().
+    this.#abandonToolWork()
     recordClose(this.#conversation, code, performance.now())
     this.#notify()
   }

@@ -540,7 +540,11 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
           const received = this.#receivedSince(started).join(', ') || 'nothing'
           return finish(() =>
             reject(
-              new RealtimeConnectionClosedError(`the session's connection closed while waiting for audio; received before the close: ${received}`, null, ''),
+              new RealtimeConnectionClosedError(
+                this.#redactor(`the session's connection closed while waiting for audio; received before the close: ${received}`),
+                null,
+                '',
+              ),
             ),
           )
         }

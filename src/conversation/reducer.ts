@@ -496,7 +496,8 @@ export function responseRequested(c: Conversation, turn: TurnRecord, at: number)
   turn.responses.push(record)
   turn.response = record
   c.responses.push(record)
-  c.currentResponse = record
+  // The follow-up of an earlier turn (its tool handler settled late) must not take over the reading of the latest one.
+  if (turn === c.turns[c.turns.length - 1]) c.currentResponse = record
   notify(c)
   return record
 }

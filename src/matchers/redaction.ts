@@ -26,10 +26,23 @@ export function withRedaction<F extends Matcher>(matcher: F): F {
     return {
       ...result,
       message: () => clean(message()),
-      ...(typeof result.actual === 'string' ? { actual: clean(result.actual) } : {}),
-      ...(typeof result.expected === 'string' ? { expected: clean(result.expected) } : {}),
+      // `actual` and `expected` reach JSON reports (Vitest's serialised error, Jest's failureDetails) as they are.
+      ...('actual' in result ? { actual: cleanDeep(result.actual, clean) } : {}),
+      ...('expected' in result ? { expected: cleanDeep(result.expected, clean) } : {}),
     }
   }
   Object.defineProperty(wrapped, 'name', { value: matcher.name })
   return wrapped as unknown as F
+}
+
+/**
+ * `value` with `clean` applied to every string in it: strings, arrays and plain objects (e.g. toCallTool's list of
+ * calls) are copied, anything else (asymmetric matchers, class instances) is kept as it is. Bounded in depth.
+ */
+function cleanDeep(value: unknown, clean: (text: string) => string, depth = 0): unknown {
+  if (typeof value === 'string') return clean(value)
+  if (depth > 8 || value === null || typeof value !== 'object') return value
+  if (Array.isArray(value)) return value.map((v) => cleanDeep(v, clean, depth + 1))
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cleanDeep(v, clean, depth + 1)]))
 }

@@ -237,9 +237,12 @@ describe('tool handlers', () => {
     const text = formatTranscript(agent.transcript)
     expect(text).toContain('agent: [tool call] book_table({"note":"[redacted]"}) → {"echoed":"[redacted]"}')
     expect(text).not.toContain(TEST_API_KEY)
-    const message = ((await rejectionOf(expect(agent).toCallTool('other_tool'))) as Error).message
-    expect(message).toContain('→ {"echoed":"[redacted]"}')
-    expect(message).not.toContain(TEST_API_KEY)
+    const failure = (await rejectionOf(expect(agent).toCallTool('other_tool'))) as Error & { actual?: unknown }
+    expect(failure.message).toContain('→ {"echoed":"[redacted]"}')
+    expect(failure.message).not.toContain(TEST_API_KEY)
+    // `actual` (the calls, as objects) reaches JSON reports as it is: redacted too.
+    expect(JSON.stringify(failure.actual)).toContain('[redacted]')
+    expect(JSON.stringify(failure.actual)).not.toContain(TEST_API_KEY)
   })
 
   it('rejects bad tool options with typed errors', () => {
