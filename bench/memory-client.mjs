@@ -29,7 +29,7 @@ reportResult(async () => {
   const server = startChild(new URL('./fake-server-child.mjs', import.meta.url))
   try {
     await server.ready
-    const started = await server.request('start', { scenario: 'memory', options: { chunkMs: deltaMs }, args: { replyMs } })
+    const started = await server.request('start', { scenario: 'memory', options: { chunkMs: deltaMs, paceMs: 0 }, args: { replyMs } })
     // The user's audio exists before the conversation starts (it is the test's input, not the adapter's memory).
     const userAudio = pcm(userMs, 13)
     const chunkBytes = (chunkMs * 48) | 0
