@@ -191,7 +191,7 @@ function reduce(c: Conversation, type: string, event: ServerEvent, at: number, a
 
   switch (type) {
     case 'input_audio_buffer.committed': {
-      const turn = findLast(c.turns, (t) => t.input === 'audio' && t.endedAt !== null && !t.itemId)
+      const turn = c.turns.findLast((t) => t.input === 'audio' && t.endedAt !== null && !t.itemId)
       if (turn && itemId) turn.itemId = itemId
       return NOTHING
     }
@@ -525,7 +525,7 @@ export function hasOpenResponse(c: Conversation, except?: ResponseRecord): boole
 
 /** The turn whose responses hold the call `callId` (the newest such call). */
 export function turnOfToolCall(c: Conversation, callId: string): TurnRecord | undefined {
-  return findLast(c.turns, (t) => t.responses.some((r) => r.toolCalls.some((call) => call.callId === callId)))
+  return c.turns.findLast((t) => t.responses.some((r) => r.toolCalls.some((call) => call.callId === callId)))
 }
 
 /** The newest recorded call with `callId`. */
@@ -611,7 +611,7 @@ function turnForItem(c: Conversation, itemId: string | undefined): TurnRecord | 
     const byId = c.turns.find((t) => t.itemId === itemId)
     if (byId) return byId
   }
-  return findLast(c.turns, (t) => t.input === 'audio' && t.endedAt !== null)
+  return c.turns.findLast((t) => t.input === 'audio' && t.endedAt !== null)
 }
 
 function responseFor(c: Conversation, responseId: string | undefined, at: number): ResponseRecord {
@@ -673,11 +673,6 @@ function boundedEvidence(value: unknown, depth: number): unknown {
     })
   }
   return out
-}
-
-function findLast<T>(list: readonly T[], test: (item: T) => boolean): T | undefined {
-  for (let i = list.length - 1; i >= 0; i--) if (test(list[i]!)) return list[i]
-  return undefined
 }
 
 function str(value: unknown): string | undefined {
