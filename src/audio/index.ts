@@ -46,3 +46,20 @@ export {
   type SpeechOnset,
   type SpeechSegment,
 } from './speech-detection.js'
+export { applyConditions, checkConditions, type CallerConditions } from './conditions.js'
+export { addNoise, type NoiseOptions } from './noise.js'
+export { applyGain, type GainOptions } from './gain.js'
+export { PHONE_LINE_RATE, phoneLine, type PhoneLineOptions } from './phone-line.js'
+export { addJitter, dropPackets, type JitterOptions, type LossResult, type PacketLossOptions } from './packet-loss.js'
+export {
+  DTMF_HIGH_HZ,
+  DTMF_KEYS,
+  DTMF_LOW_HZ,
+  detectDtmf,
+  dtmfFrequencies,
+  dtmfTones,
+  type DtmfDetection,
+  type DtmfDetectOptions,
+  type DtmfTone,
+  type DtmfToneOptions,
+} from './dtmf.js'
