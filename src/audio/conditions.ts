@@ -35,6 +35,13 @@ const KEYS = ['noise', 'gain', 'phoneLine', 'packetLoss', 'jitter', 'seed'] as c
 
 /** Checks `conditions` (unknown keys, types) without applying them; throws `InvalidOptionError` naming the option. */
 export function checkConditions(conditions: unknown): asserts conditions is CallerConditions {
+  checkShape(conditions)
+  // Every option of every condition, checked by applying them to a 20 ms probe: a typo fails where it is written,
+  // not at the first line spoken.
+  run(PROBE, conditions)
+}
+
+function checkShape(conditions: unknown): asserts conditions is CallerConditions {
   objectOption(WHERE, conditions)
   knownKeys(WHERE, conditions, KEYS)
   seedOption(WHERE, conditions.seed)
@@ -45,12 +52,23 @@ export function checkConditions(conditions: unknown): asserts conditions is Call
   if (line !== undefined && typeof line !== 'boolean') objectOption(`${WHERE}: option "phoneLine"`, line)
 }
 
+/** 20 ms of a 1 kHz tone at 24 kHz: some signal for an SNR to refer to. */
+const PROBE: AudioChunk = (() => {
+  const samples = new Int16Array(480)
+  for (let i = 0; i < samples.length; i++) samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * 1000 * i) / 24_000))
+  return { data: Buffer.from(samples.buffer), sampleRate: 24_000 }
+})()
+
 /**
  * `audio` as it reaches the agent under `conditions` (see `CallerConditions` for the order). Deterministic: the same
  * audio, conditions and seed give the same bytes. Returns a new chunk at the input's rate (bytes: 24 kHz).
  */
 export function applyConditions(audio: Pcm16Input, conditions: CallerConditions): AudioChunk {
-  checkConditions(conditions)
+  checkShape(conditions)
+  return run(audio, conditions)
+}
+
+function run(audio: Pcm16Input, conditions: CallerConditions): AudioChunk {
   const seed = seedOption(WHERE, conditions.seed)
   const { data, sampleRate } = pcmAndRate(audio, undefined, `${WHERE}: audio`)
   let out: AudioChunk = { data: Buffer.from(data.buffer, data.byteOffset, data.byteLength), sampleRate }

@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http'
 import { inspect } from 'node:util'
 import type { RawData, WebSocket } from 'ws'
 import { ExpectVoiceError, InvalidOptionError } from '../errors/index.js'
-import { LEGACY_EVENT_ALIASES, type ClientEvent, type ServerEvent } from '../protocol/events.js'
+import { LEGACY_EVENT_ALIASES, PCM_RATE, type ClientEvent, type ServerEvent } from '../protocol/events.js'
 import { Conversation, itemText, wireItem, type StoredItem } from './conversation.js'
 import { closeSocket, responseCreateError } from './faults.js'
 import { wordFragments } from './fragments.js'
@@ -23,6 +23,7 @@ import { applySessionUpdate, defaultSession, sessionView } from './session-confi
 import { TimerSet } from './timers.js'
 import type { FakeConnection, FakeReply, FakeReplyContext, FakeResponseRecord, FakeSessionConfig, FakeToolOutput } from './types.js'
 import { EnergyVad, vadSettings } from './vad.js'
+import { detectDtmf } from '../audio/dtmf.js'
 import { MAX_JSON_DEPTH, boundDepth, nestedDeeperThan } from '../loopback/frames.js'
 
 type Json = Record<string, unknown>
@@ -508,7 +509,22 @@ export class FakeConnectionImpl implements FakeConnection {
     this.emit({ type: 'input_audio_buffer.committed', event_id: this.ids.next('event'), previous_item_id: previous, item_id: itemId })
     this.emit({ type: 'conversation.item.added', event_id: this.ids.next('event'), previous_item_id: previous, item: wireItem(item) })
     this.emit({ type: 'conversation.item.done', event_id: this.ids.next('event'), previous_item_id: previous, item: wireItem(item) })
+    this.listenForKeys(item, audio)
     this.transcribe(item, audio)
+  }
+
+  /**
+   * Telephone keys in the committed audio. The GA WebSocket protocol has no DTMF of its own; a SIP session announces
+   * each key with `input_audio_buffer.dtmf_event_received`, and so does the fake, for keys it finds in the audio.
+   */
+  private listenForKeys(item: StoredItem, audio: Buffer): void {
+    if (!this.options.dtmf || audio.length < MIN_COMMIT_BYTES) return
+    const { keys } = detectDtmf({ data: audio, sampleRate: PCM_RATE })
+    if (keys === '') return
+    item.dtmf = keys
+    for (const key of keys) {
+      this.emit({ type: 'input_audio_buffer.dtmf_event_received', event_id: this.ids.next('event'), event: key, received_at: Math.floor(Date.now() / 1000) })
+    }
   }
 
   /**
@@ -730,6 +746,7 @@ export class FakeConnectionImpl implements FakeConnection {
         toolOutputs,
         request: structuredClone(request),
         connectionId: this.id,
+        dtmf: userItems.map((item) => item.dtmf ?? '').join(''),
       }
       const latencyMs = this.options.latencyMs(ctx) + this.jitter() * this.options.jitterMs
       const answer = followUp === undefined ? this.options.reply : typeof followUp === 'function' ? followUp : () => followUp

@@ -23,6 +23,8 @@ export interface StoredItem {
   source?: 'audio' | 'text'
   /** What the transcriber made of user audio, even when the session announces no transcription. */
   heard?: string
+  /** Telephone keys found in user audio. */
+  dtmf?: string
 }
 
 /** The item as `conversation.item.added/done` and `response.output_item.*` carry it. */

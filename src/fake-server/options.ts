@@ -1,7 +1,8 @@
 /** Defaults and validation of `createFakeRealtimeServer` options: fail fast, naming the option. */
 import { createHash } from 'node:crypto'
 import { InvalidOptionError } from '../errors/index.js'
-import { synthesizeSpeech, transcribeSyntheticSpeech } from '../audio/synthetic-voice.js'
+import { synthesizeSpeech } from '../audio/synthetic-voice.js'
+import { recognizeSyntheticSpeech } from '../audio/synthetic-recognition.js'
 import { PCM_RATE } from '../protocol/events.js'
 import type { FakeRealtimeServerOptions, FakeReply, FakeReplyContext, FakeReplyFunction, FakeServerFaults } from './types.js'
 
@@ -20,6 +21,7 @@ export interface ResolvedOptions {
   perMessageDeflate: boolean
   msPerChar: number
   transcribe: (pcm: Buffer, ctx: { turn: number }) => string | null | Promise<string | null>
+  dtmf: boolean
   transcriptionDelayMs: number
   honourCancel: boolean
   legacyEventNames: boolean
@@ -43,6 +45,7 @@ const OPTION_KEYS = new Set<keyof FakeRealtimeServerOptions>([
   'msPerChar',
   'transcribe',
   'transcriptionDelayMs',
+  'dtmf',
   'honourCancel',
   'legacyEventNames',
   'apiKey',
@@ -232,7 +235,7 @@ export function resolveOptions(input: FakeRealtimeServerOptions | undefined): Re
   }
 
   if (o.transcribe !== undefined && typeof o.transcribe !== 'function') fail('transcribe', 'a function', o.transcribe)
-  const transcribe: ResolvedOptions['transcribe'] = o.transcribe ?? ((pcm) => transcribeSyntheticSpeech(pcm))
+  const transcribe: ResolvedOptions['transcribe'] = o.transcribe ?? ((pcm) => recognizeSyntheticSpeech(pcm, { msPerChar }))
   if (o.seed !== undefined && (typeof o.seed !== 'number' || !Number.isFinite(o.seed))) fail('seed', 'a finite number', o.seed)
   const seed: number = o.seed ?? 1
   if (o.apiKey !== undefined && (typeof o.apiKey !== 'string' || o.apiKey === '')) fail('apiKey', 'a non-empty string', '[redacted]')
@@ -281,6 +284,7 @@ export function resolveOptions(input: FakeRealtimeServerOptions | undefined): Re
     perMessageDeflate: bool('perMessageDeflate', o.perMessageDeflate, false),
     msPerChar,
     transcribe,
+    dtmf: bool('dtmf', o.dtmf, true),
     transcriptionDelayMs: nonNegative('transcriptionDelayMs', o.transcriptionDelayMs, 0),
     honourCancel: bool('honourCancel', o.honourCancel, true),
     legacyEventNames: bool('legacyEventNames', o.legacyEventNames, false),

@@ -49,6 +49,11 @@ export interface FakeReplyContext {
   toolOutputs: FakeToolOutput[]
   /** The `response` object of the client's `response.create` (`{}` when absent or VAD-created). */
   request: Record<string, unknown>
+  /**
+   * Telephone keys (DTMF tones) found in the user audio since the previous response, in order (`'123#'`), `''` for
+   * none. The fake also announces each key with `input_audio_buffer.dtmf_event_received`, as a SIP session does.
+   */
+  dtmf: string
   connectionId: number
 }
 
@@ -149,8 +154,17 @@ export interface FakeRealtimeServerOptions {
   perMessageDeflate?: boolean
   /** Speed of the synthetic voice, ms per UTF-8 byte. Default 40. */
   msPerChar?: number
-  /** Turns committed user audio into text. Default: `transcribeSyntheticSpeech`. null = heard nothing. */
+  /**
+   * Turns committed user audio into text. Default: `recognizeSyntheticSpeech` (the synthetic voice, heard through
+   * mild caller conditions, with words dropped under strong ones). null = heard nothing.
+   */
   transcribe?: (pcm: Buffer, ctx: { turn: number }) => string | null | Promise<string | null>
+  /**
+   * Listen for telephone keys (DTMF tones) in committed user audio: each key found is announced with
+   * `input_audio_buffer.dtmf_event_received` (the event a SIP session of the Realtime API sends) and given to the
+   * reply as `dtmf`. Default true.
+   */
+  dtmf?: boolean
   /** Delay of `conversation.item.input_audio_transcription.completed` after the commit. Default 0. */
   transcriptionDelayMs?: number
   /** Default true. false: ignore `response.cancel` and VAD barge-in and keep streaming (a broken agent). */

@@ -6,8 +6,10 @@ export {
   VOICE_USER_INSTRUCTIONS,
   VOICE_USER_PROMPT_PREFIX,
   type SayOptions,
+  type PressKeysOptions,
   type SayResult,
   type VoiceUser,
   type VoiceUserOptions,
+  type VoiceUserConditions,
   type VoiceUserVoice,
 } from './voice-user.js'

@@ -6,6 +6,9 @@ import { resampleAudio } from '../audio/resample.js'
 import { streamAudio } from '../audio/chunk.js'
 import { normalizeSyntheticSpeechText, synthesizeSpeech } from '../audio/synthetic-voice.js'
 import { decodeWav, readWav } from '../audio/wav.js'
+import { applyConditions, checkConditions, type CallerConditions } from '../audio/conditions.js'
+import { dtmfTones, type DtmfToneOptions } from '../audio/dtmf.js'
+import { silence } from '../audio/pcm16.js'
 import { ExpectVoiceError, InvalidOptionError, MissingApiKeyError } from '../errors/index.js'
 import { wordErrorRate } from '../text/index.js'
 
@@ -42,6 +45,16 @@ export interface VoiceUserOptions {
    * `say()` throws rather than send the agent something else. Default 0.5; `false` disables the check.
    */
   maxWer?: number | false
+  /**
+   * Caller conditions for every line of this user (phone line, noise, packet loss, jitter, gain): see
+   * `CallerConditions`. A line's own `conditions` replace these. Default: none (a studio microphone).
+   */
+  conditions?: CallerConditions
+}
+
+/** Caller conditions as `say`, `sayAudio` and `pressKeys` take them: a recorded noise may also be a WAV file path. */
+export type VoiceUserConditions = Omit<CallerConditions, 'noise'> & {
+  noise?: Omit<NonNullable<CallerConditions['noise']>, 'noise'> & { noise?: NonNullable<NonNullable<CallerConditions['noise']>['noise']> | string }
 }
 
 export interface SayOptions {
@@ -51,12 +64,20 @@ export interface SayOptions {
   chunkMs?: number
   /** Stops sending; the promise rejects with `signal.reason`. */
   signal?: AbortSignal
+  /**
+   * This line's caller conditions (replacing the user's `conditions`); `null`: none for this line. Each line's random
+   * conditions are seeded with the conditions' seed plus the line's number (0, 1, 2, ...), so lines differ from each
+   * other and every run repeats exactly.
+   */
+  conditions?: VoiceUserConditions | null
 }
+
+export interface PressKeysOptions extends Omit<SayOptions, 'chunkMs'>, DtmfToneOptions {}
 
 export interface SayResult {
   /** How the audio was made: the synthetic voice, the live simulator, a WAV file, given audio, or text (no audio). */
-  source: 'synthetic' | 'simulator' | 'file' | 'audio' | 'text'
-  /** The line asked for (`say`, `sayText`), else null. */
+  source: 'synthetic' | 'simulator' | 'file' | 'audio' | 'text' | 'dtmf' | 'silence'
+  /** The line asked for (`say`, `sayText`), the keys (`pressKeys`), else null. */
   text: string | null
   /** What was said: the synthetic voice's text, or the live simulator's own transcript of what it spoke. */
   said: string | null
@@ -81,6 +102,18 @@ export interface VoiceUser {
   sayAudio(audio: string | Uint8Array | AudioChunk, options?: SayOptions): Promise<SayResult>
   /** Types `text` to the agent (`agent.sendText`): a text user turn, answered at once. */
   sayText(text: string): Promise<SayResult>
+  /**
+   * Presses telephone keys: sends their DTMF tones (`dtmfTones`: 100 ms of tone and 100 ms of silence per key by
+   * default) through the caller's conditions. `'1 2 3 #'`: whitespace separates keys, `,` is a 500 ms pause.
+   * Like `say`, it does not end the user turn.
+   */
+  pressKeys(keys: string, options?: PressKeysOptions): Promise<SayResult>
+  /**
+   * Sends `ms` of silence: a pause within the caller's turn (or, with server turn detection, long enough a pause
+   * ends the turn). With conditions that have a noise `levelDb`, the pause carries that noise (an SNR has no signal
+   * to refer to in silence, so noise given as `snrDb` is left out of a pause).
+   */
+  pause(ms: number, options?: Pick<SayOptions, 'realtime' | 'chunkMs' | 'signal' | 'conditions'>): Promise<SayResult>
   /** Live: connect the simulator now rather than at the first `say`. No-op for the fake voice. */
   connect(): Promise<void>
   /** Disconnects a simulator this user created. Idempotent, never throws. */
@@ -155,6 +188,8 @@ export function createVoiceUser(options: VoiceUserOptions): VoiceUser {
   const simulatorOptions = typeof options.voice === 'object' && options.voice !== null && !given ? options.voice : {}
   const timeout = options.timeout ?? 30_000
   const maxWer = options.maxWer ?? 0.5
+  if (options.conditions !== undefined) checkUserConditions(options.conditions)
+  let line = 0
 
   let simulator: VoiceAgentAdapter | null = given
   let connecting: Promise<VoiceAgentAdapter> | null = null
@@ -170,7 +205,21 @@ export function createVoiceUser(options: VoiceUserOptions): VoiceUser {
     return run
   }
 
+  /** The line's conditions, resolved (noise WAV read, seed offset by the line number); null: none. */
+  const lineConditions = async (o: { conditions?: VoiceUserConditions | null } | undefined, index: number): Promise<CallerConditions | null> => {
+    const chosen = o?.conditions === undefined ? options.conditions : o.conditions
+    if (!chosen) return null
+    const noise = chosen.noise
+    const recorded = typeof noise?.noise === 'string' ? { ...noise, noise: await readWav(noise.noise) } : noise
+    return { ...chosen, noise: recorded as CallerConditions['noise'], seed: (chosen.seed ?? 1) + index } as CallerConditions
+  }
+  const send = async (audio: AudioChunk, conditions: CallerConditions | null, stream: { realtime: boolean; chunkMs: number; signal?: AbortSignal }) => {
+    const heard = conditions ? applyConditions(audio, conditions) : audio
+    return streamAudio(agent, heard, stream)
+  }
+
   const streamOptions = (o: SayOptions | undefined) => {
+    if (o?.conditions !== undefined && o.conditions !== null) checkUserConditions(o.conditions)
     if (o?.chunkMs !== undefined) checkMs('chunkMs', o.chunkMs)
     return { realtime: o?.realtime ?? options.realtime ?? false, chunkMs: o?.chunkMs ?? options.chunkMs ?? 20, signal: o?.signal }
   }
@@ -220,23 +269,36 @@ export function createVoiceUser(options: VoiceUserOptions): VoiceUser {
       if (typeof text !== 'string' || text.trim() === '') {
         return Promise.reject(new InvalidOptionError('user.say(text): text must be a non-empty string'))
       }
-      const stream = streamOptions(sayOptions)
+      let stream: ReturnType<typeof streamOptions>
+      try {
+        stream = streamOptions(sayOptions)
+      } catch (err) {
+        return Promise.reject(err)
+      }
+      const index = line++
       return serial(async () => {
+        const conditions = await lineConditions(sayOptions, index)
         if (mode === 'fake') {
           const pcm = synthesizeSpeech(text, options.msPerChar !== undefined ? { msPerChar: options.msPerChar } : undefined)
-          const sent = await streamAudio(agent, { data: pcm, sampleRate: RATE }, stream)
+          const sent = await send({ data: pcm, sampleRate: RATE }, conditions, stream)
           return { source: 'synthetic', text, said: normalizeSyntheticSpeechText(text), durationMs: sent.durationMs, chunks: sent.chunks }
         }
-        return speakLive(await connectSimulator(), text, stream)
+        return speakLive(await connectSimulator(), text, stream, conditions)
       })
     },
 
     sayAudio(audio, sayOptions) {
-      const stream = streamOptions(sayOptions)
+      let stream: ReturnType<typeof streamOptions>
+      try {
+        stream = streamOptions(sayOptions)
+      } catch (err) {
+        return Promise.reject(err)
+      }
+      const index = line++
       return serial(async () => {
         const { chunk, source } = await toChunk(audio)
         if (chunk.data.length === 0) return { source, text: null, said: null, durationMs: 0, chunks: 0 }
-        const sent = await streamAudio(agent, chunk, stream)
+        const sent = await send(chunk, await lineConditions(sayOptions, index), stream)
         return { source, text: null, said: null, durationMs: sent.durationMs, chunks: sent.chunks }
       })
     },
@@ -251,6 +313,43 @@ export function createVoiceUser(options: VoiceUserOptions): VoiceUser {
         }
         await agent.sendText(text)
         return { source: 'text', text, said: text, durationMs: 0, chunks: 0 }
+      })
+    },
+
+    pressKeys(keys, keyOptions) {
+      let stream: ReturnType<typeof streamOptions>
+      let tones: AudioChunk
+      try {
+        const { realtime, signal, conditions, ...toneOptions } = keyOptions ?? {}
+        stream = streamOptions({ realtime, signal, conditions })
+        tones = dtmfTones(keys, { ...toneOptions, sampleRate: RATE })
+      } catch (err) {
+        return Promise.reject(err)
+      }
+      const index = line++
+      return serial(async () => {
+        const sent = await send(tones, await lineConditions(keyOptions, index), stream)
+        return { source: 'dtmf', text: keys, said: keys.replace(/[\s,]+/g, ''), durationMs: sent.durationMs, chunks: sent.chunks }
+      })
+    },
+
+    pause(ms, pauseOptions) {
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) {
+        return Promise.reject(new InvalidOptionError(`user.pause(ms): ms must be a positive number of milliseconds, got ${String(ms)}`))
+      }
+      let stream: ReturnType<typeof streamOptions>
+      try {
+        stream = streamOptions(pauseOptions)
+      } catch (err) {
+        return Promise.reject(err)
+      }
+      const index = line++
+      return serial(async () => {
+        const conditions = await lineConditions(pauseOptions, index)
+        // Silence has no power to set an SNR against: noise given as an SNR is left out of a pause.
+        const quiet = conditions?.noise && conditions.noise.levelDb === undefined ? { ...conditions, noise: undefined } : conditions
+        const sent = await send(silence(ms, RATE), quiet, stream)
+        return { source: 'silence', text: null, said: null, durationMs: sent.durationMs, chunks: sent.chunks }
       })
     },
 
@@ -271,7 +370,12 @@ export function createVoiceUser(options: VoiceUserOptions): VoiceUser {
     },
   }
 
-  async function speakLive(sim: VoiceAgentAdapter, text: string, stream: { realtime: boolean; chunkMs: number; signal?: AbortSignal }): Promise<SayResult> {
+  async function speakLive(
+    sim: VoiceAgentAdapter,
+    text: string,
+    stream: { realtime: boolean; chunkMs: number; signal?: AbortSignal },
+    conditions: CallerConditions | null,
+  ): Promise<SayResult> {
     if (typeof sim.sendText !== 'function') {
       throw new InvalidOptionError('the voice user simulator adapter has no sendText(): it cannot be told what to say')
     }
@@ -279,12 +383,23 @@ export function createVoiceUser(options: VoiceUserOptions): VoiceUser {
     const deadline = performance.now() + timeout
     let durationMs = 0
     let chunks = 0
+    // With conditions the line is collected and conditioned whole (noise at an SNR needs the whole line's power).
+    const held: Buffer[] = []
     for (;;) {
       const chunk = await sim.recvAudio(Math.max(0, deadline - performance.now()))
       if (chunk === null) break
       if (chunk.data.length < 2) continue
       const pcm = chunk.sampleRate === RATE ? { data: chunk.data, sampleRate: RATE } : resampleAudio({ data: chunk.data, sampleRate: chunk.sampleRate }, RATE)
+      if (conditions) {
+        held.push(Buffer.from(pcm.data))
+        continue
+      }
       const sent = await streamAudio(agent, pcm, stream)
+      durationMs += sent.durationMs
+      chunks += sent.chunks
+    }
+    if (conditions && held.length) {
+      const sent = await send({ data: Buffer.concat(held), sampleRate: RATE }, conditions, stream)
       durationMs += sent.durationMs
       chunks += sent.chunks
     }
@@ -331,4 +446,16 @@ async function toChunk(audio: string | Uint8Array | AudioChunk): Promise<{ chunk
     return { chunk: { data: Buffer.from(audio.buffer, audio.byteOffset, audio.byteLength), sampleRate: RATE }, source: 'audio' }
   }
   throw new InvalidOptionError('user.sayAudio(audio): audio must be a WAV file path, WAV or PCM16 bytes, or an AudioChunk')
+}
+
+/** Checks conditions as the user takes them (a noise recording may be a WAV path, read at the line). */
+function checkUserConditions(conditions: unknown): void {
+  if (conditions === null || typeof conditions !== 'object') {
+    throw new InvalidOptionError(
+      `createVoiceUser: option "conditions" must be an object of caller conditions, got ${conditions === null ? 'null' : typeof conditions}`,
+    )
+  }
+  const noise = (conditions as VoiceUserConditions).noise
+  const probe = typeof noise?.noise === 'string' ? { ...conditions, noise: { ...noise, noise: undefined } } : conditions
+  checkConditions(probe)
 }
