@@ -9,6 +9,7 @@ export {
   type ToolDefinition,
   type ToolHandler,
   type ToolHandlerContext,
+  type TurnDetection,
   type WebSocketClientOptions,
 } from './adapter/openai-realtime-adapter.js'
 export { AgentRole, type AdapterCapabilities, type AudioChunk, type VoiceAgentAdapter } from './adapter/types.js'
@@ -24,13 +25,16 @@ export { createRedactor, redactSecrets, type Redactor } from './secrets/redact.j
 export { createFakeRealtimeServer } from './fake-server/index.js'
 export type * from './fake-server/index.js'
 export { synthesizeSpeech, transcribeSyntheticSpeech } from './audio/synthetic-voice.js'
+export { recognizeSyntheticSpeech, type SyntheticRecognitionOptions } from './audio/synthetic-recognition.js'
 export {
   createVoiceUser,
   VOICE_USER_INSTRUCTIONS,
   VOICE_USER_PROMPT_PREFIX,
+  type PressKeysOptions,
   type SayOptions,
   type SayResult,
   type VoiceUser,
+  type VoiceUserConditions,
   type VoiceUserOptions,
   type VoiceUserVoice,
 } from './user/voice-user.js'

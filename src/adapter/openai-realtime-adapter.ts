@@ -127,6 +127,32 @@ export interface OpenAIRealtimeAdapterOptions {
    * `{ lastMs }`, the current response's newest `lastMs`; with `'none'`, nothing.
    */
   keepAudio?: KeepAudio
+  /**
+   * The server's turn detection (`audio.input.turn_detection`), e.g. `{ type: 'server_vad' }` or
+   * `{ type: 'semantic_vad', eagerness: 'high' }` with the wire's own fields. Default `null`: turn detection off,
+   * and `recvAudio` ends the user turn. When on, the server ends user turns: `recvAudio` never commits, the
+   * server's commit is the end of the turn, the response it starts is the one read, and a caller speaking over the
+   * agent barges in (the server cancels the response).
+   */
+  turnDetection?: TurnDetection | null
+}
+
+/** Server turn detection as the session takes it (`audio.input.turn_detection`). */
+export interface TurnDetection {
+  type: 'server_vad' | 'semantic_vad'
+  /** Any other field of the wire shape: `threshold`, `prefix_padding_ms`, `silence_duration_ms`, `eagerness`, `create_response`, `interrupt_response`, ... */
+  [field: string]: unknown
+}
+
+function turnDetectionOption(value: unknown): TurnDetection | null {
+  if (value === undefined || value === null) return null
+  const type = (value as { type?: unknown }).type
+  if (typeof value !== 'object' || Array.isArray(value) || (type !== 'server_vad' && type !== 'semantic_vad')) {
+    throw new InvalidOptionError(
+      `option "turnDetection" must be null or { type: 'server_vad' | 'semantic_vad', ... }, got ${inspect(value, { depth: 1, breakLength: Infinity }).slice(0, 80)}`,
+    )
+  }
+  return Object.freeze({ ...(value as TurnDetection) })
 }
 
 type State = 'idle' | 'connecting' | 'open' | 'closed'
@@ -178,6 +204,8 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   readonly url: string
   /** Which audio the records keep (option `keepAudio`). */
   readonly keepAudio: KeepAudio
+  /** The server's turn detection (option `turnDetection`), or null when the adapter ends user turns. */
+  readonly turnDetection: TurnDetection | null
 
   #apiKey: string | undefined
   #headers: Record<string, string>
@@ -258,7 +286,13 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
     this.#connectTimeoutMs = timeout
     this.#logger = options.logger ?? console
     this.keepAudio = keepAudioOption(options.keepAudio)
-    this.#conversation = new Conversation({ timelineLimit: options.timelineLimit, redact: (text) => this.#redact(text), keepAudio: this.keepAudio })
+    this.turnDetection = turnDetectionOption(options.turnDetection)
+    this.#conversation = new Conversation({
+      timelineLimit: options.timelineLimit,
+      redact: (text) => this.#redact(text),
+      keepAudio: this.keepAudio,
+      serverTurns: this.turnDetection !== null,
+    })
   }
 
   // ---- observation (read-only views used by matchers, snapshots and recordings) ----
@@ -499,7 +533,8 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
         throw new InvalidOptionError(`recvAudio(timeoutMs): timeoutMs must be a non-negative number, got ${String(timeoutMs)}`)
       }
       this.#assertOpen('recvAudio')
-      if (this.#pendingInputBytes > 0) this.#endAudioTurn()
+      // With server turn detection the server ends the turn (its VAD), never the reader.
+      if (this.#pendingInputBytes > 0 && this.turnDetection === null) this.#endAudioTurn()
       // A chunk already received is handed out at once, as #waitFor would, without setting up a wait.
       if (this.#queue.length && !this.#pendingError && !this.#toolError) return Promise.resolve(this.#queue.shift()!)
       return this.#waitFor(this.#nextChunk, timeoutMs, this.#recvTimeout(timeoutMs, this.#conversation.currentResponse?.requestedAt ?? performance.now()))
@@ -561,7 +596,7 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
       ...(this.instructions !== undefined ? { instructions: this.instructions } : {}),
       ...(this.tools !== undefined ? { tools: this.tools } : {}),
       audio: {
-        input: { format, turn_detection: null, transcription: { model: this.transcriptionModel } },
+        input: { format, turn_detection: this.turnDetection, transcription: { model: this.transcriptionModel } },
         output: { format, voice: this.voice },
       },
     }
@@ -763,7 +798,14 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
     }
     if (type === 'session.updated' && this.#state === 'connecting') this.#state = 'open'
     try {
+      const reading = this.#conversation.currentResponse
       const outcome = applyServerEvent(this.#conversation, type, event, at, frame.decoded ? DECODED_SPAN : undefined)
+      if (this.turnDetection !== null) {
+        // The server committed the audio sent so far (its turn detection): nothing is pending any more.
+        if (type === 'input_audio_buffer.committed') this.#pendingInputBytes = 0
+        // A response the server started for the next turn: what was queued of the one before is never played.
+        if (this.#conversation.currentResponse !== reading) this.#queue.length = 0
+      }
       if (outcome.chunk) this.#queue.push(outcome.chunk)
       if (outcome.toolCall) this.#onToolCall(outcome.toolCall)
       if (outcome.done) {

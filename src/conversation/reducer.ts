@@ -44,6 +44,11 @@ export interface ConversationOptions {
   redact?: (text: string) => string
   /** Which audio the records keep (both directions). Default `'all'`. Validated by the adapter. */
   keepAudio?: KeepAudio
+  /**
+   * The server ends user turns (server turn detection): its `input_audio_buffer.committed` ends the open audio turn,
+   * and a response it starts on its own answers that turn (and becomes the one read). Default false.
+   */
+  serverTurns?: boolean
 }
 
 const AUDIO_DELTA = 'response.output_audio.delta'
@@ -86,8 +91,10 @@ export class Conversation {
   keptResponseMs = 0
   readonly keptTurns: TurnRecord[] = []
   keptTurnMs = 0
+  readonly serverTurns: boolean
 
   constructor(options: ConversationOptions = {}) {
+    this.serverTurns = options.serverTurns ?? false
     this.log = new Timeline(options.timelineLimit ?? 20_000)
     this.redact = options.redact ?? ((text) => text)
     this.#redactsOwnSecrets = options.redact !== undefined
@@ -193,6 +200,14 @@ function reduce(c: Conversation, type: string, event: ServerEvent, at: number, a
     case 'input_audio_buffer.committed': {
       const turn = c.turns.findLast((t) => t.input === 'audio' && t.endedAt !== null && !t.itemId)
       if (turn && itemId) turn.itemId = itemId
+      else if (c.serverTurns) {
+        // The server's turn detection ended the caller's turn: this is its end.
+        const open = c.turns[c.turns.length - 1]
+        if (open && open.input === 'audio' && open.endedAt === null) {
+          open.endedAt = at
+          if (itemId) open.itemId = itemId
+        }
+      }
       return NOTHING
     }
     case 'conversation.item.input_audio_transcription.completed': {
@@ -216,7 +231,7 @@ function reduce(c: Conversation, type: string, event: ServerEvent, at: number, a
         if (known.status === 'requested') known.status = 'in_progress'
         return NOTHING
       }
-      const record = c.awaitingCreated.shift() ?? orphanResponse(c, at)
+      const record = c.awaitingCreated.shift() ?? serverResponse(c, at)
       record.status = 'in_progress'
       record.createdAt = at
       if (responseId) {
@@ -636,6 +651,22 @@ function responseFor(c: Conversation, responseId: string | undefined, at: number
     c.responsesById.set(responseId, orphan)
   }
   return orphan
+}
+
+/**
+ * A response the server started without our asking. With server turns, it answers the latest user turn when that
+ * turn has ended and has no response yet, and becomes the response being read; otherwise it is recorded, never read.
+ */
+function serverResponse(c: Conversation, at: number): ResponseRecord {
+  const turn = c.turns[c.turns.length - 1]
+  if (!c.serverTurns || !turn || turn.endedAt === null || turn.responses.length > 0) return orphanResponse(c, at)
+  const record = newResponseRecord(turn.endedAt)
+  record.requestedAt = turn.endedAt
+  turn.responses.push(record)
+  turn.response = record
+  c.responses.push(record)
+  c.currentResponse = record
+  return record
 }
 
 /** A response the server started without our asking (e.g. server VAD): recorded, never read. */

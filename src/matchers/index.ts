@@ -3,6 +3,7 @@ import { toRespondWithin } from './toRespondWithin.js'
 import { toSay } from './toSay.js'
 import { toStopOnInterrupt } from './toStopOnInterrupt.js'
 import { toTranscribeAs } from './toTranscribeAs.js'
+import { toYieldToCaller } from './toYieldToCaller.js'
 import { withRecordingNote } from './recording-note.js'
 import { withRedaction } from './redaction.js'
 
@@ -11,6 +12,7 @@ export { toRespondWithin, type ToRespondWithinOptions } from './toRespondWithin.
 export { toSay, type ToSayOptions } from './toSay.js'
 export { toStopOnInterrupt, type ToStopOnInterruptOptions } from './toStopOnInterrupt.js'
 export { toTranscribeAs, type ToTranscribeAsOptions } from './toTranscribeAs.js'
+export { toYieldToCaller, type ToYieldToCallerOptions } from './toYieldToCaller.js'
 export { configureVoiceMatchers, type VoiceMatcherConfig, type MatcherContext, type MatcherResult } from './context.js'
 export { assertNoPendingMatchers, pendingMatchers, UnawaitedMatcherError } from './pending.js'
 
@@ -22,6 +24,7 @@ export const voiceMatchers = {
   toTranscribeAs: withRedaction(withRecordingNote('toTranscribeAs', toTranscribeAs)),
   toStopOnInterrupt: withRedaction(withRecordingNote('toStopOnInterrupt', toStopOnInterrupt)),
   toCallTool: withRedaction(withRecordingNote('toCallTool', toCallTool)),
+  toYieldToCaller: withRedaction(withRecordingNote('toYieldToCaller', toYieldToCaller)),
 }
 
 import type { ToCallToolOptions } from './toCallTool.js'
@@ -29,6 +32,7 @@ import type { ToRespondWithinOptions } from './toRespondWithin.js'
 import type { ToSayOptions } from './toSay.js'
 import type { ToStopOnInterruptOptions } from './toStopOnInterrupt.js'
 import type { ToTranscribeAsOptions } from './toTranscribeAs.js'
+import type { ToYieldToCallerOptions } from './toYieldToCaller.js'
 
 /** Matcher signatures as seen by the test author. All wait, so all must be awaited. */
 export interface VoiceAgentMatchers<R = unknown> {
@@ -41,4 +45,10 @@ export interface VoiceAgentMatchers<R = unknown> {
    * parsed JSON arguments contain these (asymmetric matchers work); `times`: exactly that many matching calls.
    */
   toCallTool(name: string, args?: unknown, options?: ToCallToolOptions): Promise<R>
+  /**
+   * With the agent speaking and the server's turn detection on, runs `speak` (the caller talking over it) and passes
+   * when the agent stops within `within` ms (default 500) of the caller's first audio and answers their new words
+   * (saying `answers`, when given).
+   */
+  toYieldToCaller(speak: () => unknown, options?: ToYieldToCallerOptions): Promise<R>
 }
