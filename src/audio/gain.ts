@@ -23,7 +23,8 @@ export function applyGain(audio: Pcm16Input, options: GainOptions): AudioChunk {
   const db = options.db === undefined ? 0 : numberOption(WHERE, 'db', options.db, -96, 48, 'a number of dB')
   const clipAt = options.clipAt === undefined ? 1 : numberOption(WHERE, 'clipAt', options.clipAt, Number.MIN_VALUE, 1, 'a fraction of full scale')
   const factor = 10 ** (db / 20)
-  const limit = clipAt * 32767
+  // A whole sample value, so both polarities clip at the same magnitude after rounding.
+  const limit = Math.round(clipAt * 32767)
   const out = new Float64Array(samples.length)
   for (let i = 0; i < samples.length; i++) {
     const v = samples[i]! * factor

@@ -32,6 +32,8 @@ export interface SyntheticRecognitionOptions {
 /** One recognised word, with whether it was kept. */
 interface Word {
   bytes: number[]
+  /** For each byte, the bytes the channel cannot tell apart from it (itself included). */
+  alternatives: number[][]
   reliable: boolean
 }
 
@@ -75,15 +77,16 @@ function listen(samples: Int16Array, symbol: number, half: number): string | nul
   const meter = new LevelMeter(samples, half)
   const words: Word[] = []
   let from = 0
+  const threshold = onsetThreshold(meter, samples.length, half)
   for (;;) {
-    const found = findOnset(meter, samples.length, from, symbol, half)
+    const found = findOnset(meter, samples.length, from, symbol, half, threshold)
     if (found === null) break
     const onset = align(meter, samples.length, found, symbol, half)
     from = readUtterance(meter, samples.length, onset, symbol, half, words)
   }
   const text = words
     .filter((w) => w.reliable && w.bytes.length > 0)
-    .map((w) => decodeWord(w.bytes))
+    .map((w) => decodeWord(knownWord(w) ?? w.bytes))
     .filter((w): w is string => w !== null)
     .join(' ')
   return text === '' ? null : text
@@ -142,14 +145,29 @@ class LevelMeter {
   }
 }
 
+/**
+ * The level that starts an utterance: half the preamble's, judged from the loudest periods (the voice's characters
+ * are 15 to 45 times the preamble's level), and well above the noise floor (the quietest periods).
+ */
+function onsetThreshold(meter: LevelMeter, n: number, half: number): number {
+  const period = 2 * half
+  const levels: number[] = []
+  for (let b = 0; (b + 1) * period <= n; b++) levels.push(meter.level(b * period, (b + 1) * period))
+  levels.sort((a, b) => a - b)
+  const loud = levels[Math.floor(levels.length * 0.9)] ?? 0
+  const floor = levels[Math.floor(levels.length * 0.05)] ?? 0
+  // Capped below the preamble's level (about loud / 20): a line without pauses has the preamble as its quietest part.
+  return Math.max(1, Math.min(Math.max(loud / 40, 3 * floor), loud / 25))
+}
+
 /** The start of the next utterance at or after `from`: where the level steps up to a preamble out of quiet. */
-function findOnset(meter: LevelMeter, n: number, from: number, symbol: number, half: number): number | null {
+function findOnset(meter: LevelMeter, n: number, from: number, symbol: number, half: number, threshold: number): number | null {
   const period = 2 * half
   // Coarse: the first run of four periods at half the preamble's level or more.
   let run = 0
   let coarse = -1
   for (let b = Math.ceil(from / period); (b + 1) * period <= n; b++) {
-    if (meter.level(b * period, (b + 1) * period) >= PREAMBLE / 2) {
+    if (meter.level(b * period, (b + 1) * period) >= threshold) {
       if (++run === 4) {
         coarse = (b - 3) * period
         break
@@ -258,11 +276,11 @@ function readUtterance(meter: LevelMeter, n: number, onset: number, symbol: numb
   while (readings.length && readings[readings.length - 1]!.level === 0) readings.pop()
   const levels = readings.filter((r) => r.level > 0 && !r.torn).map((r) => r.level)
   const channel = bestChannel(preamble, levels)
-  let word: Word = { bytes: [], reliable: true }
+  let word: Word = { bytes: [], alternatives: [], reliable: true }
   let patched = 0
   const flush = () => {
     if (word.bytes.length || !word.reliable) words.push(word)
-    word = { bytes: [], reliable: true }
+    word = { bytes: [], alternatives: [], reliable: true }
     patched = 0
   }
   for (const reading of readings) {
@@ -275,104 +293,146 @@ function readUtterance(meter: LevelMeter, n: number, onset: number, symbol: numb
       flush()
       continue
     }
-    const { byte, off } = channel.read(reading.level)
+    const { byte, off, alternatives } = channel.read(reading.level)
     // Half a symbol is enough for one character of a word; a word missing more than that was not caught.
     if (reading.patched && ++patched > 1) word.reliable = false
     if (reading.torn || off > MAX_OFF_STEP || byte < 0x20 || byte > 255 || byte === 0x7f) word.reliable = false
     word.bytes.push(Math.min(255, Math.max(0, byte)))
+    word.alternatives.push(alternatives)
   }
   flush()
   return at + symbol
 }
 
-/** How symbol levels map to bytes: straight (level = scale × amplitude), or through a phone line's codec. */
+/** How symbol levels map to bytes, as fitted to one utterance. */
 interface Channel {
-  /** Mean squared distance from the nearest code level, in steps (clipped per symbol): lower fits better. */
-  cost: number
-  read(level: number): { byte: number; off: number }
+  read(level: number): Reading
   isPreamble(level: number): boolean
 }
 
-function offCost(offs: number[]): number {
-  if (offs.length === 0) return 0
-  return offs.reduce((sum, off) => sum + Math.min(off * off, 0.09), 0) / offs.length
+/**
+ * A channel model: the level a symbol of each byte would measure at caller gain `gain` (before the line).
+ * `straight`: level = gain × amplitude. `mulaw` / `alaw`: through a phone line's codec (see `codecLevel`).
+ */
+type Model = 'straight' | 'mulaw' | 'alaw'
+
+function levelTable(model: Model, gain: number): Float64Array {
+  const out = new Float64Array(257)
+  for (let b = 0; b < 256; b++) out[b] = modelLevel(model, gain * (BASE + STEP * b))
+  out[256] = modelLevel(model, gain * PREAMBLE)
+  return out
 }
 
-function linearChannel(preamble: number, levels: number[]): Channel {
-  const scale = calibrate(preamble / PREAMBLE, levels)
-  const read = (level: number) => {
-    const steps = (level / scale - BASE) / STEP
-    const byte = Math.round(steps)
-    return { byte, off: Math.abs(steps - byte) }
+function modelLevel(model: Model, amplitude: number): number {
+  return model === 'straight' ? amplitude : codecLevel(model, amplitude)
+}
+
+interface Reading {
+  byte: number
+  /** Off the code level, in steps. */
+  off: number
+  /** The bytes whose code levels are as near (the channel merged them), `byte` first. */
+  alternatives: number[]
+}
+
+/** The byte whose predicted level is nearest (among near-ties, the likeliest character), and how far off, in steps. */
+function readWith(table: Float64Array, level: number): Reading {
+  // The tables are close to straight lines (a codec bends them by a step or two): start from the straight reading.
+  const slope = table[0x6f]! / (BASE + STEP * 0x6f)
+  const guess = Math.round((level / slope - BASE) / STEP)
+  const from = Math.max(0x20, Math.min(255, guess - 4))
+  const to = Math.max(0x20, Math.min(255, guess + 4))
+  let nearest = from
+  for (let b = from + 1; b <= to; b++) if (Math.abs(table[b]! - level) < Math.abs(table[nearest]! - level)) nearest = b
+  const step = slope * STEP
+  // A codec maps neighbouring levels onto (nearly) the same one: among the bytes it cannot tell apart, take the
+  // likeliest character, as a recogniser's language model would.
+  const tolerance = Math.abs(table[nearest]! - level) + 0.15 * step
+  let byte = nearest
+  const alternatives: number[] = []
+  for (let b = from; b <= to; b++) {
+    if (Math.abs(table[b]! - level) > tolerance) continue
+    alternatives.push(b)
+    if (logPrior(b) > logPrior(byte)) byte = b
   }
-  return {
-    cost: offCost(levels.map((l) => read(l).off)),
-    read,
-    isPreamble: (level) => Math.abs(level / scale - PREAMBLE) < STEP,
+  alternatives.sort((x, y) => (x === byte ? -1 : y === byte ? 1 : 0))
+  return { byte, off: Math.abs(level - table[byte]!) / step, alternatives }
+}
+
+/**
+ * The channel and caller gain that explain the utterance best. The preamble gives the gain roughly; every symbol
+ * level then has to sit on a code level. Gains a step apart fit almost as well (every character read one up or
+ * down), so among the gains that fit, the text read must also look like text: the score adds how unlikely its
+ * characters are, and a pull towards the voice's own level (gain 1).
+ */
+function bestChannel(preamble: number, levels: number[]): Channel {
+  let best: { score: number; table: Float64Array } | null = null
+  const consider = (model: Model, gain: number, table = levelTable(model, gain)) => {
+    const start = preamble / modelLevel(model, PREAMBLE)
+    // A log-likelihood per symbol: its level off the code level (σ = 0.1 step), and how likely its character is.
+    let score = 0
+    for (const level of levels) {
+      const { byte, off } = readWith(table, level)
+      score += Math.min(off * off, 0.09) / 0.02 - logPrior(byte)
+    }
+    score = levels.length ? score / levels.length : 0
+    // The voice's own level is the likeliest gain when the preamble allows it.
+    if (Math.abs(start - 1) < 0.05) score += ((gain - 1) / 0.02) ** 2
+    if (!best || score < best.score) best = { score, table }
   }
+  const fitCost = (table: Float64Array) => {
+    let cost = 0
+    for (const level of levels) cost += Math.min(readWith(table, level).off ** 2, 0.09)
+    return levels.length ? cost / levels.length : 0
+  }
+  // Straight: the preamble's gain can be off by several per cent in noise; search ±15 % for the gains that fit.
+  const start = preamble / PREAMBLE
+  const costs: { gain: number; cost: number }[] = []
+  for (let g = start * 0.85; g <= start * 1.15; g += start * 0.0005) costs.push({ gain: g, cost: fitCost(levelTable('straight', g)) })
+  const minima = costs.filter((c, i) => (i === 0 || c.cost <= costs[i - 1]!.cost) && (i === costs.length - 1 || c.cost <= costs[i + 1]!.cost))
+  minima.sort((x, y) => x.cost - y.cost)
+  for (const fit of minima.slice(0, 6)) consider('straight', fit.gain)
+  // Straight audio that sits on the code levels (clean, or mild noise) needs no phone-line model.
+  if (minima[0] && minima[0].cost < 0.01) return channelOf(best!.table)
+  // Through a codec the preamble's level is read finely (the codec is fine-grained at low levels): ±5 % around it.
+  for (const model of ['mulaw', 'alaw'] as const) {
+    const around = preamble / modelLevel(model, PREAMBLE)
+    for (let g = around * 0.95; g <= around * 1.05; g += around * 0.001) consider(model, g)
+  }
+  return channelOf(best!.table)
+}
+
+function channelOf(table: Float64Array): Channel {
+  const preambleLevel = table[256]!
+  const step = (table[0x6f]! / (BASE + STEP * 0x6f)) * STEP
+  return { read: (level) => readWith(table, level), isPreamble: (level) => Math.abs(level - preambleLevel) < 0.87 * step }
 }
 
 /**
  * G.711 is a logarithmic quantiser, and the voice's tone is periodic at a divisor of 8 kHz: every period meets the
- * same quantisation error, which shifts a symbol's level by up to ±2 % (two code steps), differently for each level.
- * A recogniser that knows the channel predicts those levels: the line's waveform at 8 kHz for a unit symbol
- * (high-passed, band-limited), scaled to each code amplitude and quantised, measured like the audio.
+ * same quantisation error, which moves a symbol's level by up to ±2 % (two code steps), differently for each level.
+ * The level a symbol of `amplitude` measures after the line: one period of the line's waveform at 8 kHz (see
+ * `lineShape`), scaled, quantised, and measured as the level meter does.
  */
-function codecChannel(codec: 'mulaw' | 'alaw', preamble: number, levels: number[]): Channel {
+function codecLevel(codec: 'mulaw' | 'alaw', amplitude: number): number {
   const shape = lineShape()
   const n = shape.length
-  const cos = shape.map((_, i) => Math.cos((2 * Math.PI * i) / n))
-  const sin = shape.map((_, i) => Math.sin((2 * Math.PI * i) / n))
-  const roundTrip = codec === 'mulaw' ? (x: number) => muLawDecode(muLawEncode(x)) : (x: number) => aLawDecode(aLawEncode(x))
-  // In the level meter's units: a square wave of amplitude A measures A before the line.
-  const unit = squareUnit()
-  const predict = (amplitude: number): number => {
-    let re = 0
-    let im = 0
-    for (let i = 0; i < n; i++) {
-      const coded = roundTrip(Math.max(-32768, Math.min(32767, Math.round(shape[i]! * amplitude))))
-      re += coded * cos[i]!
-      im += coded * sin[i]!
-    }
-    return (2 * Math.hypot(re, im)) / n / unit
+  let re = 0
+  let im = 0
+  for (let i = 0; i < n; i++) {
+    const linear = Math.max(-32768, Math.min(32767, Math.round(shape[i]! * amplitude)))
+    const coded = codec === 'mulaw' ? muLawDecode(muLawEncode(linear)) : aLawDecode(aLawEncode(linear))
+    re += coded * COS20[i]!
+    im += coded * SIN20[i]!
   }
-  const table = (gain: number) => {
-    const out = new Float64Array(256)
-    for (let b = 0x20; b < 256; b++) out[b] = predict(gain * (BASE + STEP * b))
-    return out
-  }
-  const readWith = (codeLevels: Float64Array, level: number) => {
-    let nearest = 0x20
-    for (let b = 0x21; b < 256; b++) if (Math.abs(codeLevels[b]! - level) < Math.abs(codeLevels[nearest]! - level)) nearest = b
-    // The codec maps neighbouring levels onto (nearly) the same one: among the bytes it cannot tell apart, take
-    // the likeliest character, as a recogniser's language model would.
-    const tolerance = Math.abs(codeLevels[nearest]! - level) + 0.25 * STEP * (codeLevels[nearest]! / (BASE + STEP * nearest))
-    let byte = nearest
-    for (let b = 0x20; b < 256; b++) {
-      if (Math.abs(codeLevels[b]! - level) <= tolerance && likelihood(b) > likelihood(byte)) byte = b
-    }
-    const step = (codeLevels[nearest]! / (BASE + STEP * nearest)) * STEP
-    return { byte, off: Math.abs(level - codeLevels[byte]!) / Math.max(1e-9, step) }
-  }
-  // The caller's level before the line, from the preamble (the codec is fine-grained at the preamble's low level).
-  const start = preamble / predict(PREAMBLE)
-  const prior = Math.abs(start - 1) < 0.05 ? 1 : start
-  let best = { gain: start, cost: Infinity, levels: table(start) }
-  for (let g = start * 0.97; g <= start * 1.03; g += start * 0.002) {
-    const codeLevels = table(g)
-    const cost = offCost(levels.map((l) => readWith(codeLevels, l).off)) + 0.02 * ((g - prior) / (0.01 * prior)) ** 2
-    if (cost < best.cost) best = { gain: g, cost, levels: codeLevels }
-  }
-  const preambleLevel = predict(best.gain * PREAMBLE)
-  return {
-    cost: offCost(levels.map((l) => readWith(best.levels, l).off)),
-    read: (level) => readWith(best.levels, level),
-    isPreamble: (level) => Math.abs(level - preambleLevel) < STEP * best.gain * 0.87,
-  }
+  return (2 * Math.hypot(re, im)) / n / SQUARE_UNIT
 }
 
+const COS20 = Array.from({ length: 20 }, (_, i) => Math.cos((2 * Math.PI * i) / 20))
+const SIN20 = Array.from({ length: 20 }, (_, i) => Math.sin((2 * Math.PI * i) / 20))
+
 /** Fundamental amplitude of a unit square wave of the voice's period (60 samples at 24 kHz), as the meter sees it. */
-function squareUnit(): number {
+const SQUARE_UNIT = (() => {
   let re = 0
   let im = 0
   for (let i = 0; i < 60; i++) {
@@ -381,19 +441,7 @@ function squareUnit(): number {
     im += square * Math.sin((2 * Math.PI * i) / 60)
   }
   return (2 * Math.hypot(re, im)) / 60
-}
-
-/** The channel whose code levels the symbols fit best. */
-function bestChannel(preamble: number, levels: number[]): Channel {
-  let best = linearChannel(preamble, levels)
-  // Clean straight audio fits to within rounding: no need to try the phone lines.
-  if (best.cost < 0.002) return best
-  for (const codec of ['mulaw', 'alaw'] as const) {
-    const candidate = codecChannel(codec, preamble, levels)
-    if (candidate.cost < best.cost) best = candidate
-  }
-  return best
-}
+})()
 
 let shape: number[] | null = null
 
@@ -417,46 +465,90 @@ function lineShape(): number[] {
   return shape
 }
 
-/**
- * The level scale: the preamble's estimate, refined to the scale under which the symbol levels sit closest to
- * whole steps (a robust lattice fit within ±8 % of the preamble's estimate).
- */
-function calibrate(fromPreamble: number, levels: number[]): number {
-  if (levels.length === 0) return fromPreamble
-  // Neighbouring scales fit the lattice almost as well (every level one step up or down). The voice's own level
-  // (scale 1) is the likeliest when the preamble allows it; else the preamble's estimate.
-  const prior = Math.abs(fromPreamble - 1) < 0.08 ? 1 : fromPreamble
-  let best = fromPreamble
-  let bestCost = Infinity
-  for (let g = fromPreamble * 0.92; g <= fromPreamble * 1.08; g += fromPreamble * 0.0005) {
-    let cost = 0
-    for (const level of levels) {
-      const steps = (level / g - BASE) / STEP
-      const off = steps - Math.round(steps)
-      cost += Math.min(off * off, 0.09)
-    }
-    cost += 2 * ((g - prior) / (0.01 * prior)) ** 2
-    if (cost < bestCost) {
-      bestCost = cost
-      best = g
-    }
-  }
-  return best
+/** English character frequencies (per cent), for the prior: lowercase letters, then the rest. */
+const LETTER_PERCENT: Record<string, number> = {
+  e: 12.7,
+  t: 9.1,
+  a: 8.2,
+  o: 7.5,
+  i: 7.0,
+  n: 6.7,
+  s: 6.3,
+  h: 6.1,
+  r: 6.0,
+  d: 4.3,
+  l: 4.0,
+  c: 2.8,
+  u: 2.8,
+  m: 2.4,
+  w: 2.4,
+  f: 2.2,
+  g: 2.0,
+  y: 2.0,
+  p: 1.9,
+  b: 1.5,
+  v: 1.0,
+  k: 0.8,
+  j: 0.15,
+  x: 0.15,
+  q: 0.1,
+  z: 0.07,
 }
 
-const LETTER_ORDER = 'etaoinshrdlcumwfgypbvkjxqz'
-
-/** A rough prior on characters: lowercase letters by English frequency, then digits and capitals, then the rest. */
-function likelihood(byte: number): number {
+/** Log prior of a character: how likely it is in a caller's line (letters by English frequency). */
+function logPrior(byte: number): number {
   const char = String.fromCharCode(byte)
-  const letter = LETTER_ORDER.indexOf(char)
-  if (letter >= 0) return 100 - letter
-  if (/[0-9]/.test(char)) return 60
-  const capital = LETTER_ORDER.indexOf(char.toLowerCase())
-  if (capital >= 0) return 50 - capital
-  if (/[ .,'?!-]/.test(char)) return 20
-  return byte < 0x80 ? 10 : 5
+  const lower = LETTER_PERCENT[char]
+  if (lower !== undefined) return Math.log(lower)
+  const upper = LETTER_PERCENT[char.toLowerCase()]
+  if (upper !== undefined) return Math.log(upper / 8)
+  if (/[0-9]/.test(char)) return Math.log(0.6)
+  if (/[.,'?!-]/.test(char)) return Math.log(0.4)
+  return Math.log(byte < 0x80 ? 0.02 : 0.01)
 }
+
+/**
+ * When the channel merged some of a word's characters, the spelling that is an English word, if one is: the
+ * recogniser's vocabulary. Null when none is (or nothing was merged): the likeliest characters stand.
+ */
+function knownWord(word: Word): number[] | null {
+  if (word.alternatives.every((a) => a.length <= 1)) return null
+  let spellings: number[][] = [[]]
+  for (const choices of word.alternatives) {
+    spellings = spellings.flatMap((prefix) => choices.map((b) => [...prefix, b]))
+    if (spellings.length > 256) return null
+  }
+  const found = spellings.filter((bytes) =>
+    VOCABULARY.has(
+      String.fromCharCode(...bytes)
+        .toLowerCase()
+        .replace(/[.,?!]+$/, ''),
+    ),
+  )
+  if (found.length === 0) return null
+  const likelihood = (bytes: number[]) => bytes.reduce((sum, b) => sum + logPrior(b), 0)
+  return found.reduce((a, b) => (likelihood(b) > likelihood(a) ? b : a))
+}
+
+/** Common English words and the words of numbers, times and bookings: what a caller's lines are mostly made of. */
+const VOCABULARY = new Set(
+  (
+    'a about above after again against all also am an and any are around as ask at away back be because been before ' +
+    'being below between book booked booking both but by call called calling can cancel card change check could day ' +
+    'days did do does doing done down during each early eight eighteen eighty eleven else email evening every ' +
+    'fifteen fifty first five for fourteen forty four friday from get give go going good got had has have having he ' +
+    'hello help her here hers hi him his hold home hour hours how hundred i if in into is it its just know last late ' +
+    'later like little look lunch make may me menu minute minutes monday more morning most much must my name need ' +
+    'next nine nineteen ninety no noon not now number of off ok okay on once one only open or order other our out ' +
+    'over party people per person phone please pm pick place point put reservation reserve right room said saturday ' +
+    'say see seven seventeen seventy she should six sixteen sixty so some speak start still stop sunday table take ' +
+    'tell ten than thank thanks that the their them then there these they thing think thirteen thirty this those ' +
+    'three through thursday time to today tomorrow tonight too tuesday twelve twenty two up us very wait want was ' +
+    'we wednesday week well were what when where which while who why will with would yes yesterday yet you your ' +
+    'account address agent answer april august billing cash december delivery dinner dollars euros february ' +
+    'january july june march november october payment refund september service support ticket'
+  ).split(' '),
+)
 
 function decodeWord(bytes: number[]): string | null {
   try {
