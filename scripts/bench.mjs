@@ -6,7 +6,7 @@
  * of this run. Each measurement runs in a fresh child process, and every fake server in another one. See
  * BENCHMARKS.md for what each figure means and how it is measured.
  *
- *   node scripts/bench.mjs [--only=import,pertest,memory,flood,latency,receive,vitest] [--no-build] [--strict]
+ *   node scripts/bench.mjs [--only=import,pertest,memory,flood,latency,receive,vitest,conditions] [--no-build] [--strict]
  *
  * --strict exits 1 when a budget is missed (by default the exit code only reflects whether the bench ran).
  */
@@ -497,6 +497,17 @@ async function receive() {
 
 // ---- report -----------------------------------------------------------------------------------------------------
 
+/** Caller conditions: CPU per second of caller audio, the recogniser, barge-in timing against the fake server. */
+async function conditions() {
+  const r = await measure('conditions-client.mjs', { args: [{ seconds: 10, repeats: 5, bargeIns: 30 }] })
+  raw.conditions = r
+  for (const [name, s] of Object.entries(r.costs)) figure('conditions', `${name}, CPU per audio second, median`, r3(s.p50), 'ms')
+  for (const [name, s] of Object.entries(r.recognition)) figure('conditions', `${name}, CPU per audio second, median`, r3(s.p50), 'ms')
+  figure('conditions', 'barge-in: caller speech start → agent response ended (fake, server VAD), median', r1(r.bargeIn.stop.p50), 'ms')
+  figure('conditions', 'barge-in: caller speech start → agent response ended, p95', r1(r.bargeIn.stop.p95), 'ms')
+  figure('conditions', "barge-in: caller speech start → first audio of the answer (800 ms of the caller's silence), median", r1(r.bargeIn.answer.p50), 'ms')
+}
+
 function table(rows) {
   const cells = rows.map((f) => [
     f.figure,
@@ -541,6 +552,7 @@ async function main() {
   await section('latency', latency)
   await section('receive', receive)
   await section('vitest', vitestFile)
+  await section('conditions', conditions)
 
   const results = {
     generatedAt: new Date().toISOString(),
