@@ -394,10 +394,10 @@ function bestChannel(preamble: number, levels: number[]): Channel {
   for (const fit of minima.slice(0, 6)) consider('straight', fit.gain)
   // Straight audio that sits on the code levels (clean, or mild noise) needs no phone-line model.
   if (minima[0] && minima[0].cost < 0.01) return channelOf(best!.table)
-  // Through a codec the preamble's level is read finely (the codec is fine-grained at low levels): ±5 % around it.
+  // Through a codec the preamble's level is read finely (the codec is fine-grained at low levels): ±3 % around it.
   for (const model of ['mulaw', 'alaw'] as const) {
     const around = preamble / modelLevel(model, PREAMBLE)
-    for (let g = around * 0.95; g <= around * 1.05; g += around * 0.001) consider(model, g)
+    for (let g = around * 0.97; g <= around * 1.03; g += around * 0.001) consider(model, g)
   }
   return channelOf(best!.table)
 }
