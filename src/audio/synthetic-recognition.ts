@@ -127,6 +127,15 @@ class LevelMeter {
     this.unit = (2 * Math.hypot(re, im)) / period
   }
 
+  /** RMS of the samples in [start, end). */
+  rms(start: number, end: number): number {
+    const s = Math.max(0, Math.floor(start))
+    const e = Math.min(this.samples.length, Math.floor(end))
+    let sum = 0
+    for (let i = s; i < e; i++) sum += this.samples[i]! * this.samples[i]!
+    return e > s ? Math.sqrt(sum / (e - s)) : 0
+  }
+
   /** Square-wave amplitude over [start, end), phase-blind; samples outside the audio count as silence. */
   level(start: number, end: number): number {
     const length = Math.floor(end) - Math.floor(start)
@@ -275,7 +284,17 @@ function readUtterance(meter: LevelMeter, n: number, onset: number, symbol: numb
   // A trailing partial symbol (audio cut off) is not read: like the strict decoder, keep what was complete.
   while (readings.length && readings[readings.length - 1]!.level === 0) readings.pop()
   const levels = readings.filter((r) => r.level > 0 && !r.torn).map((r) => r.level)
-  const channel = bestChannel(preamble, levels)
+  // The noise on the line, from the silent symbols (the spaces between words).
+  let noisePower = 0
+  let silentSymbols = 0
+  readings.forEach((r, k) => {
+    if (r.level !== 0) return
+    const start = onset + (k + 1) * symbol
+    noisePower += meter.rms(start + margin, start + symbol - margin) ** 2
+    silentSymbols++
+  })
+  const noise = silentSymbols ? Math.sqrt(noisePower / silentSymbols) : 0
+  const channel = bestChannel(preamble, levels, noise)
   let word: Word = { bytes: [], alternatives: [], reliable: true }
   let patched = 0
   const flush = () => {
@@ -316,15 +335,15 @@ interface Channel {
  */
 type Model = 'straight' | 'mulaw' | 'alaw'
 
-function levelTable(model: Model, gain: number): Float64Array {
+function levelTable(model: Model, gain: number, noise = 0): Float64Array {
   const out = new Float64Array(257)
-  for (let b = 0; b < 256; b++) out[b] = modelLevel(model, gain * (BASE + STEP * b))
-  out[256] = modelLevel(model, gain * PREAMBLE)
+  for (let b = 0; b < 256; b++) out[b] = modelLevel(model, gain * (BASE + STEP * b), noise)
+  out[256] = modelLevel(model, gain * PREAMBLE, noise)
   return out
 }
 
-function modelLevel(model: Model, amplitude: number): number {
-  return model === 'straight' ? amplitude : codecLevel(model, amplitude)
+function modelLevel(model: Model, amplitude: number, noise = 0): number {
+  return model === 'straight' ? amplitude : codecLevel(model, amplitude, noise)
 }
 
 interface Reading {
@@ -365,10 +384,10 @@ function readWith(table: Float64Array, level: number): Reading {
  * down), so among the gains that fit, the text read must also look like text: the score adds how unlikely its
  * characters are, and a pull towards the voice's own level (gain 1).
  */
-function bestChannel(preamble: number, levels: number[]): Channel {
+function bestChannel(preamble: number, levels: number[], noise: number): Channel {
   let best: { score: number; table: Float64Array } | null = null
-  const consider = (model: Model, gain: number, table = levelTable(model, gain)) => {
-    const start = preamble / modelLevel(model, PREAMBLE)
+  const consider = (model: Model, gain: number, table = levelTable(model, gain, noise)) => {
+    const start = preamble / modelLevel(model, PREAMBLE, noise)
     // A log-likelihood per symbol: its level off the code level (σ = 0.1 step), and how likely its character is.
     let score = 0
     for (const level of levels) {
@@ -396,7 +415,7 @@ function bestChannel(preamble: number, levels: number[]): Channel {
   if (minima[0] && minima[0].cost < 0.01) return channelOf(best!.table)
   // Through a codec the preamble's level is read finely (the codec is fine-grained at low levels): ±3 % around it.
   for (const model of ['mulaw', 'alaw'] as const) {
-    const around = preamble / modelLevel(model, PREAMBLE)
+    const around = preamble / modelLevel(model, PREAMBLE, noise)
     for (let g = around * 0.97; g <= around * 1.03; g += around * 0.001) consider(model, g)
   }
   return channelOf(best!.table)
@@ -414,18 +433,64 @@ function channelOf(table: Float64Array): Channel {
  * The level a symbol of `amplitude` measures after the line: one period of the line's waveform at 8 kHz (see
  * `lineShape`), scaled, quantised, and measured as the level meter does.
  */
-function codecLevel(codec: 'mulaw' | 'alaw', amplitude: number): number {
+function codecLevel(codec: 'mulaw' | 'alaw', amplitude: number, noise = 0): number {
   const shape = lineShape()
   const n = shape.length
+  const expected = noise >= MIN_DITHER ? ditheredCodec(codec, noise) : null
   let re = 0
   let im = 0
   for (let i = 0; i < n; i++) {
-    const linear = Math.max(-32768, Math.min(32767, Math.round(shape[i]! * amplitude)))
-    const coded = codec === 'mulaw' ? muLawDecode(muLawEncode(linear)) : aLawDecode(aLawEncode(linear))
+    const value = shape[i]! * amplitude
+    let coded: number
+    if (expected) {
+      const x = (Math.max(-32768, Math.min(32767, value)) + 32768) / DITHER_GRID
+      const k = Math.min(expected.length - 2, Math.floor(x))
+      coded = expected[k]! + (expected[k + 1]! - expected[k]!) * (x - k)
+    } else {
+      const linear = Math.max(-32768, Math.min(32767, Math.round(value)))
+      coded = codec === 'mulaw' ? muLawDecode(muLawEncode(linear)) : aLawDecode(aLawEncode(linear))
+    }
     re += coded * COS20[i]!
     im += coded * SIN20[i]!
   }
   return (2 * Math.hypot(re, im)) / n / SQUARE_UNIT
+}
+
+/** Noise (RMS, PCM16 units) from which the codec's error is treated as averaged by it (a dithered quantiser). */
+const MIN_DITHER = 4
+const DITHER_GRID = 16
+const dithered = new Map<string, Float64Array>()
+
+/**
+ * With noise on the line before the codec, its quantisation error is no longer the same every period: what a symbol
+ * measures is the codec's output averaged over the noise. The expected output for every input on a grid, for noise
+ * of RMS `noise` (rounded to 5 %, cached).
+ */
+function ditheredCodec(codec: 'mulaw' | 'alaw', noise: number): Float64Array {
+  const sigma = Math.exp(Math.round(Math.log(noise) / 0.05) * 0.05)
+  const key = `${codec}:${sigma.toFixed(2)}`
+  const known = dithered.get(key)
+  if (known) return known
+  const points = 17
+  const offsets: number[] = []
+  const weights: number[] = []
+  for (let j = 0; j < points; j++) {
+    const z = -3 + (6 * j) / (points - 1)
+    offsets.push(z * sigma)
+    weights.push(Math.exp((-z * z) / 2))
+  }
+  const total = weights.reduce((a, b) => a + b, 0)
+  const roundTrip = codec === 'mulaw' ? (x: number) => muLawDecode(muLawEncode(x)) : (x: number) => aLawDecode(aLawEncode(x))
+  const out = new Float64Array(65_536 / DITHER_GRID + 1)
+  for (let k = 0; k < out.length; k++) {
+    const v = k * DITHER_GRID - 32768
+    let sum = 0
+    for (let j = 0; j < points; j++) sum += weights[j]! * roundTrip(Math.max(-32768, Math.min(32767, Math.round(v + offsets[j]!))))
+    out[k] = sum / total
+  }
+  if (dithered.size >= 64) dithered.clear()
+  dithered.set(key, out)
+  return out
 }
 
 const COS20 = Array.from({ length: 20 }, (_, i) => Math.cos((2 * Math.PI * i) / 20))
