@@ -18,7 +18,7 @@ import { performance } from 'node:perf_hooks'
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import '../../src/vitest.js'
-import { conversationReport, formatTranscript, OpenAIRealtimeAdapter, transcriptSerializer } from '../../src/index.js'
+import { conversationReport, createVoiceUser, formatTranscript, OpenAIRealtimeAdapter, transcriptSerializer } from '../../src/index.js'
 import { runHardeningChild, REPO_ROOT } from '../helpers/child-vitest.js'
 import { speech, stripAnsi, voiceAgent } from '../helpers/voice.js'
 import { createRedactor, REDACTED, redactorOf, redactSecrets } from '../../src/secrets/redact.js'
@@ -167,6 +167,38 @@ describe('in process: no surface shows the key, even when the server echoes it',
     ]
     expect(failure).toMatch(/^expect\(agent\)\.toSay/)
     expect(notFailure).toMatch(/^expect\(agent\)\.not\.toSay/)
+    expect(texts.flatMap(([where, t]) => findLeaks(where, t, key))).toEqual([])
+  })
+
+  it('barge-in failures and the caller in real conditions: the answer and what was heard quote the key, redacted', async () => {
+    const key = canary()
+    const { agent } = await voiceAgent(
+      {
+        apiKey: key,
+        reply: ({ userText }) => (userText?.includes('eight') ? `Your key is ${key}.` : 'We are open from noon to eleven every day of the week.'),
+      },
+      { apiKey: key, turnDetection: { type: 'server_vad' } },
+    )
+    const user = createVoiceUser({ agent, voice: 'fake', conditions: { noise: { snrDb: 40 }, seed: 3 } })
+    await user.say('when are you open')
+    await user.pause(300)
+    const failure = await expect(agent)
+      .toYieldToCaller(() => user.say('make it eight'), { answers: /nine/ })
+      .then(
+        () => 'passed',
+        (e: Error) => stripAnsi(e.message),
+      )
+    const keys = await user.pressKeys('1 2', { conditions: { phoneLine: true } })
+    await user.disconnect()
+    const texts: Array<[string, string]> = [
+      ['toYieldToCaller failure', failure],
+      ['transcript', formatTranscript(agent.transcript)],
+      ['conversation report', conversationReport(agent)],
+      ['pressKeys result', JSON.stringify(keys)],
+      ['inspect(user)', inspect(user, { depth: Infinity })],
+    ]
+    expect(failure).toMatch(/^expect\(agent\)\.toYieldToCaller/)
+    expect(failure).toContain('[redacted]')
     expect(texts.flatMap(([where, t]) => findLeaks(where, t, key))).toEqual([])
   })
 })
