@@ -72,7 +72,8 @@ const BYTES_PER_MS = (PCM_RATE * 2) / 1000
 export class ActiveResponse {
   readonly id: string
   private state: 'preparing' | 'streaming' | 'done' = 'preparing'
-  private readonly startedAt = performance.now()
+  /** When the request arrived: the latency runs from here. */
+  private readonly startedAt: number
   private readonly request: Json
   private readonly inConversation: boolean
   private readonly outputs: OutputState[] = []
@@ -90,7 +91,9 @@ export class ActiveResponse {
   constructor(
     private readonly host: ResponderHost,
     request: Json,
+    requestedAt: number = performance.now(),
   ) {
+    this.startedAt = requestedAt
     this.id = host.ids.next('resp')
     this.record.id = this.id
     this.record.requestedAt = this.startedAt
