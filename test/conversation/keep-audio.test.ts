@@ -139,7 +139,12 @@ describe('speech timing with keepAudio', () => {
     const heard: boolean[] = []
     for (let off = 0; off < pcm.length; off += 4800) {
       const delta = pcm.subarray(off, off + 4800).toString('base64')
-      applyServerEvent(c, 'response.output_audio.delta', { type: 'response.output_audio.delta', response_id: 'resp_1', item_id: 'item_resp_1', delta }, 10 + off)
+      applyServerEvent(
+        c,
+        'response.output_audio.delta',
+        { type: 'response.output_audio.delta', response_id: 'resp_1', item_id: 'item_resp_1', delta },
+        10 + off,
+      )
       heard.push(watcher(r))
     }
     return { heard, r }
