@@ -488,7 +488,13 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
       // The answer to a tool call belongs to the turn that made it; an unknown call id (answered before it was seen)
       // joins the latest turn.
       const turn = turnOfToolCall(this.#conversation, callId) ?? this.#conversation.turns[this.#conversation.turns.length - 1]
-      for (const [response, work] of this.#toolWork) if (response.toolCalls.some((c) => c.callId === callId)) work.followedUp = true
+      for (const [response, work] of this.#toolWork) {
+        if (!response.toolCalls.some((c) => c.callId === callId)) continue
+        // The test asks for the follow-up: the adapter does not ask again, but the outputs of this response's
+        // handlers still go out (now, when ready; else when each handler settles).
+        work.followedUp = true
+        this.#maybeFollowUp(response)
+      }
       if (turn) this.#requestResponse(turn, true)
       else this.#requestResponse(userText(this.#conversation, '', performance.now()))
     }
@@ -713,12 +719,16 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   /** Once the response is done and every call has its output: send the outputs, then ask for the follow-up. */
   #maybeFollowUp(response: ResponseRecord): void {
     const work = this.#toolWork.get(response)
-    if (!work || work.failed || work.followedUp) return
+    if (!work || work.failed) return
     if (isResponseOpen(response) || response.interruptedAt !== null || this.#state !== 'open') return
     // Outputs go out once the response is done, so they follow its function_call items in the conversation.
     for (const { callId, output } of work.outputs.splice(0)) this.#sendToolOutput(callId, output)
-    // With a call left to the test, its sendToolResult asks for the follow-up.
-    if (work.manual || work.running.size > 0) return
+    if (work.running.size > 0) return
+    // Asked for already (by the test's sendToolResult), or left to it (a call answered by hand).
+    if (work.followedUp || work.manual) {
+      if (work.followedUp) this.#toolWork.delete(response)
+      return
+    }
     work.followedUp = true
     this.#toolWork.delete(response)
     const turn = turnOfToolCall(this.#conversation, response.toolCalls[0]!.callId)

@@ -158,9 +158,11 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
   readonly #listeners = new Set<() => void>()
   /**
    * `response.create`s this adapter asked the SDK for that have not gone out yet: the SDK holds one back while a
-   * response is active, and until it leaves, the response `recvAudio` reads is the coming one, not the last.
+   * response is active, and until it leaves, the response `recvAudio` reads is the coming one, not the last. In
+   * order, by kind: the SDK merges the `'message'` requests (sendMessage) waiting together into one `response.create`,
+   * up to the next `'event'` one (a `response.create` sent as an event), which goes out on its own.
    */
-  #requested = 0
+  #requested: Array<'message' | 'event'> = []
   readonly #onToolStart = (...args: unknown[]) => this.#toolEvent(args, 'start')
   readonly #onToolEnd = (...args: unknown[]) => this.#toolEvent(args, 'end')
 
@@ -285,7 +287,7 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
     this.#assertOpen('sendText')
     if (typeof text !== 'string' || text.trim() === '') throw new InvalidOptionError('sendText(text): text must be a non-empty string')
     if (this.#pendingAudio()) this.session.transport.sendEvent({ type: 'input_audio_buffer.commit' })
-    this.#requested++
+    this.#requested.push('message')
     this.session.sendMessage(text)
   }
 
@@ -296,7 +298,7 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
     this.#assertOpen('recvAudio')
     if (this.#pushToTalk && this.#pendingAudio()) {
       this.session.transport.sendEvent({ type: 'input_audio_buffer.commit' })
-      this.#requested++
+      this.#requested.push('event')
       this.session.transport.sendEvent({ type: 'response.create' })
     }
     const started = this.#conversation.currentResponse?.requestedAt ?? performance.now()
@@ -429,7 +431,8 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
       }
       case 'response.create': {
         recordSent(c, type, at)
-        if (this.#requested > 0) this.#requested--
+        if (this.#requested[0] === 'event') this.#requested.shift()
+        else while (this.#requested[0] === 'message') this.#requested.shift()
         const answered = this.#answered.splice(0)
         const followUpOf = answered.map((id) => turnOfToolCall(c, id)).find((t) => t !== undefined)
         const turn = followUpOf ?? c.turns[c.turns.length - 1] ?? userText(c, '', at)
@@ -530,7 +533,7 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
         }
         const chunk = this.#queue.shift()
         if (chunk) return finish(() => resolve(chunk))
-        if (this.#requested > 0) return
+        if (this.#requested.length > 0) return
         // Tool outputs went out and their follow-up's response.create has not: the SDK holds it until response.done.
         if (this.#answered.length > 0) return
         const current = this.#conversation.currentResponse
