@@ -1,5 +1,5 @@
 import type { VoiceAgentAdapter } from '../adapter/types.js'
-import { observe } from '../adapter/observe.js'
+import { latestTurn, observe } from '../adapter/observe.js'
 import { buildTranscript } from '../conversation/transcript.js'
 import { InvalidOptionError } from '../errors/index.js'
 import { conversationText, DEFAULT_JUDGE_MODEL, requestVerdict, type CriterionVerdict } from '../judge/index.js'
@@ -66,6 +66,9 @@ export async function toFulfill(
   const access = endpointAccess('toFulfill', received, options)
   const head = hint(this, 'toFulfill', 'criteria')
   return trackPending(this, received, 'toFulfill', async (): Promise<FulfillResult> => {
+    // Nothing sent yet: nothing to wait for.
+    if (latestTurn(observe(received)) === null)
+      return { pass: false, message: () => `${head}\n\nThe agent has not been asked anything: send audio or text first.` }
     const { response, timeout: timedOut } = await drive(received, timeout, () => false)
     const conversation = observe(received)
     if (!response) {

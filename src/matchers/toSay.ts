@@ -102,7 +102,7 @@ export async function toSay(
         `${head}\n\nExpected: the agent to ${this.isNot ? 'not ' : ''}say ${this.utils.printExpected(expected)} ${how}\n` +
         `${shown}\n\n` +
         `Best match: ${JSON.stringify(match.window)} — word error rate ${match.wer.toFixed(2)}\n` +
-        `Alignment (expected → said):\n${indent(formatAlignment(match.alignment))}\n\n` +
+        `Alignment (expected → ${from === 'audio' ? 'heard' : 'said'}):\n${indent(formatAlignment(match.alignment))}\n\n` +
         `Timings:\n${describeTurnTimings(turn, response)}`,
     }
   })

@@ -1,4 +1,5 @@
 import type { VoiceAgentAdapter } from '../adapter/types.js'
+import { latestTurn, observe } from '../adapter/observe.js'
 import { InvalidOptionError } from '../errors/index.js'
 import { formatAlignment, wordErrorRate } from '../text/index.js'
 import { hint, type MatcherContext, type MatcherResult } from './context.js'
@@ -33,6 +34,9 @@ export async function toSoundLikeItsTranscript(
   checkHearingOptions('toSoundLikeItsTranscript', options)
   const head = hint(this, 'toSoundLikeItsTranscript', '')
   return trackPending(this, received, 'toSoundLikeItsTranscript', async () => {
+    // Nothing sent yet: nothing to wait for.
+    if (latestTurn(observe(received)) === null)
+      return { pass: false, message: () => `${head}\n\nThe agent has not been asked anything: send audio or text first.` }
     const { response, timeout: timedOut } = await drive(received, timeout, () => false)
     if (!response) return { pass: false, message: () => `${head}\n\nThe agent has not been asked anything: send audio or text first.` }
     if (timedOut) {
