@@ -33,7 +33,8 @@ export async function requestVerdict(req: VerdictRequest): Promise<JudgeVerdict>
     redact: req.redact,
     ...(req.ca !== undefined ? { ca: req.ca } : {}),
   })
-  return parseVerdict(outputText(answer.body, req.model), `the judge (${req.model})`)
+  // Redacted before it is read: whatever the answer echoes (a gateway printing the key it refused) can reach a message.
+  return parseVerdict(outputText(req.redact(answer.body), req.model), `the judge (${req.model})`)
 }
 
 /**

@@ -62,15 +62,16 @@ export async function transcribeWithEndpoint(req: TranscriptionRequest): Promise
     redact: req.redact,
     ...(req.ca !== undefined ? { ca: req.ca } : {}),
   })
+  const answerBody = req.redact(answer.body)
   let parsed: unknown
   try {
-    parsed = JSON.parse(answer.body)
+    parsed = JSON.parse(answerBody)
   } catch {
     parsed = undefined
   }
   const text = (parsed as { text?: unknown } | undefined)?.text
   if (typeof text !== 'string') {
-    const cut = answer.body.length > 300 ? `${answer.body.slice(0, 300)}…` : answer.body
+    const cut = answerBody.length > 300 ? `${answerBody.slice(0, 300)}…` : answerBody
     throw new MalformedModelOutputError(`${who} answered without a "text" string: ${JSON.stringify(cut)}`, 'audio/transcriptions', cut)
   }
   return text
