@@ -512,7 +512,9 @@ describe('the judge and the transcriber: no key in their requests’ recorded fo
         const malformed = req.url?.includes('malformed')
         const body = malformed
           ? JSON.stringify({ status: 'completed', output: [{ type: 'message', content: [{ type: 'output_text', text: `not a verdict: ${auth}` }] }] })
-          : JSON.stringify({ error: { message: `Incorrect API key provided: ${auth} (${auth.slice(7, 30)}…)`, type: 'invalid_request_error', code: 'invalid_api_key' } })
+          : JSON.stringify({
+              error: { message: `Incorrect API key provided: ${auth} (${auth.slice(7, 30)}…)`, type: 'invalid_request_error', code: 'invalid_api_key' },
+            })
         res.writeHead(malformed ? 200 : 401, { 'content-type': 'application/json' })
         res.end(body)
       })
