@@ -15,7 +15,7 @@ import { request as httpsRequest } from 'node:https'
 import { httpBaseUrl } from '../judge/base-url.js'
 import { boundDepth } from '../loopback/frames.js'
 import { parseMultipart, readRequestBody, requestPath, sendJson } from '../loopback/http-body.js'
-import { isObject, type JsonObject, type RecordedHttpExchange } from './cassette.js'
+import { isAudioDigestRef, isObject, type JsonObject, type RecordedHttpExchange } from './cassette.js'
 import { compareClientEvent, MISMATCH_ERROR_CODE, ReplayMismatchError, type Difference } from './match.js'
 import type { Scrubber } from './scrub.js'
 
@@ -222,16 +222,32 @@ function shortJson(value: unknown, max = 200): string {
   return text.length > max ? `${text.slice(0, max)}…` : text
 }
 
+/** What a difference is about, in words: the judge's criteria or conversation (its labelled text parts), the model, the audio. */
+function aboutWhat(d: Difference): string {
+  const text = typeof d.recorded === 'string' ? d.recorded : ''
+  if (text.startsWith('Criteria:')) return ' (the criteria)'
+  if (text.startsWith('Conversation:')) return ' (the conversation)'
+  if (d.path === 'model') return ' (the model)'
+  if (d.path === 'file') return ' (the audio)'
+  return ''
+}
+
 /** A difference, readably: for two multi-line texts (the conversation the judge reads), the first line that differs. */
 function describeDifference(d: Difference): string[] {
+  const about = aboutWhat(d)
   if (typeof d.recorded === 'string' && typeof d.actual === 'string' && (d.recorded.includes('\n') || d.actual.includes('\n'))) {
     const a = d.recorded.split('\n')
     const b = d.actual.split('\n')
     let i = 0
     while (i < a.length && i < b.length && a[i] === b[i]) i++
-    return [`  ${d.path}, line ${i + 1}:`, `    recorded: ${shortJson(a[i])}`, `    now:      ${shortJson(b[i])}`]
+    return [`  ${d.path}${about}, line ${i + 1}:`, `    recorded: ${shortJson(a[i])}`, `    now:      ${shortJson(b[i])}`]
   }
-  return [`  ${d.path}: ${shortJson(d.recorded)} → ${shortJson(d.actual)}`]
+  if (isAudioDigestRef(d.recorded) && isAudioDigestRef(d.actual)) {
+    return [
+      `  ${d.path}${about}: ${d.recorded.bytes} bytes (sha256 ${d.recorded.$sha256.slice(0, 12)}…) → ${d.actual.bytes} bytes (sha256 ${d.actual.$sha256.slice(0, 12)}…)`,
+    ]
+  }
+  return [`  ${d.path}${about}: ${shortJson(d.recorded)} → ${shortJson(d.actual)}`]
 }
 
 /** Answers the judge's and the transcriber's requests from the recording, in order. */

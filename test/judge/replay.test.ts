@@ -119,6 +119,26 @@ describe('replaying verdicts and transcriptions', () => {
     }
   })
 
+  it('another transcription model fails the replay of the transcription', async () => {
+    const recording = await record()
+    const replay = await closedAfterTest(
+      () => createReplayServer(recording, { pacing: 'fast' }),
+      (s) => s.close(),
+    )
+    const agent = new OpenAIRealtimeAdapter({ url: replay.url, apiKey: '' })
+    await closedAfterTest(
+      () => agent.connect(),
+      () => agent.disconnect(),
+    )
+    await agent.sendText('a table for two at seven')
+    await expect(agent).toFulfill('confirms party size and time')
+    const err = (await expect(agent)
+      .toSay('table for two', { from: 'audio', transcriptionModel: 'whisper-1' })
+      .catch((e: unknown) => e)) as Error
+    expect(err.message).toContain('First differing event: HTTP request #2, POST /v1/audio/transcriptions (the transcriber, model gpt-4o-mini-transcribe)')
+    expect(err.message).toContain('  model (the model): "gpt-4o-mini-transcribe" → "whisper-1"')
+  })
+
   it('a recorded verdict the replay never asked for fails verify()', async () => {
     const recording = await record()
     const replay = await closedAfterTest(
