@@ -1,5 +1,5 @@
 import type { VoiceAgentAdapter } from '../adapter/types.js'
-import { latestTurn, observe } from '../adapter/observe.js'
+import { latestTurn, observe, syncUserTranscription } from '../adapter/observe.js'
 import { buildTranscript } from '../conversation/transcript.js'
 import { InvalidOptionError } from '../errors/index.js'
 import { conversationText, DEFAULT_JUDGE_MODEL, requestVerdict, type CriterionVerdict } from '../judge/index.js'
@@ -84,13 +84,18 @@ export async function toFulfill(
     }
     // The user's words arrive as a late transcription event: judging before it lands would judge (and record) a
     // conversation with "(not transcribed)" in it, and a replay could then differ from its recording by timing alone.
+    const watched = syncUserTranscription(received)
     await waitForChange(
       conversation,
-      () =>
-        conversation.turns.some((t) => t.input === 'audio' && t.endedAt !== null && t.transcription === null && t.transcriptionFailed === null)
+      () => {
+        syncUserTranscription(received)
+        return conversation.turns.some((t) => t.input === 'audio' && t.endedAt !== null && t.transcription === null && t.transcriptionFailed === null)
           ? undefined
-          : true,
+          : true
+      },
       Math.min(timeout, TRANSCRIPTION_WAIT_MS),
+      // A third-party adapter whose transcript is a getter of its own announces nothing: look again every 25 ms.
+      watched ? undefined : 25,
     )
     const transcript = buildTranscript(conversation.turns)
     const verdict = await requestVerdict({ ...access, model, criteria: list, transcript, timeoutMs: timeout })

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import '../../src/vitest.js'
 import { HttpEndpointError, HttpEndpointTimeoutError, InvalidOptionError, MalformedModelOutputError, type FakeJudgeRequest } from '../../src/index.js'
 import { voiceMatchers } from '../../src/matchers/index.js'
-import { failureOf, voiceAgent } from '../helpers/voice.js'
+import { failureOf, speech, voiceAgent } from '../helpers/voice.js'
 
 const BOOKED = 'Sure, a table for two at 7 pm. I cannot promise a window seat.'
 
@@ -86,6 +86,14 @@ describe('toFulfill', () => {
     const message = await failureOf(expect(agent).toFulfill('confirms the time'))
     expect(message).toContain('Verdict of gpt-4.1-mini: not fulfilled (the judge said pass, but a criterion failed)')
     expect(message).toContain('  ✗ confirms the time\n      “see you at eight” (not found in the conversation)')
+  })
+
+  it('waits for the late transcription of what the user said before judging', async () => {
+    const seen: string[] = []
+    const { agent } = await voiceAgent({ ...fast, reply: BOOKED, transcriptionDelayMs: 200, judge: ({ transcript }) => (seen.push(transcript), true) })
+    await agent.sendAudio(speech('a table for two'))
+    await expect(agent).toFulfill('books a table')
+    expect(seen).toEqual([`user: a table for two\nagent: ${BOOKED}`])
   })
 
   it('puts a plain, serialisable verdict on the result', async () => {
