@@ -92,6 +92,7 @@ export async function hearResponse(
   const sampleRate = chunks[0]!.sampleRate || PCM_RATE
   const pcm = Buffer.concat(chunks.map((c) => c.data))
   const model = options.transcriptionModel ?? DEFAULT_HEARING_MODEL
+  // Keyed by what hears it: your transcriber (the function), or the default one's endpoint and model.
   let key: unknown
   let by: string
   let hear: () => Promise<string>
@@ -112,14 +113,13 @@ export async function hearResponse(
   }
   let perResponse = heardCache.get(response)
   if (!perResponse) heardCache.set(response, (perResponse = new Map()))
-  const cacheKey = `${String(typeof key === 'string' ? key : '')}\u0000${pcm.length}`
-  const keyed = typeof key === 'function' ? key : cacheKey
-  let pending = perResponse.get(keyed)
+  const cache = perResponse
+  let pending = cache.get(key)
   if (!pending) {
     pending = hear()
-    perResponse.set(keyed, pending)
+    cache.set(key, pending)
     // A failed hearing is not kept: the next matcher asks again.
-    pending.catch(() => perResponse!.delete(keyed))
+    pending.catch(() => cache.delete(key))
   }
   return { ok: true, text: await pending, by }
 }
