@@ -1,4 +1,4 @@
-// Re-records the record/replay examples (examples/vitest/record-replay.test.ts, examples/jest/record-replay.test.cjs)
+// Re-records the record/replay examples (examples/vitest/record-replay.test.ts, examples/vitest/judge-replay.test.ts, examples/jest/record-replay.test.cjs)
 // against the built-in fake server standing in for the live API, so the committed recordings need no key to make.
 // Run after `npm run build`:  node examples/record-examples.mjs
 import { spawn } from 'node:child_process'
