@@ -16,6 +16,7 @@ import {
   type ToolCallFailure,
 } from '../errors/index.js'
 import { createRedactor, REDACT, type Redactor } from '../secrets/redact.js'
+import { HTTP_ACCESS, type HttpAccess } from '../secrets/http-access.js'
 import { AgentRole, type AdapterCapabilities, type AudioChunk, type VoiceAgentAdapter } from './types.js'
 import type { TimelineEntry } from '../conversation/timeline.js'
 import { isResponseOpen, type KeepAudio, type ResponseRecord, type ToolCallRecord, type TurnRecord } from '../conversation/records.js'
@@ -908,6 +909,16 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   /** Removes this adapter's credentials (and anything key-like) from `text`: used for matcher messages. */
   [REDACT](text: string): string {
     return this.#redact(text)
+  }
+
+  /** Where and how the judge and the transcriber reach OpenAI's HTTP endpoints for this agent (see `HTTP_ACCESS`). */
+  [HTTP_ACCESS](): HttpAccess {
+    const headers: Record<string, string> = {}
+    for (const [name, value] of Object.entries(this.#headers))
+      if (/^(authorization|api-key|openai-organization|openai-project)$/i.test(name)) headers[name] = value
+    if (this.#apiKey) headers.Authorization = `Bearer ${this.#apiKey}`
+    const ca = (this.#wsOptions as { ca?: HttpAccess['ca'] }).ca
+    return { url: this.url, headers, ...(ca !== undefined ? { ca } : {}) }
   }
 
   [inspect.custom](): string {

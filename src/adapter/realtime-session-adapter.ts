@@ -10,7 +10,7 @@
  * `agent_tool_start` / `agent_tool_end` events.
  */
 import { performance } from 'node:perf_hooks'
-import { DEFAULT_MODEL, PCM_RATE } from '../protocol/events.js'
+import { DEFAULT_MODEL, PCM_RATE, REALTIME_URL } from '../protocol/events.js'
 import {
   InvalidOptionError,
   MissingApiKeyError,
@@ -44,6 +44,7 @@ import { isResponseOpen, type ResponseRecord, type ToolCallRecord, type TurnReco
 import type { Transcript } from '../conversation/transcript.js'
 import type { TimelineEntry } from '../conversation/timeline.js'
 import { createRedactor, REDACT, type Redactor } from '../secrets/redact.js'
+import { HTTP_ACCESS, type HttpAccess } from '../secrets/http-access.js'
 import { AgentRole, type AdapterCapabilities, type AudioChunk, type VoiceAgentAdapter } from './types.js'
 import { buildRealtimeUrl } from './url.js'
 
@@ -219,6 +220,11 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
   /** Removes the key from texts this adapter's records end up in. */
   [REDACT](text: string): string {
     return this.#redactor(text)
+  }
+
+  /** Where and how the judge and the transcriber reach OpenAI's HTTP endpoints for this session (see `HTTP_ACCESS`). */
+  [HTTP_ACCESS](): HttpAccess {
+    return { url: this.url ?? REALTIME_URL, headers: this.#apiKey && this.#apiKey !== LOCAL_KEY ? { Authorization: `Bearer ${this.#apiKey}` } : {} }
   }
 
   // ---- lifecycle ----

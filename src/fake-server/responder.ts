@@ -234,9 +234,17 @@ export class ActiveResponse {
     })
     if (withMessage) {
       if (this.modality === 'text') this.textSteps(text, incomplete)
-      else this.audioSteps(text, reply.audio, incomplete)
+      else this.audioSteps(text, reply.audio ?? this.spokenAudio(text), incomplete)
     }
     this.steps.push({ run: () => this.finish(incomplete ? 'incomplete' : 'completed', incomplete ? { reason: 'max_output_tokens' } : null) })
+  }
+
+  /** `spokenText`: the voice says something else than the transcript (undefined: it says the transcript). */
+  private spokenAudio(text: string): Buffer | undefined {
+    const spoken = this.host.options.spokenText?.(text)
+    if (spoken === undefined || spoken === text) return undefined
+    if (typeof spoken !== 'string') throw new Error(`spokenText must return a string, got ${typeof spoken}`)
+    return synthesizeSpeech(normalizeSyntheticSpeechText(spoken), { msPerChar: this.host.options.msPerChar })
   }
 
   /** Keep the first half of the deltas when the response is cut short ('incomplete'). */

@@ -3,6 +3,8 @@ import { toRespondWithin } from './toRespondWithin.js'
 import { toSay } from './toSay.js'
 import { toStopOnInterrupt } from './toStopOnInterrupt.js'
 import { toTranscribeAs } from './toTranscribeAs.js'
+import { toFulfill } from './toFulfill.js'
+import { toSoundLikeItsTranscript } from './toSoundLikeItsTranscript.js'
 import { withRecordingNote } from './recording-note.js'
 import { withRedaction } from './redaction.js'
 
@@ -11,6 +13,9 @@ export { toRespondWithin, type ToRespondWithinOptions } from './toRespondWithin.
 export { toSay, type ToSayOptions } from './toSay.js'
 export { toStopOnInterrupt, type ToStopOnInterruptOptions } from './toStopOnInterrupt.js'
 export { toTranscribeAs, type ToTranscribeAsOptions } from './toTranscribeAs.js'
+export { toFulfill, type FulfillResult, type FulfillVerdict, type ToFulfillOptions } from './toFulfill.js'
+export { toSoundLikeItsTranscript, type ToSoundLikeItsTranscriptOptions } from './toSoundLikeItsTranscript.js'
+export type { EndpointOptions, HearingOptions } from './endpoints.js'
 export { configureVoiceMatchers, type VoiceMatcherConfig, type MatcherContext, type MatcherResult } from './context.js'
 export { assertNoPendingMatchers, pendingMatchers, UnawaitedMatcherError } from './pending.js'
 
@@ -22,6 +27,8 @@ export const voiceMatchers = {
   toTranscribeAs: withRedaction(withRecordingNote('toTranscribeAs', toTranscribeAs)),
   toStopOnInterrupt: withRedaction(withRecordingNote('toStopOnInterrupt', toStopOnInterrupt)),
   toCallTool: withRedaction(withRecordingNote('toCallTool', toCallTool)),
+  toFulfill: withRedaction(withRecordingNote('toFulfill', toFulfill)),
+  toSoundLikeItsTranscript: withRedaction(withRecordingNote('toSoundLikeItsTranscript', toSoundLikeItsTranscript)),
 }
 
 import type { ToCallToolOptions } from './toCallTool.js'
@@ -29,6 +36,8 @@ import type { ToRespondWithinOptions } from './toRespondWithin.js'
 import type { ToSayOptions } from './toSay.js'
 import type { ToStopOnInterruptOptions } from './toStopOnInterrupt.js'
 import type { ToTranscribeAsOptions } from './toTranscribeAs.js'
+import type { ToFulfillOptions } from './toFulfill.js'
+import type { ToSoundLikeItsTranscriptOptions } from './toSoundLikeItsTranscript.js'
 
 /** Matcher signatures as seen by the test author. All wait, so all must be awaited. */
 export interface VoiceAgentMatchers<R = unknown> {
@@ -41,4 +50,12 @@ export interface VoiceAgentMatchers<R = unknown> {
    * parsed JSON arguments contain these (asymmetric matchers work); `times`: exactly that many matching calls.
    */
   toCallTool(name: string, args?: unknown, options?: ToCallToolOptions): Promise<R>
+  /**
+   * An LLM judge (a text model, through the Responses API) finds that the conversation so far, tool calls
+   * included, meets the criteria (a sentence, or a list of them). Verdicts are recorded and replayed with the
+   * conversation.
+   */
+  toFulfill(criteria: string | string[], options?: ToFulfillOptions): Promise<R>
+  /** The audio of the latest response says what its transcript says (word error rate ≤ `maxWer`, default 0.2). */
+  toSoundLikeItsTranscript(options?: ToSoundLikeItsTranscriptOptions): Promise<R>
 }

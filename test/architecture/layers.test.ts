@@ -21,6 +21,7 @@ export const FLOORS: Record<string, number> = {
   loopback: 3,
   adapter: 4,
   'fake-server': 4,
+  judge: 4,
   reports: 5,
   replay: 5,
   user: 5,

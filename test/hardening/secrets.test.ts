@@ -213,6 +213,11 @@ describe('a whole child Vitest run with the canary key', () => {
       expect(state['passes, snapshots the transcript and logs the adapter'], output.slice(-3000)).toBe('passed')
       expect(state['fails a matcher (failure message, conversation report, artifacts)']).toBe('failed')
       expect(state['a handshake rejected with a body echoing the key and the Authorization header']).toBe('failed')
+      // The judged recording was made (its verdict and transcription are in the scanned recording), and the
+      // judge's and transcriber's failure messages quoting the key were printed.
+      expect(state['records a conversation'], output.slice(-3000)).toBe('passed')
+      expect(state['the judge echoes the key: toFulfill failure message']).toBe('failed')
+      expect(state['the transcriber echoes the key: toSoundLikeItsTranscript failure message']).toBe('failed')
       expect(results.length).toBeGreaterThanOrEqual(14)
       expect(output).toContain('[redacted]')
 
@@ -491,5 +496,67 @@ describe('finding 2 (key fragments in errors and artifacts): masked, partial, up
     const texts = [timeout!.message, JSON.stringify((timeout as { received?: unknown }).received), closed!.message]
     expect(texts.flatMap((t, i) => findFragments(`error ${i}`, t, [key, hex]))).toEqual([])
     expect(timeout!.message).toContain(REDACTED)
+  })
+})
+
+describe('the judge and the transcriber: no key in their requests’ recorded form, their errors or their messages', () => {
+  it('an HTTP endpoint echoing the key in its error body, a malformed answer echoing it, and the recorded exchanges', async () => {
+    const { createServer } = await import('node:http')
+    const { createRecordingProxy } = await import('../../src/replay.js')
+    const key = canary()
+    // Echoes the key it was sent (like a gateway that prints the rejected credential) in every answer.
+    const echo = createServer((req, res) => {
+      req.resume()
+      req.on('end', () => {
+        const auth = String(req.headers.authorization ?? '')
+        const malformed = req.url?.includes('malformed')
+        const body = malformed
+          ? JSON.stringify({ status: 'completed', output: [{ type: 'message', content: [{ type: 'output_text', text: `not a verdict: ${auth}` }] }] })
+          : JSON.stringify({
+              error: { message: `Incorrect API key provided: ${auth} (${auth.slice(7, 30)}…)`, type: 'invalid_request_error', code: 'invalid_api_key' },
+            })
+        res.writeHead(malformed ? 200 : 401, { 'content-type': 'application/json' })
+        res.end(body)
+      })
+    })
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve))
+    const base = `http://127.0.0.1:${(echo.address() as { port: number }).port}/v1`
+    try {
+      const { agent } = await voiceAgent({ paceMs: 0, reply: 'Table for two.' }, { apiKey: key })
+      await agent.sendText('book')
+      const surfaces: unknown[] = []
+      for (const run of [
+        () => expect(agent).toFulfill('books a table', { baseURL: base }),
+        () => expect(agent).toFulfill('books a table', { baseURL: `${base}/malformed` }),
+        () => expect(agent).toSoundLikeItsTranscript({ baseURL: base }),
+        () => expect(agent).toSay('table', { from: 'audio', baseURL: base, apiKey: key }),
+      ]) {
+        surfaces.push(await run().catch((e: unknown) => e))
+      }
+      expect(surfaces.map((e) => (e as Error).name)).toEqual(['HttpEndpointError', 'MalformedModelOutputError', 'HttpEndpointError', 'HttpEndpointError'])
+      expect(surfaces.flatMap((err, i) => errorSurfaces(err).flatMap((s) => findLeaks(`surface ${i}`, s, key)))).toEqual([])
+      expect(String((surfaces[0] as Error).message)).toContain(REDACTED)
+
+      // Recorded through the proxy: the proxy adds the key upstream; the recording holds it nowhere, nor the echo.
+      const proxy = await createRecordingProxy({ upstream: base.replace(/^http/, 'ws'), apiKey: key })
+      try {
+        const { request } = await import('node:http')
+        await new Promise<void>((resolve, reject) => {
+          const req = request(`${proxy.baseURL}/responses`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+            res.resume()
+            res.on('end', resolve)
+          })
+          req.on('error', reject)
+          req.end(JSON.stringify({ model: 'gpt-4.1-mini', input: 'judge this' }))
+        })
+      } finally {
+        await proxy.close()
+      }
+      const recording = proxy.recording()
+      expect(recording.http?.[0]?.response.status).toBe(401)
+      expect(findLeaks('recording', JSON.stringify(recording.http), key)).toEqual([])
+    } finally {
+      await new Promise<void>((resolve) => echo.close(() => resolve()))
+    }
   })
 })
