@@ -36,7 +36,12 @@ const variants = {
     // BENCH_ADAPTER_ENTRY: import the adapter from another build (A/B experiments on the hot path).
     const { OpenAIRealtimeAdapter } = await import(process.env.BENCH_ADAPTER_ENTRY ?? 'expect-voice')
     // config.keepAudio: the retention option (the bench's bounded-memory run).
-    const agent = new OpenAIRealtimeAdapter({ url, wsOptions: { ca, ...wsExtra }, logger: { warn() {} }, ...(config.keepAudio ? { keepAudio: config.keepAudio } : {}) })
+    const agent = new OpenAIRealtimeAdapter({
+      url,
+      wsOptions: { ca, ...wsExtra },
+      logger: { warn() {} },
+      ...(config.keepAudio ? { keepAudio: config.keepAudio } : {}),
+    })
     await agent.connect()
     return {
       async respond(text) {

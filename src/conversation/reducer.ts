@@ -640,7 +640,13 @@ function timelineEntry(c: Conversation, type: string, at: number, responseId: st
  * first), so a long answer holds two timeline entries, not two per word: a delta joins the newest run of its kind
  * when nothing but the other kind's run, of the same item, came after it. Returns whether it joined one.
  */
-function joinDeltaRun(c: Conversation, type: typeof AUDIO_DELTA | typeof TRANSCRIPT_DELTA, responseId: string | undefined, itemId: string | undefined, bytes: number | undefined): boolean {
+function joinDeltaRun(
+  c: Conversation,
+  type: typeof AUDIO_DELTA | typeof TRANSCRIPT_DELTA,
+  responseId: string | undefined,
+  itemId: string | undefined,
+  bytes: number | undefined,
+): boolean {
   const entries = c.log.entries
   let run = entries[entries.length - 1]
   if (run !== undefined && !isDeltaRun(run, type, responseId, itemId, bytes)) {
