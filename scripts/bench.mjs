@@ -405,9 +405,15 @@ async function receive() {
   const longMs = Math.round(50 * 60_000 * scale)
   // (c') is not in the issue: the bare loop that also keeps every decoded byte (in 256 KiB slabs, as the adapter
   // does), what keeping 144 MB of audio costs by itself on this machine (first-touch page faults).
-  const variants = ['adapter', 'sdk', 'bare', 'bare-slab']
+  // '… (no pings)': the clients leave the fake server's per-delta pacing pings unanswered, so it streams without
+  // them after the warm-up, as the live API does (no ping per delta): the receive path without that round trip.
+  const variants = ['adapter', 'sdk', 'bare', 'bare-slab', 'adapter (no pings)', 'bare (no pings)']
   const runs = Object.fromEntries(variants.map((v) => [v, { short: [], long: [] }]))
-  const once = (v, mainMs) => measure('receive-client.mjs', { args: [v, { warmupMs: 30_000, mainMs }], timeoutMs: 300_000 })
+  const once = (v, mainMs) =>
+    measure('receive-client.mjs', {
+      args: [v.replace(' (no pings)', ''), { warmupMs: 30_000, mainMs, ...(v.endsWith('(no pings)') ? { pings: false } : {}) }],
+      timeoutMs: 300_000,
+    })
   for (let i = 0; i < reps; i++) {
     for (const v of variants) {
       runs[v].short.push(await once(v, shortMs))
@@ -425,6 +431,8 @@ async function receive() {
     sdk: '(b) openai OpenAIRealtimeWS',
     bare: '(c) bare ws + JSON.parse + Buffer.from(base64)',
     'bare-slab': "(c') (c), keeping every decoded byte in slabs",
+    'adapter (no pings)': '(a) without the fake server\'s per-delta pings',
+    'bare (no pings)': '(c) without the fake server\'s per-delta pings',
   }
   for (const v of variants) {
     figure(
@@ -440,6 +448,7 @@ async function receive() {
   figure('receive', '(a) / (b): relative to the official SDK', r2(aVsB), '×')
   figure('receive', "  (a) / (c'): relative to the bare loop that also keeps the audio", r2(slope.adapter / slope['bare-slab']), '×')
   figure('receive', "  (c') / (c): what keeping the audio costs the bare loop", r2(slope['bare-slab'] / slope.bare), '×')
+  figure('receive', '  (a) / (c) without the per-delta pings (as the live API streams)', r2(slope['adapter (no pings)'] / slope['bare (no pings)']), '×')
   for (const v of variants) {
     figure(
       'receive',
