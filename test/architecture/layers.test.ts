@@ -23,6 +23,7 @@ export const FLOORS: Record<string, number> = {
   'fake-server': 4,
   reports: 5,
   replay: 5,
+  'run-report': 5,
   user: 5,
   matchers: 6,
   runners: 7,
