@@ -110,3 +110,13 @@ export class ToolCallError extends ExpectVoiceError {
     super(message, options)
   }
 }
+
+/** The run report's budgets were exceeded (Jest reporter's `getLastError`; Vitest: the run exits with code 1). */
+export class VoiceBudgetError extends ExpectVoiceError {
+  override name = 'VoiceBudgetError'
+}
+
+/** A file given as a voice report (`readVoiceReport`, the reporter's `merge`) is not one. */
+export class VoiceReportFormatError extends ExpectVoiceError {
+  override name = 'VoiceReportFormatError'
+}
