@@ -10,6 +10,7 @@ import { renderVoiceReportHtml } from './html.js'
 import type { VoiceReport } from './model.js'
 import { mergeVoiceReports, readVoiceReport, summarizeVoiceReport, type VoiceReportSummary } from './report.js'
 import { formatVoiceReportTable } from './table.js'
+import { createRedactor } from '../secrets/redact.js'
 
 export interface VoiceReporterOptions {
   /**
@@ -108,6 +109,8 @@ export async function writeVoiceReport(
   report: VoiceReport,
   options: { outputDir: string; budgets?: Readonly<VoiceBudgets>; json?: boolean; html?: boolean; title?: string },
 ): Promise<FinishedVoiceRun> {
+  // Whatever a caller put into the report, nothing key-shaped is written or printed (`sk-…`, bearer tokens).
+  const redact = createRedactor()
   const summary = summarizeVoiceReport(report)
   const budgets = checkVoiceBudgets(summary, options.budgets)
   const failed = budgets.some((b) => !b.pass)
@@ -116,16 +119,17 @@ export async function writeVoiceReport(
   if (options.json !== false || options.html !== false) await mkdir(outputDir, { recursive: true })
   if (options.json !== false) {
     files.json = join(outputDir, 'voice-report.json')
-    await writeFile(files.json, `${JSON.stringify(report, null, 1)}\n`)
+    await writeFile(files.json, `${redact(JSON.stringify(report, null, 1))}\n`)
   }
   if (options.html !== false) {
     files.html = join(outputDir, 'voice-report.html')
-    await writeFile(files.html, renderVoiceReportHtml(report, summary, budgets, { outputDir, title: options.title }))
+    await writeFile(files.html, redact(renderVoiceReportHtml(report, summary, budgets, { outputDir, title: options.title })))
   }
   const written = [files.json, files.html].filter(Boolean)
-  const text =
+  const text = redact(
     formatVoiceReportTable(summary, budgets) +
-    (failed ? `\n\nVoice budgets exceeded: ${budgets.filter((b) => !b.pass).length} of ${budgets.length}.` : '') +
-    (written.length ? `\n\nVoice report: ${written.join(', ')}` : '')
+      (failed ? `\n\nVoice budgets exceeded: ${budgets.filter((b) => !b.pass).length} of ${budgets.length}.` : '') +
+      (written.length ? `\n\nVoice report: ${written.join(', ')}` : ''),
+  )
   return { report, summary, budgets, failed, text, files }
 }
