@@ -55,6 +55,10 @@ let jest: Child
 const dirs: string[] = []
 
 beforeAll(async () => {
+  // The example imports the package itself (expect-voice/reporter): its build.
+  if (!existsSync(join(root, 'dist/reporter.js')) || !existsSync(join(root, 'dist/jest-reporter.cjs'))) {
+    throw new Error('test/run-report/example-run.test.ts runs the built package: run `npm run build` first (npm test does)')
+  }
   const dir = () => {
     const d = mkdtempSync(join(tmpdir(), 'expect-voice-run-report-'))
     dirs.push(d)
