@@ -23,11 +23,11 @@ interface Child {
   dir: string
 }
 
-function run(command: string[], dir: string, budgets: object): Promise<Child> {
+function run(command: (dir: string) => string[], dir: string, budgets: object): Promise<Child> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      command,
+      command(dir),
       {
         cwd: root,
         env: {
@@ -67,11 +67,17 @@ beforeAll(async () => {
   // firstSpeech p95 ≤ 5 ms cannot hold on the fake server (its latency is 40-100 ms): the run must fail.
   ;[vitest, jest] = await Promise.all([
     run(
-      [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'examples/run-report/vitest.config.ts', `--attachmentsDir=${join(tmpdir(), 'x')}`],
+      (d) => [
+        join(root, 'node_modules/vitest/vitest.mjs'),
+        'run',
+        '--config',
+        'examples/run-report/vitest.config.ts',
+        `--attachmentsDir=${join(d, 'attachments')}`,
+      ],
       dir(),
       { firstAudio: { p95: 800 }, firstSpeech: { p95: 5 }, interruptStop: { max: 500 }, wer: { max: 0.2 } },
     ),
-    run([join(root, 'node_modules/jest/bin/jest.js'), '--config', 'examples/run-report/jest.config.cjs'], dir(), { firstAudio: { p95: 5 } }),
+    run(() => [join(root, 'node_modules/jest/bin/jest.js'), '--config', 'examples/run-report/jest.config.cjs'], dir(), { firstAudio: { p95: 5 } }),
   ])
 }, 90_000)
 
