@@ -61,7 +61,9 @@ export class VoiceJestReporter {
     const run = buildVoiceReport({ runner: 'jest', startedAt: this.#started, durationMs: performance.now() - this.#startedAt }, [...byTest.values()])
     try {
       const finished = await finishVoiceRun(run, this.#options)
-      if (this.#options.table) process.stderr.write(`\n${finished.text}${skipped ? `\n(${skipped} unreadable measurement lines skipped)` : ''}\n\n`)
+      // An exceeded budget is always printed: it is why the run fails.
+      if (this.#options.table || finished.failed)
+        process.stderr.write(`\n${finished.text}${skipped ? `\n(${skipped} unreadable measurement lines skipped)` : ''}\n\n`)
       if (finished.failed) {
         this.#error = new VoiceBudgetError(
           `voice budgets exceeded: ${finished.budgets

@@ -76,7 +76,8 @@ export class VoiceReporter {
     const run = buildVoiceReport({ runner: 'vitest', startedAt: this.#started, durationMs: performance.now() - this.#startedAt }, tests)
     try {
       const finished = await finishVoiceRun(run, this.#options)
-      if (this.#options.table) this.#log(`\n${finished.text}\n`)
+      // An exceeded budget is always printed: it is why the run fails.
+      if (this.#options.table || finished.failed) this.#log(`\n${finished.text}\n`)
       if (finished.failed) process.exitCode = 1
     } catch (err) {
       this.#error(`${NAME}: the voice report could not be written: ${(err as Error)?.message ?? String(err)}`)
