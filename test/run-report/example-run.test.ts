@@ -53,6 +53,26 @@ const readReport = (child: Child) => JSON.parse(readFileSync(join(child.dir, 're
 let vitest: Child
 let jest: Child
 const dirs: string[] = []
+/** Chromium starts while the children run (it takes most of a second). */
+let launching: Promise<import('playwright-core').Browser> | null = null
+
+async function launchChromium(): Promise<import('playwright-core').Browser> {
+  const { chromium: browserType } = await import('playwright-core')
+  // Playwright gives every launch a fresh profile; the flags keep Chromium off the (closed) network.
+  return browserType.launch({
+    executablePath: chromium,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+}
 
 beforeAll(async () => {
   // The example imports the package itself (expect-voice/reporter): its build.
@@ -63,6 +83,11 @@ beforeAll(async () => {
     const d = mkdtempSync(join(tmpdir(), 'expect-voice-run-report-'))
     dirs.push(d)
     return d
+  }
+  if (chromium) {
+    launching = launchChromium()
+    // A failed launch fails the page test, not this hook.
+    launching.catch(() => {})
   }
   // firstSpeech p95 ≤ 5 ms cannot hold on the fake server (its latency is 40-100 ms): the run must fail.
   ;[vitest, jest] = await Promise.all([
@@ -81,7 +106,8 @@ beforeAll(async () => {
   ])
 }, 90_000)
 
-afterAll(() => {
+afterAll(async () => {
+  await launching?.then((b) => b.close()).catch(() => {})
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 })
 
@@ -157,21 +183,7 @@ describe('the example suite under Jest (the reporter loaded with require, one bu
 
 describe.skipIf(!chromium)('the HTML page in headless Chromium (apt-get install -y chromium)', () => {
   it('renders without errors: budgets, a histogram per metric, a row per test, links to the recordings; screenshot', async () => {
-    const { chromium: browserType } = await import('playwright-core')
-    // Playwright gives every launch a fresh profile; the flags keep Chromium off the (closed) network.
-    const browser = await browserType.launch({
-      executablePath: chromium,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
+    const browser = await launching!
     try {
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } })
       const problems: string[] = []
@@ -239,6 +251,7 @@ describe.skipIf(!chromium)('the HTML page in headless Chromium (apt-get install 
       expect(problems).toEqual([])
     } finally {
       await browser.close()
+      launching = null
     }
   }, 30_000)
 })
