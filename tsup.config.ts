@@ -18,6 +18,9 @@ const dual = {
   reports: 'src/reports.ts',
   serializer: 'src/serializer.ts',
   agents: 'src/agents.ts',
+  // The run report's reporters: Vitest imports `reporter`, Jest requires `jest-reporter` (CJS).
+  reporter: 'src/reporter.ts',
+  'jest-reporter': 'src/jest-reporter.ts',
 }
 
 const common: Options = {

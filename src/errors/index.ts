@@ -162,3 +162,13 @@ export class MalformedModelOutputError extends ExpectVoiceError {
     super(message)
   }
 }
+
+/** The run report's budgets were exceeded (Jest reporter's `getLastError`; Vitest: the run exits with code 1). */
+export class VoiceBudgetError extends ExpectVoiceError {
+  override name = 'VoiceBudgetError'
+}
+
+/** A file given as a voice report (`readVoiceReport`, the reporter's `merge`) is not one. */
+export class VoiceReportFormatError extends ExpectVoiceError {
+  override name = 'VoiceReportFormatError'
+}

@@ -9,6 +9,7 @@ import { drive, waitForChange } from './drive.js'
 import { endpointAccess, type EndpointOptions } from './endpoints.js'
 import { trackPending } from './pending.js'
 import { excerpt, notAnAdapter, resolveTimeout } from './shared.js'
+import { noteVoiceMeasurement } from '../run-report/sink.js'
 
 export interface ToFulfillOptions extends EndpointOptions {
   /** The judge model (a text model of the Responses API). Default `gpt-4.1-mini`. */
@@ -107,6 +108,8 @@ export async function toFulfill(
       model,
       checks: verdict.criteria,
     }
+    // For the run report (when one is collecting): the verdict, about the conversation as a whole.
+    noteVoiceMeasurement(received, { kind: 'judge', turn: null, criteria: list.join('; '), pass, reason: verdict.reason, model })
     const said = normalizeText(conversationText(transcript))
     return {
       pass,

@@ -24,6 +24,7 @@ export const FLOORS: Record<string, number> = {
   judge: 4,
   reports: 5,
   replay: 5,
+  'run-report': 5,
   user: 5,
   matchers: 6,
   runners: 7,

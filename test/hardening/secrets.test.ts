@@ -28,6 +28,10 @@ import { writeConversationRecording } from '../../src/reports/conversation-recor
 import { tokenize } from '../../src/text/normalize.js'
 import { formatAlignment } from '../../src/text/format-alignment.js'
 import { wordErrorRate } from '../../src/text/word-error-rate.js'
+import { observe } from '../../src/adapter/observe.js'
+import { redactorFor } from '../../src/secrets/redact.js'
+import { measureAttempt } from '../../src/run-report/measure.js'
+import { buildVoiceReport, writeVoiceReport } from '../../src/run-report/index.js'
 
 const canary = () => `sk-canary-${randomBytes(16).toString('hex')}`
 
@@ -557,6 +561,34 @@ describe('the judge and the transcriber: no key in their requests’ recorded fo
       expect(findLeaks('recording', JSON.stringify(recording.http), key)).toEqual([])
     } finally {
       await new Promise<void>((resolve) => echo.close(() => resolve()))
+    }
+  })
+})
+
+describe('the run report (issue #15): measurements, JSON, HTML and table hold no key', () => {
+  it('a judge reason and a test name that carry the key, an agent that says it: nothing of it reaches the report files or the table', async () => {
+    const key = canary()
+    const { agent } = await voiceAgent({ apiKey: key, reply: `Here it is: ${key}.`, paceMs: 1 }, { apiKey: key })
+    await agent.sendText('tell me my key')
+    await expect(agent).toSay(/Here it is/)
+    // A judge that quotes the transcript verbatim, and a test named after the key (the reporters redact both).
+    const notes = [{ kind: 'judge', turn: 1, pass: false, criteria: `never says ${key}`, reason: `it said ${key}`, model: 'judge' }]
+    const attempt = measureAttempt(observe(agent).turns, notes, { state: 'failed', redact: redactorFor(agent) })
+    const report = buildVoiceReport({ runner: 'vitest', startedAt: new Date(), durationMs: 1 }, [
+      { file: 'x.test.ts', name: `leaks ${key}`, attempts: [attempt] },
+    ])
+    const dir = await mkdtemp(join(tmpdir(), 'ev-secrets-report-'))
+    try {
+      const out = await writeVoiceReport(report, { outputDir: dir, budgets: { firstAudio: { p95: 0 } } })
+      const texts: Array<[string, string]> = [
+        ['table', out.text],
+        ['voice-report.json', await readFile(out.files.json!, 'utf8')],
+        ['voice-report.html', await readFile(out.files.html!, 'utf8')],
+      ]
+      expect(attempt.turns).toHaveLength(1)
+      expect(texts.flatMap(([where, t]) => findLeaks(where, t, key))).toEqual([])
+    } finally {
+      await rm(dir, { recursive: true, force: true })
     }
   })
 })

@@ -3,6 +3,7 @@ import '../../src/vitest.js'
 import { HttpEndpointError, HttpEndpointTimeoutError, InvalidOptionError, MalformedModelOutputError, type FakeJudgeRequest } from '../../src/index.js'
 import { voiceMatchers } from '../../src/matchers/index.js'
 import { failureOf, speech, voiceAgent } from '../helpers/voice.js'
+import { takeVoiceNotes } from '../../src/run-report/sink.js'
 
 const BOOKED = 'Sure, a table for two at 7 pm. I cannot promise a window seat.'
 
@@ -45,6 +46,17 @@ describe('toFulfill', () => {
     expect(seen[0]!.transcript).toBe(`user (typed): a table for two at seven, by the window please\nagent: ${BOOKED}`)
     expect(seen[0]!.body.text).toMatchObject({ format: { type: 'json_schema', strict: true } })
     expect(seen[0]!.body.store).toBe(false)
+  })
+
+  it('notes its verdict for the run report, passed or not', async () => {
+    const { agent } = await voiceAgent({ ...fast, reply: BOOKED })
+    await agent.sendText('book a table')
+    await expect(agent).toFulfill(['table for two', '7 pm'])
+    await expect(agent).not.toFulfill('window seat is yours')
+    expect(takeVoiceNotes(agent)).toEqual([
+      { kind: 'judge', turn: null, criteria: 'table for two; 7 pm', pass: true, reason: 'Every phrase is there.', model: 'gpt-4.1-mini' },
+      { kind: 'judge', turn: null, criteria: 'window seat is yours', pass: false, reason: 'Failed: window seat is yours.', model: 'gpt-4.1-mini' },
+    ])
   })
 
   it('fails with the reason, each criterion with its quoted evidence, and the conversation', async () => {
