@@ -18,6 +18,9 @@ const dual = {
   reports: 'src/reports.ts',
   serializer: 'src/serializer.ts',
   agents: 'src/agents.ts',
+  // The run report's reporters: Vitest imports `reporter`, Jest requires `jest-reporter` (CJS).
+  reporter: 'src/reporter.ts',
+  'jest-reporter': 'src/jest-reporter.ts',
 }
 
 const common: Options = {
@@ -45,10 +48,11 @@ export default defineConfig([
     ...common,
     entry: dual,
     format: ['cjs'],
-    // CJS-typed consumers (node10, .cts files) resolve `expect-voice/vitest` to these declarations: they share the
-    // CJS declaration chunks, so the fixture's agent is the same `OpenAIRealtimeAdapter` type as `expect-voice`'s.
-    // There is no CJS code for it (`require('vitest')` throws).
-    dts: { entry: { ...dual, vitest: 'src/vitest.ts' } },
+    // The CJS declarations (.d.cts) are the ESM ones with `.cjs` imports (scripts/cjs-declarations.mjs, run after
+    // tsup): one declaration build instead of two. CJS-typed consumers (node10, .cts files) resolve
+    // `expect-voice/vitest` to them too, so the fixture's agent is the same `OpenAIRealtimeAdapter` type as
+    // `expect-voice`'s. There is no CJS code for it (`require('vitest')` throws).
+    dts: false,
     // Split CJS is built as ESM chunks, then each chunk is turned into CJS. With `treeshake`, Rollup does that
     // (keeping the code as written); without it, sucrase does, and also lowers `?.`, `??` and class fields.
     treeshake: true,

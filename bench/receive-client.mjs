@@ -13,6 +13,11 @@ const variant = process.argv[2]
 const config = JSON.parse(process.argv[3] ?? '{}')
 const warmupMs = config.warmupMs ?? 30_000
 const mainMs = config.mainMs ?? 600_000
+/**
+ * config.pings false: every client leaves the fake server's pings unanswered (ws `autoPong: false`), so after its
+ * first unanswered ping (during the warm-up) it streams without one per delta, as the live API does.
+ */
+const wsExtra = config.pings === false ? { autoPong: false } : {}
 /** Slab size of the bare-slab variant (the adapter's audio store uses 256 KiB). */
 const SLAB_BYTES = config.slabBytes ?? 256 * 1024
 
@@ -31,7 +36,12 @@ const variants = {
     // BENCH_ADAPTER_ENTRY: import the adapter from another build (A/B experiments on the hot path).
     const { OpenAIRealtimeAdapter } = await import(process.env.BENCH_ADAPTER_ENTRY ?? 'expect-voice')
     // config.keepAudio: the retention option (the bench's bounded-memory run).
-    const agent = new OpenAIRealtimeAdapter({ url, wsOptions: { ca }, logger: { warn() {} }, ...(config.keepAudio ? { keepAudio: config.keepAudio } : {}) })
+    const agent = new OpenAIRealtimeAdapter({
+      url,
+      wsOptions: { ca, ...wsExtra },
+      logger: { warn() {} },
+      ...(config.keepAudio ? { keepAudio: config.keepAudio } : {}),
+    })
     await agent.connect()
     return {
       async respond(text) {
@@ -53,7 +63,7 @@ const variants = {
   // (polled every 10 ms for response.done), to separate the cost of the receive path from that of the pull loop.
   async 'adapter-poll'({ url, ca }) {
     const { OpenAIRealtimeAdapter } = await import(process.env.BENCH_ADAPTER_ENTRY ?? 'expect-voice')
-    const agent = new OpenAIRealtimeAdapter({ url, wsOptions: { ca }, logger: { warn() {} } })
+    const agent = new OpenAIRealtimeAdapter({ url, wsOptions: { ca, ...wsExtra }, logger: { warn() {} } })
     await agent.connect()
     return {
       async respond(text) {
@@ -73,7 +83,7 @@ const variants = {
     const { default: OpenAI } = await import('openai')
     const { OpenAIRealtimeWS } = await import('openai/realtime/ws')
     const baseURL = url.replace(/^wss:/, 'https:').replace(/\/realtime$/, '')
-    const rt = new OpenAIRealtimeWS({ model: 'gpt-realtime-mini', options: { ca } }, new OpenAI({ apiKey: 'sk-bench', baseURL }))
+    const rt = new OpenAIRealtimeWS({ model: 'gpt-realtime-mini', options: { ca, ...wsExtra } }, new OpenAI({ apiKey: 'sk-bench', baseURL }))
     rt.on('error', (err) => {
       throw err
     })
@@ -125,7 +135,7 @@ async function bareClient({ url, ca }, retain) {
     const kept = []
     let slab = Buffer.allocUnsafeSlow(SLAB_BYTES)
     let used = 0
-    const ws = new WebSocket(`${url}?model=gpt-realtime-mini`, { ca, perMessageDeflate: false })
+    const ws = new WebSocket(`${url}?model=gpt-realtime-mini`, { ca, perMessageDeflate: false, ...wsExtra })
     let events = 0
     let audioBytes = 0
     let onDone = null

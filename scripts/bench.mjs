@@ -6,7 +6,7 @@
  * of this run. Each measurement runs in a fresh child process, and every fake server in another one. See
  * BENCHMARKS.md for what each figure means and how it is measured.
  *
- *   node scripts/bench.mjs [--only=import,pertest,memory,flood,latency,receive,vitest,conditions] [--no-build] [--strict]
+ *   node scripts/bench.mjs [--only=import,pertest,memory,flood,latency,receive,vitest,report,conditions] [--no-build] [--strict]
  *
  * --strict exits 1 when a budget is missed (by default the exit code only reflects whether the bench ran).
  */
@@ -224,6 +224,28 @@ async function perTest() {
   figure('per-test', 'connect+configure+disconnect, server in another process, p95', r3(r.separate.total.p95), 'ms')
 }
 
+/** §6 the run report: measuring at teardown (speech timing per minute of agent audio) and writing a big report. */
+async function runReport() {
+  const r = await measure('run-report-client.mjs')
+  raw.runReport = r
+  // Speech detection over the audio is what the fixture adds to a test when a reporter is on: 0.1 % of real time.
+  figure(
+    'report',
+    'run report: measuring at teardown (speech timing), per minute of agent audio, median',
+    r2(r.measureMsPerMinute),
+    'ms',
+    '≤ 60 ms',
+    r.measureMsPerMinute <= 60,
+  )
+  figure('report', `run report: writeVoiceReport (JSON + HTML) of ${r.turns} turns, median`, r1(r.writeMs), 'ms', '≤ 1000 ms', r.writeMs <= 1000)
+  figure(
+    'report',
+    'run report: voice-report.json per turn / voice-report.html',
+    `${Math.round(r.jsonBytes / r.turns)} B / ${Math.round(r.htmlBytes / 1024)} KiB`,
+    '',
+  )
+}
+
 /** §3b a 100-test Vitest file of short conversations, and the same file with 1 test (Vitest's own start-up). */
 async function vitestFile() {
   const dir = join(bench, 'tmp')
@@ -405,9 +427,15 @@ async function receive() {
   const longMs = Math.round(50 * 60_000 * scale)
   // (c') is not in the issue: the bare loop that also keeps every decoded byte (in 256 KiB slabs, as the adapter
   // does), what keeping 144 MB of audio costs by itself on this machine (first-touch page faults).
-  const variants = ['adapter', 'sdk', 'bare', 'bare-slab']
+  // '… (no pings)': the clients leave the fake server's per-delta pacing pings unanswered, so it streams without
+  // them after the warm-up, as the live API does (no ping per delta): the receive path without that round trip.
+  const variants = ['adapter', 'sdk', 'bare', 'bare-slab', 'adapter (no pings)', 'bare (no pings)']
   const runs = Object.fromEntries(variants.map((v) => [v, { short: [], long: [] }]))
-  const once = (v, mainMs) => measure('receive-client.mjs', { args: [v, { warmupMs: 30_000, mainMs }], timeoutMs: 300_000 })
+  const once = (v, mainMs) =>
+    measure('receive-client.mjs', {
+      args: [v.replace(' (no pings)', ''), { warmupMs: 30_000, mainMs, ...(v.endsWith('(no pings)') ? { pings: false } : {}) }],
+      timeoutMs: 300_000,
+    })
   for (let i = 0; i < reps; i++) {
     for (const v of variants) {
       runs[v].short.push(await once(v, shortMs))
@@ -425,6 +453,8 @@ async function receive() {
     sdk: '(b) openai OpenAIRealtimeWS',
     bare: '(c) bare ws + JSON.parse + Buffer.from(base64)',
     'bare-slab': "(c') (c), keeping every decoded byte in slabs",
+    'adapter (no pings)': "(a) without the fake server's per-delta pings",
+    'bare (no pings)': "(c) without the fake server's per-delta pings",
   }
   for (const v of variants) {
     figure(
@@ -440,6 +470,7 @@ async function receive() {
   figure('receive', '(a) / (b): relative to the official SDK', r2(aVsB), '×')
   figure('receive', "  (a) / (c'): relative to the bare loop that also keeps the audio", r2(slope.adapter / slope['bare-slab']), '×')
   figure('receive', "  (c') / (c): what keeping the audio costs the bare loop", r2(slope['bare-slab'] / slope.bare), '×')
+  figure('receive', '  (a) / (c) without the per-delta pings (as the live API streams)', r2(slope['adapter (no pings)'] / slope['bare (no pings)']), '×')
   for (const v of variants) {
     figure(
       'receive',
@@ -552,6 +583,7 @@ async function main() {
   await section('latency', latency)
   await section('receive', receive)
   await section('vitest', vitestFile)
+  await section('report', runReport)
   await section('conditions', conditions)
 
   const results = {

@@ -16,6 +16,8 @@ export const ENTRIES = {
   'expect-voice/reports': 'reports',
   'expect-voice/serializer': 'serializer',
   'expect-voice/agents': 'agents',
+  'expect-voice/reporter': 'reporter',
+  'expect-voice/jest-reporter': 'jest-reporter',
 }
 
 export function listExports(declarationFile) {

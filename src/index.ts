@@ -39,6 +39,9 @@ export {
   type VoiceUserVoice,
 } from './user/voice-user.js'
 export { configureVoiceMatchers, type VoiceMatcherConfig } from './matchers/context.js'
+export type { Transcriber } from './judge/transcription-client.js'
+export type { CriterionVerdict, JudgeVerdict } from './judge/verdict.js'
+export type { FulfillVerdict, ToFulfillOptions, ToSoundLikeItsTranscriptOptions } from './matchers/index.js'
 export { configureVoiceArtifacts, type VoiceArtifactsMode, type VoiceArtifactsOptions } from './reports/config.js'
 export {
   DEFAULT_MODEL,

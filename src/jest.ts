@@ -17,6 +17,7 @@ import { startJestRecording, type JestRecording } from './runners/jest-failure-r
 import type { VoiceUserFixtureOptions } from './runners/voice-user-fixture.js'
 import { createVoiceUser, type VoiceUser } from './user/voice-user.js'
 import { defaultUserVoice } from './runners/voice-user-fixture.js'
+import { jestMeasurements } from './runners/run-report-collection.js'
 
 expect.extend(voiceMatchers as unknown as Parameters<typeof expect.extend>[0])
 expect.addSnapshotSerializer(transcriptSerializer as unknown as Parameters<typeof expect.addSnapshotSerializer>[0])
@@ -55,6 +56,7 @@ export function useVoiceAgent<A extends VoiceAgentAdapter = OpenAIRealtimeAdapte
   let user: VoiceUser | null = null
   let recording: JestRecording | null = null
   let session: VoiceSession<A> | null = null
+  const attempts = retryCounter()
 
   if (fake) {
     beforeAll(async () => {
@@ -84,7 +86,9 @@ export function useVoiceAgent<A extends VoiceAgentAdapter = OpenAIRealtimeAdapte
     user = null
     recording = null
     if (!current || !currentSession) return
-    await runAgentTest({ agent: current, session: currentSession, recording: currentRecording, before: currentUser, outcome: jestOutcome })
+    // The run report (expect-voice/jest-reporter): this attempt's measurements as a line in the reporter's run directory.
+    const measurements = jestMeasurements(current, expect.getState(), attempts.next(expect.getState()))
+    await runAgentTest({ agent: current, session: currentSession, recording: currentRecording, before: currentUser, measurements, outcome: jestOutcome })
   })
 
   return {
@@ -102,6 +106,19 @@ export function useVoiceAgent<A extends VoiceAgentAdapter = OpenAIRealtimeAdapte
     get fakeServer() {
       if (!server) throw new ExpectVoiceError('useVoiceAgent(): `fakeServer` exists only with { fake: true }, inside the describe that called it')
       return server
+    },
+  }
+}
+
+/** Jest retries (`jest.retryTimes`) run the same test again: counts the attempts of each test name in this file. */
+function retryCounter(): { next(state: { currentTestName?: string }): number } {
+  const seen = new Map<string, number>()
+  return {
+    next(state) {
+      const name = state.currentTestName ?? ''
+      const n = seen.get(name) ?? 0
+      seen.set(name, n + 1)
+      return n
     },
   }
 }

@@ -19,6 +19,8 @@ import type { VoiceArtifactsOptions } from './reports/config.js'
 import { startVitestRecording, type VoiceRecordingMeta } from './runners/vitest-failure-recording.js'
 import { defaultUserVoice, provideVoiceUser, type VoiceUserFixtureOptions } from './runners/voice-user-fixture.js'
 import type { VoiceUser } from './user/voice-user.js'
+import { vitestMeasurements } from './runners/run-report-collection.js'
+import type { VoiceAttemptPayload } from './run-report/model.js'
 
 expect.extend(voiceMatchers as unknown as Parameters<typeof expect.extend>[0])
 expect.addSnapshotSerializer(transcriptSerializer as unknown as Parameters<typeof expect.addSnapshotSerializer>[0])
@@ -70,7 +72,9 @@ async function provideAgent<A extends VoiceAgentAdapter>(
     const records = 'turns' in agent && 'transcript' in agent ? (agent as unknown as Parameters<typeof conversationReport>[0]) : observe(agent)
     ;(task.meta as Record<string, unknown>).voiceConversation = conversationReport(records)
   })
-  await runAgentTest({ agent, session, recording, outcome: (thrown) => vitestOutcome(recordingContext?.task, thrown) }, () => use(agent))
+  // The run report (expect-voice/reporter): this attempt's measurements onto task.meta.voiceMeasurements.
+  const measurements = vitestMeasurements(agent, recordingContext?.task)
+  await runAgentTest({ agent, session, recording, measurements, outcome: (thrown) => vitestOutcome(recordingContext?.task, thrown) }, () => use(agent))
 }
 
 /** Fixtures for your own `test.extend(voiceFixtures)`: `voiceOptions` and a connected `agent`. */
@@ -210,5 +214,7 @@ declare module 'vitest' {
   interface TaskMeta {
     /** Set by the agent fixture when it wrote a recording of the test's conversation. */
     voiceRecording?: VoiceRecordingMeta
+    /** Set by the agent fixture when `expect-voice/reporter` runs: one entry per attempt (repeats, retries). */
+    voiceMeasurements?: VoiceAttemptPayload[]
   }
 }

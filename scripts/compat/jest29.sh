@@ -30,6 +30,15 @@ echo "compat: node $(node --version), jest $(node -p "require('jest/package.json
 mkdir -p jest && cp "$root/examples/jest/booking.test.cjs" jest/
 node node_modules/jest/bin/jest.js --ci --testMatch '**/jest/*.test.cjs'
 echo "compat: Jest 29: example passed"
+# The run report's Jest reporter (loaded with require): written, and an exceeded budget fails the run.
+set +e
+EXPECT_VOICE_BUDGETS='{"firstAudio":{"p95":1}}' node node_modules/jest/bin/jest.js --ci --testMatch '**/jest/*.test.cjs' \
+  --reporters=default --reporters=expect-voice/jest-reporter >/dev/null 2>&1
+code=$?
+set -e
+[ "$code" -ne 0 ] || { echo "compat: an exceeded voice budget did not fail the Jest 29 run"; exit 1; }
+node -e "const r = require('./voice-report/voice-report.json'); if (r.tests.length < 2 || r.runs[0].runner !== 'jest') { console.log(JSON.stringify(r, null, 1)); process.exit(1) }"
+echo "compat: Jest 29: run report written, an exceeded budget fails the run"
 
 # ---- pnpm, no hoisting ----
 mkdir "$work/pnpm" && cd "$work/pnpm"

@@ -44,6 +44,16 @@ cat > tsconfig.json <<'JSON'
   "skipLibCheck": false, "noEmit": true, "types": ["node"] }, "include": ["*.ts"] }
 JSON
 node node_modules/vitest/vitest.mjs run booking.test.ts
+# The run report's reporter: testCase.meta() carries the measurements on Vitest 5 too, and an exceeded budget fails
+# the run although the tests pass.
+node node_modules/vitest/vitest.mjs run booking.test.ts --reporter=default --reporter=expect-voice/reporter
+node -e "const r = require('./voice-report/voice-report.json'); if (r.tests.length < 2 || !r.tests.every((t) => t.attempts[0].turns.length > 0 && t.attempts[0].turns[0].firstAudioMs > 0)) { console.log(JSON.stringify(r, null, 1)); process.exit(1) }"
+set +e
+EXPECT_VOICE_BUDGETS='{"firstAudio":{"p95":1}}' node node_modules/vitest/vitest.mjs run booking.test.ts --reporter=expect-voice/reporter >/dev/null 2>&1
+code=$?
+set -e
+[ "$code" -ne 0 ] || { echo "compat: an exceeded voice budget did not fail the Vitest 5 run"; exit 1; }
+echo "compat: Vitest 5: run report written, an exceeded budget fails the run"
 set +e
 out="$(NO_COLOR=1 node node_modules/vitest/vitest.mjs run fails.test.ts 2>&1)"
 code=$?

@@ -67,14 +67,15 @@ function typed(event: ServerEvent): DecodedFrame {
  * JSON nor any other field: the event equals the full parse but for `delta`, whose bytes are in the store.
  */
 function audioDeltaSpan(frame: Buffer, store: AudioStore): DecodedFrame | undefined {
-  if (frame.indexOf(BACKSLASH) !== -1) return undefined
   const key = frame.indexOf(DELTA_KEY)
   if (key === -1) return undefined
   const start = key + DELTA_KEY.length + 2
   if (frame[start - 2] !== COLON || frame[start - 1] !== QUOTE) return undefined
   const end = frame.indexOf(QUOTE, start)
   if (end === -1 || frame.indexOf(DELTA_KEY, end) !== -1) return undefined
+  // The value is all base64 once it decodes, so a backslash can only be outside it: only the short rest is scanned.
   if (!store.decodeFrameSpan(frame, start, end)) return undefined
+  if (frame.lastIndexOf(BACKSLASH, start) !== -1 || frame.indexOf(BACKSLASH, end) !== -1) return undefined
   let event: ServerEvent
   try {
     event = JSON.parse(utf8Slice(frame, 0, start) + utf8Slice(frame, end, frame.length))

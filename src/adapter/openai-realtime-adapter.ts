@@ -16,6 +16,7 @@ import {
   type ToolCallFailure,
 } from '../errors/index.js'
 import { createRedactor, REDACT, type Redactor } from '../secrets/redact.js'
+import { HTTP_ACCESS, type HttpAccess } from '../secrets/http-access.js'
 import { AgentRole, type AdapterCapabilities, type AudioChunk, type VoiceAgentAdapter } from './types.js'
 import type { TimelineEntry } from '../conversation/timeline.js'
 import { isResponseOpen, type KeepAudio, type ResponseRecord, type ToolCallRecord, type TurnRecord } from '../conversation/records.js'
@@ -361,7 +362,10 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
     const headers: Record<string, string> = { ...this.#headers }
     if (this.#apiKey) headers.Authorization = `Bearer ${this.#apiKey}`
     const started = performance.now()
-    const socket = new WebSocket(this.url, { perMessageDeflate: false, ...this.#wsOptions, headers })
+    // No UTF-8 check of whole frames by `ws`: audio deltas are read from their bytes (only their short rest is
+    // decoded as text), and a frame that is not UTF-8 is decoded with replacement characters and kept as evidence
+    // rather than closing the connection (1007). A check of every byte of every frame costs ~1 µs per audio delta.
+    const socket = new WebSocket(this.url, { perMessageDeflate: false, skipUTF8Validation: true, ...this.#wsOptions, headers })
     this.#socket = socket
 
     await new Promise<void>((resolve, reject) => {
@@ -519,7 +523,13 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
       // The answer to a tool call belongs to the turn that made it; an unknown call id (answered before it was seen)
       // joins the latest turn.
       const turn = turnOfToolCall(this.#conversation, callId) ?? this.#conversation.turns[this.#conversation.turns.length - 1]
-      for (const [response, work] of this.#toolWork) if (response.toolCalls.some((c) => c.callId === callId)) work.followedUp = true
+      for (const [response, work] of this.#toolWork) {
+        if (!response.toolCalls.some((c) => c.callId === callId)) continue
+        // The test asks for the follow-up: the adapter does not ask again, but the outputs of this response's
+        // handlers still go out (now, when ready; else when each handler settles).
+        work.followedUp = true
+        this.#maybeFollowUp(response)
+      }
       if (turn) this.#requestResponse(turn, true)
       else this.#requestResponse(userText(this.#conversation, '', performance.now()))
     }
@@ -745,12 +755,16 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   /** Once the response is done and every call has its output: send the outputs, then ask for the follow-up. */
   #maybeFollowUp(response: ResponseRecord): void {
     const work = this.#toolWork.get(response)
-    if (!work || work.failed || work.followedUp) return
+    if (!work || work.failed) return
     if (isResponseOpen(response) || response.interruptedAt !== null || this.#state !== 'open') return
     // Outputs go out once the response is done, so they follow its function_call items in the conversation.
     for (const { callId, output } of work.outputs.splice(0)) this.#sendToolOutput(callId, output)
-    // With a call left to the test, its sendToolResult asks for the follow-up.
-    if (work.manual || work.running.size > 0) return
+    if (work.running.size > 0) return
+    // Asked for already (by the test's sendToolResult), or left to it (a call answered by hand).
+    if (work.followedUp || work.manual) {
+      if (work.followedUp) this.#toolWork.delete(response)
+      return
+    }
     work.followedUp = true
     this.#toolWork.delete(response)
     const turn = turnOfToolCall(this.#conversation, response.toolCalls[0]!.callId)
@@ -937,6 +951,16 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   /** Removes this adapter's credentials (and anything key-like) from `text`: used for matcher messages. */
   [REDACT](text: string): string {
     return this.#redact(text)
+  }
+
+  /** Where and how the judge and the transcriber reach OpenAI's HTTP endpoints for this agent (see `HTTP_ACCESS`). */
+  [HTTP_ACCESS](): HttpAccess {
+    const headers: Record<string, string> = {}
+    for (const [name, value] of Object.entries(this.#headers))
+      if (/^(authorization|api-key|openai-organization|openai-project)$/i.test(name)) headers[name] = value
+    if (this.#apiKey) headers.Authorization = `Bearer ${this.#apiKey}`
+    const ca = (this.#wsOptions as { ca?: HttpAccess['ca'] }).ca
+    return { url: this.url, headers, ...(ca !== undefined ? { ca } : {}) }
   }
 
   [inspect.custom](): string {

@@ -10,7 +10,7 @@
  * `agent_tool_start` / `agent_tool_end` events.
  */
 import { performance } from 'node:perf_hooks'
-import { DEFAULT_MODEL, PCM_RATE } from '../protocol/events.js'
+import { DEFAULT_MODEL, PCM_RATE, REALTIME_URL } from '../protocol/events.js'
 import {
   InvalidOptionError,
   MissingApiKeyError,
@@ -44,6 +44,7 @@ import { isResponseOpen, type ResponseRecord, type ToolCallRecord, type TurnReco
 import type { Transcript } from '../conversation/transcript.js'
 import type { TimelineEntry } from '../conversation/timeline.js'
 import { createRedactor, REDACT, type Redactor } from '../secrets/redact.js'
+import { HTTP_ACCESS, type HttpAccess } from '../secrets/http-access.js'
 import { AgentRole, type AdapterCapabilities, type AudioChunk, type VoiceAgentAdapter } from './types.js'
 import { buildRealtimeUrl } from './url.js'
 
@@ -158,9 +159,11 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
   readonly #listeners = new Set<() => void>()
   /**
    * `response.create`s this adapter asked the SDK for that have not gone out yet: the SDK holds one back while a
-   * response is active, and until it leaves, the response `recvAudio` reads is the coming one, not the last.
+   * response is active, and until it leaves, the response `recvAudio` reads is the coming one, not the last. In
+   * order, by kind: the SDK merges the `'message'` requests (sendMessage) waiting together into one `response.create`,
+   * up to the next `'event'` one (a `response.create` sent as an event), which goes out on its own.
    */
-  #requested = 0
+  #requested: Array<'message' | 'event'> = []
   readonly #onToolStart = (...args: unknown[]) => this.#toolEvent(args, 'start')
   readonly #onToolEnd = (...args: unknown[]) => this.#toolEvent(args, 'end')
 
@@ -217,6 +220,11 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
   /** Removes the key from texts this adapter's records end up in. */
   [REDACT](text: string): string {
     return this.#redactor(text)
+  }
+
+  /** Where and how the judge and the transcriber reach OpenAI's HTTP endpoints for this session (see `HTTP_ACCESS`). */
+  [HTTP_ACCESS](): HttpAccess {
+    return { url: this.url ?? REALTIME_URL, headers: this.#apiKey && this.#apiKey !== LOCAL_KEY ? { Authorization: `Bearer ${this.#apiKey}` } : {} }
   }
 
   // ---- lifecycle ----
@@ -285,7 +293,7 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
     this.#assertOpen('sendText')
     if (typeof text !== 'string' || text.trim() === '') throw new InvalidOptionError('sendText(text): text must be a non-empty string')
     if (this.#pendingAudio()) this.session.transport.sendEvent({ type: 'input_audio_buffer.commit' })
-    this.#requested++
+    this.#requested.push('message')
     this.session.sendMessage(text)
   }
 
@@ -296,7 +304,7 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
     this.#assertOpen('recvAudio')
     if (this.#pushToTalk && this.#pendingAudio()) {
       this.session.transport.sendEvent({ type: 'input_audio_buffer.commit' })
-      this.#requested++
+      this.#requested.push('event')
       this.session.transport.sendEvent({ type: 'response.create' })
     }
     const started = this.#conversation.currentResponse?.requestedAt ?? performance.now()
@@ -429,7 +437,8 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
       }
       case 'response.create': {
         recordSent(c, type, at)
-        if (this.#requested > 0) this.#requested--
+        if (this.#requested[0] === 'event') this.#requested.shift()
+        else while (this.#requested[0] === 'message') this.#requested.shift()
         const answered = this.#answered.splice(0)
         const followUpOf = answered.map((id) => turnOfToolCall(c, id)).find((t) => t !== undefined)
         const turn = followUpOf ?? c.turns[c.turns.length - 1] ?? userText(c, '', at)
@@ -530,7 +539,7 @@ export class RealtimeSessionAdapter implements VoiceAgentAdapter {
         }
         const chunk = this.#queue.shift()
         if (chunk) return finish(() => resolve(chunk))
-        if (this.#requested > 0) return
+        if (this.#requested.length > 0) return
         // Tool outputs went out and their follow-up's response.create has not: the SDK holds it until response.done.
         if (this.#answered.length > 0) return
         const current = this.#conversation.currentResponse

@@ -52,6 +52,7 @@ export interface ConversationOptions {
 }
 
 const AUDIO_DELTA = 'response.output_audio.delta'
+const TRANSCRIPT_DELTA = 'response.output_audio_transcript.delta'
 
 /** The records of one connection: turns, responses, the timeline, and what the reducer needs to attribute events. */
 export class Conversation {
@@ -191,10 +192,11 @@ function reduce(c: Conversation, type: string, event: ServerEvent, at: number, a
   const responseId = shared(c, str(event.response_id) ?? str(obj(event.response)?.id))
   const itemId = shared(c, str(event.item_id) ?? str(obj(event.item)?.id))
   if (type === AUDIO_DELTA) return audioDelta(c, event, at, audio, responseId, itemId)
-  const entry: TimelineEntry = { direction: 'in', type: shared(c, type), at }
-  if (responseId) entry.responseId = responseId
-  if (itemId) entry.itemId = itemId
-  c.log.push(entry)
+  let entry: TimelineEntry | undefined
+  if (type !== TRANSCRIPT_DELTA || !joinDeltaRun(c, TRANSCRIPT_DELTA, responseId, itemId, undefined)) {
+    entry = timelineEntry(c, type, at, responseId, itemId)
+    c.log.push(entry)
+  }
 
   switch (type) {
     case 'input_audio_buffer.committed': {
@@ -303,7 +305,7 @@ function reduce(c: Conversation, type: string, event: ServerEvent, at: number, a
         param: redactOrNull(str(payload?.param)),
         event_id: str(payload?.event_id) ?? null,
       }
-      entry.code = error.code
+      entry!.code = error.code
       if (error.code && ROUTINE_ERROR_CODES.has(error.code)) return NOTHING
       const blamed = error.event_id ? c.createByEventId.get(error.event_id) : undefined
       if (error.code === 'conversation_already_has_active_response' && blamed) {
@@ -332,8 +334,8 @@ function reduce(c: Conversation, type: string, event: ServerEvent, at: number, a
 
 /**
  * An audio delta: decoded into the audio store (or a third-party adapter's chunk, `audio`), recorded on its
- * response, kept as `keepAudio` says, and handed out when it belongs to the response being read. Consecutive deltas
- * of one item share one timeline entry (`count` deltas, `bytes` in total, `at` of the first): at 20 ms a delta, one
+ * response, kept as `keepAudio` says, and handed out when it belongs to the response being read. The deltas of one
+ * item share one timeline entry, across its interleaved transcript deltas (`joinDeltaRun`): at 20 ms a delta, one
  * entry each cost 10 % of the audio they describe.
  */
 function audioDelta(
@@ -370,20 +372,7 @@ function audioDelta(
     sampleRate = PCM_RATE
     receivedAt = at
   }
-  const log = c.log.entries
-  const last = log[log.length - 1]
-  if (
-    bytes > 0 &&
-    last !== undefined &&
-    last.type === AUDIO_DELTA &&
-    last.direction === 'in' &&
-    last.bytes !== undefined &&
-    last.responseId === responseId &&
-    last.itemId === itemId
-  ) {
-    last.bytes += bytes
-    last.count = (last.count ?? 1) + 1
-  } else {
+  if (bytes === 0 || !joinDeltaRun(c, AUDIO_DELTA, responseId, itemId, bytes)) {
     // One literal with every field (the usual case): fields added later would cost a property array per entry.
     const entry: TimelineEntry =
       responseId && itemId && bytes > 0 ? { direction: 'in', type: AUDIO_DELTA, at, responseId, itemId, bytes } : { direction: 'in', type: AUDIO_DELTA, at }
@@ -667,6 +656,43 @@ function serverResponse(c: Conversation, at: number): ResponseRecord {
   c.responses.push(record)
   c.currentResponse = record
   return record
+}
+
+function timelineEntry(c: Conversation, type: string, at: number, responseId: string | undefined, itemId: string | undefined): TimelineEntry {
+  const entry: TimelineEntry = { direction: 'in', type: shared(c, type), at }
+  if (responseId) entry.responseId = responseId
+  if (itemId) entry.itemId = itemId
+  return entry
+}
+
+/**
+ * Audio deltas and transcript deltas of one response item arrive interleaved (a few words, then their audio), for
+ * as long as the agent speaks. Each kind is kept as one run entry (`count` deltas, `bytes` of audio, `at` of the
+ * first), so a long answer holds two timeline entries, not two per word: a delta joins the newest run of its kind
+ * when nothing but the other kind's run, of the same item, came after it. Returns whether it joined one.
+ */
+function joinDeltaRun(
+  c: Conversation,
+  type: typeof AUDIO_DELTA | typeof TRANSCRIPT_DELTA,
+  responseId: string | undefined,
+  itemId: string | undefined,
+  bytes: number | undefined,
+): boolean {
+  const entries = c.log.entries
+  let run = entries[entries.length - 1]
+  if (run !== undefined && !isDeltaRun(run, type, responseId, itemId, bytes)) {
+    if (!isDeltaRun(run, type === AUDIO_DELTA ? TRANSCRIPT_DELTA : AUDIO_DELTA, responseId, itemId, type === AUDIO_DELTA ? undefined : 0)) return false
+    run = entries[entries.length - 2]
+  }
+  if (run === undefined || !isDeltaRun(run, type, responseId, itemId, bytes)) return false
+  run.count = (run.count ?? 1) + 1
+  if (bytes !== undefined) run.bytes! += bytes
+  return true
+}
+
+/** A received run of `type` deltas of this item; audio runs carry `bytes` (`bytes` defined), transcript runs none. */
+function isDeltaRun(e: TimelineEntry, type: string, responseId: string | undefined, itemId: string | undefined, bytes: number | undefined): boolean {
+  return e.type === type && e.direction === 'in' && e.responseId === responseId && e.itemId === itemId && (e.bytes === undefined) === (bytes === undefined)
 }
 
 /** A response the server started without our asking (e.g. server VAD): recorded, never read. */

@@ -155,27 +155,51 @@ function chunkIndexAt(offsets: readonly number[], ms: number): number {
  * Follows a response as its chunks arrive and says once speech has been confirmed in it (a streaming detector fed
  * only the new chunks, so waiting for speech costs one pass over the audio).
  */
-export function speechWatcher(options: SpeechDetectionOptions = {}): (response: Pick<ResponseRecord, 'audio'>) => boolean {
+export function speechWatcher(options: SpeechDetectionOptions = {}): (response: Pick<ResponseRecord, 'audio' | 'audioDroppedBytes'>) => boolean {
   const { sampleRate: _ignored, ...detectorOptions } = options
   void _ignored
   let detector = createSpeechDetector(detectorOptions)
+  /** Index in `response.audio` of the next chunk to feed. */
   let fed = 0
+  /** `audioDroppedBytes` when `fed` was last moved to account for chunks let go from the head (`keepAudio`). */
+  let dropped = 0
+  /** Sizes of the fed chunks that may still be kept, oldest first (from `fedHead`). */
+  let fedSizes: number[] = []
+  let fedHead = 0
   let rate: number | null = null
   let seen: Pick<ResponseRecord, 'audio'> | null = null
   return (response) => {
     if (seen !== response) {
       seen = response
       detector = createSpeechDetector(detectorOptions)
-      fed = 0
+      fed = dropped = fedHead = 0
+      fedSizes = []
       rate = null
+    }
+    // With a retention bound the oldest chunks leave `audio`: move back by the fed chunks that left, so no new chunk
+    // is skipped. Chunks that left before they were fed are lost to the detector (it goes on from the oldest kept).
+    let gone = (response.audioDroppedBytes ?? 0) - dropped
+    dropped += gone
+    while (gone > 0 && fedHead < fedSizes.length) {
+      gone -= fedSizes[fedHead++]!
+      fed--
+    }
+    if (gone > 0) fed = 0
+    if (fedHead > 1024 && fedHead * 2 > fedSizes.length) {
+      fedSizes = fedSizes.slice(fedHead)
+      fedHead = 0
     }
     for (; fed < response.audio.length; fed++) {
       const c = response.audio[fed]!
+      fedSizes.push(c.data.length)
       if (c.data.length < 2) continue
       rate ??= c.sampleRate
       const even = c.data.length % 2 ? c.data.subarray(0, c.data.length - 1) : c.data
       const chunk = c.sampleRate === rate ? { data: even, sampleRate: rate } : resampleAudio({ data: even, sampleRate: c.sampleRate }, rate)
-      if (detector.push(chunk) !== null) return true
+      if (detector.push(chunk) !== null) {
+        fed++
+        return true
+      }
     }
     return detector.onset !== null
   }

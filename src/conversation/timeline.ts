@@ -10,8 +10,9 @@ export interface TimelineEntry {
   code?: string | null
   /**
    * Consecutive `input_audio_buffer.append` events are kept as one entry (user audio is often sent in 20 ms chunks):
-   * `count` appends, `bytes` in total, `at` of the first. So are consecutive `response.output_audio.delta` events of
-   * one response item (`count` deltas).
+   * `count` appends, `bytes` in total, `at` of the first. The `response.output_audio.delta` and the
+   * `response.output_audio_transcript.delta` events of one response item, which arrive interleaved, are kept as one
+   * entry of each (`count` deltas, the audio's `bytes`, `at` of the first), until another event comes between them.
    */
   count?: number
 }

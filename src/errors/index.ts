@@ -110,3 +110,65 @@ export class ToolCallError extends ExpectVoiceError {
     super(message, options)
   }
 }
+
+/** Which HTTP endpoint a judge or transcription request went to. */
+export type HttpEndpoint = 'responses' | 'audio/transcriptions'
+
+/**
+ * A request to one of OpenAI's HTTP endpoints (the judge's `POST /v1/responses`, the transcriber's `POST
+ * /v1/audio/transcriptions`) got an HTTP error (401, 429, 500, …), or no HTTP answer at all (`status` null: the
+ * connection was refused or dropped). Never a verdict: the matcher that made it fails with this error.
+ */
+export class HttpEndpointError extends ExpectVoiceError {
+  override name = 'HttpEndpointError'
+  constructor(
+    message: string,
+    readonly endpoint: HttpEndpoint,
+    /** The HTTP status, or null when there was no HTTP answer. */
+    readonly status: number | null,
+    /** The OpenAI error body's `type` and `code`, when it had them. */
+    readonly errorType: string | null = null,
+    readonly errorCode: string | null = null,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
+/** A request to one of OpenAI's HTTP endpoints got no complete answer within its timeout. */
+export class HttpEndpointTimeoutError extends ExpectVoiceError {
+  override name = 'HttpEndpointTimeoutError'
+  constructor(
+    message: string,
+    readonly endpoint: HttpEndpoint,
+    readonly timeoutMs: number,
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * The endpoint answered 200, but not with what was asked for: the judge model's output is not the verdict's JSON
+ * (not JSON, a missing field, a refusal, cut short), or a transcription body has no `text`. `output`: the start of
+ * what it answered.
+ */
+export class MalformedModelOutputError extends ExpectVoiceError {
+  override name = 'MalformedModelOutputError'
+  constructor(
+    message: string,
+    readonly endpoint: HttpEndpoint,
+    readonly output: string,
+  ) {
+    super(message)
+  }
+}
+
+/** The run report's budgets were exceeded (Jest reporter's `getLastError`; Vitest: the run exits with code 1). */
+export class VoiceBudgetError extends ExpectVoiceError {
+  override name = 'VoiceBudgetError'
+}
+
+/** A file given as a voice report (`readVoiceReport`, the reporter's `merge`) is not one. */
+export class VoiceReportFormatError extends ExpectVoiceError {
+  override name = 'VoiceReportFormatError'
+}

@@ -87,6 +87,10 @@ export class FakeConnectionImpl implements FakeConnection {
   private readonly pongWaiters = new Map<string, () => void>()
   private pingCount = 0
   private answersPings: boolean | null = null
+  /** When the socket chunk being parsed arrived (set ahead of `ws`'s own 'data' listener, cleared after it). */
+  private chunkAt: number | undefined = undefined
+  /** When the frame being handled arrived. */
+  private frameAt = 0
 
   constructor(
     readonly id: number,
@@ -115,6 +119,12 @@ export class FakeConnectionImpl implements FakeConnection {
 
   /** Wire the socket up, then greet (session.created) or refuse (error + close) as live does. */
   start(refusal: Refusal | null): void {
+    // `ws` parses a chunk and emits its frames synchronously in the socket's 'data' event: a listener ahead of its
+    // own gives every frame the instant its bytes arrived, so a response's latency runs from when its
+    // `response.create` arrived, not from after the frames before it (an audio commit) were handled.
+    const raw = (this.ws as unknown as { _socket?: NodeJS.EventEmitter })._socket
+    raw?.prependListener('data', () => (this.chunkAt = performance.now()))
+    raw?.on('data', () => (this.chunkAt = undefined))
     this.ws.on('message', (data, isBinary) => this.onMessage(data, isBinary, refusal !== null))
     this.ws.on('close', (code, reason) => this.onClose(code, reason.toString()))
     this.ws.on('pong', (data) => {
@@ -350,6 +360,7 @@ export class FakeConnectionImpl implements FakeConnection {
   }
 
   private onMessage(data: RawData, isBinary: boolean, refused: boolean): void {
+    this.frameAt = this.chunkAt ?? performance.now()
     try {
       if (refused) return
       if (isBinary) {
@@ -711,7 +722,7 @@ export class FakeConnectionImpl implements FakeConnection {
     if (event.response !== undefined && !isObject(event.response)) {
       return this.error(protocolErrors.invalidType('response', 'an object', event.response), event.event_id)
     }
-    this.startResponse((event.response as Json | undefined) ?? {})
+    this.startResponse((event.response as Json | undefined) ?? {}, this.frameAt)
   }
 
   private onCancel(event: Json): void {
@@ -724,13 +735,13 @@ export class FakeConnectionImpl implements FakeConnection {
     this.active.cancel('client_cancelled')
   }
 
-  private startResponse(request: Json): void {
+  private startResponse(request: Json, requestedAt?: number): void {
     const userItems = this.unanswered.splice(0)
     const toolOutputs = this.toolOutputsOf(userItems)
     // The results of tool calls whose reply scripted a follow-up: that follow-up answers, as part of the same turn.
     const followUp = toolOutputs.map((o) => this.followUps.get(o.callId)).find((f) => f !== undefined)
     const turn = followUp !== undefined ? Math.max(this.responseCount - 1, 0) : this.responseCount++
-    const response = new ActiveResponse(this.responderHost(), request)
+    const response = new ActiveResponse(this.responderHost(), request, requestedAt)
     this.active = response
     this.responses.push(response.record)
     response.start(async (): Promise<PreparedReply> => {

@@ -4,6 +4,10 @@
 export { createFakeRealtimeServer } from './server.js'
 export type {
   FakeConnection,
+  FakeHttpFaults,
+  FakeJudge,
+  FakeJudgeRequest,
+  FakeVerdict,
   FakeHistoryEntry,
   FakeRealtimeServer,
   FakeRealtimeServerOptions,

@@ -4,7 +4,7 @@ import { InvalidOptionError } from '../errors/index.js'
 import { synthesizeSpeech } from '../audio/synthetic-voice.js'
 import { recognizeSyntheticSpeech } from '../audio/synthetic-recognition.js'
 import { PCM_RATE } from '../protocol/events.js'
-import type { FakeRealtimeServerOptions, FakeReply, FakeReplyContext, FakeReplyFunction, FakeServerFaults } from './types.js'
+import type { FakeJudge, FakeRealtimeServerOptions, FakeReply, FakeReplyContext, FakeReplyFunction, FakeServerFaults } from './types.js'
 
 /** Responses stream at 10× real time unless `paceMs` or `streamSpeed` says otherwise (see `streamSpeed`). */
 export const DEFAULT_STREAM_SPEED = 10
@@ -31,6 +31,8 @@ export interface ResolvedOptions {
   allowedModels: string[] | undefined
   tls: false | { cert: string; key: string } | true
   faults: FakeServerFaults
+  judge: FakeJudge | undefined
+  spokenText: ((text: string) => string) | undefined
 }
 
 const OPTION_KEYS = new Set<keyof FakeRealtimeServerOptions>([
@@ -53,6 +55,8 @@ const OPTION_KEYS = new Set<keyof FakeRealtimeServerOptions>([
   'model',
   'tls',
   'faults',
+  'judge',
+  'spokenText',
 ])
 const FAULT_KEYS = new Set<keyof FakeServerFaults>([
   'closeAfterDeltas',
@@ -61,6 +65,7 @@ const FAULT_KEYS = new Set<keyof FakeServerFaults>([
   'malformedFrames',
   'neverAnswer',
   'sessionUpdateDelayMs',
+  'http',
 ])
 
 function fail(name: string, expected: string, got: unknown): never {
@@ -189,6 +194,19 @@ function resolveFaults(v: unknown): FakeServerFaults {
   bool('faults.malformedFrames', faults.malformedFrames, false)
   bool('faults.neverAnswer', faults.neverAnswer, false)
   nonNegative('faults.sessionUpdateDelayMs', faults.sessionUpdateDelayMs, 0)
+  const http = faults.http
+  if (http !== undefined) {
+    if (!isObject(http)) fail('faults.http', 'an object { status?, delayMs?, malformed?, endpoint? }', http)
+    checkKeys('faults.http', http, new Set(['status', 'delayMs', 'malformed', 'endpoint']))
+    if (http.status !== undefined && (typeof http.status !== 'number' || !Number.isInteger(http.status) || http.status < 400 || http.status > 599)) {
+      fail('faults.http.status', 'an HTTP error status from 400 to 599', http.status)
+    }
+    nonNegative('faults.http.delayMs', http.delayMs, 0)
+    bool('faults.http.malformed', http.malformed, false)
+    if (http.endpoint !== undefined && http.endpoint !== 'responses' && http.endpoint !== 'audio/transcriptions') {
+      fail('faults.http.endpoint', "'responses' or 'audio/transcriptions'", http.endpoint)
+    }
+  }
   return { ...faults }
 }
 
@@ -293,5 +311,13 @@ export function resolveOptions(input: FakeRealtimeServerOptions | undefined): Re
     allowedModels,
     tls,
     faults: resolveFaults(o.faults),
+    judge:
+      o.judge === undefined ? undefined : typeof o.judge === 'function' ? o.judge : fail('judge', 'a function ({ criteria, transcript }) => verdict', o.judge),
+    spokenText:
+      o.spokenText === undefined
+        ? undefined
+        : typeof o.spokenText === 'function'
+          ? o.spokenText
+          : fail('spokenText', 'a function (text) => what the voice says', o.spokenText),
   }
 }

@@ -72,7 +72,8 @@ const BYTES_PER_MS = (PCM_RATE * 2) / 1000
 export class ActiveResponse {
   readonly id: string
   private state: 'preparing' | 'streaming' | 'done' = 'preparing'
-  private readonly startedAt = performance.now()
+  /** When the request arrived: the latency runs from here. */
+  private readonly startedAt: number
   private readonly request: Json
   private readonly inConversation: boolean
   private readonly outputs: OutputState[] = []
@@ -90,7 +91,9 @@ export class ActiveResponse {
   constructor(
     private readonly host: ResponderHost,
     request: Json,
+    requestedAt: number = performance.now(),
   ) {
+    this.startedAt = requestedAt
     this.id = host.ids.next('resp')
     this.record.id = this.id
     this.record.requestedAt = this.startedAt
@@ -231,9 +234,17 @@ export class ActiveResponse {
     })
     if (withMessage) {
       if (this.modality === 'text') this.textSteps(text, incomplete)
-      else this.audioSteps(text, reply.audio, incomplete)
+      else this.audioSteps(text, reply.audio ?? this.spokenAudio(text), incomplete)
     }
     this.steps.push({ run: () => this.finish(incomplete ? 'incomplete' : 'completed', incomplete ? { reason: 'max_output_tokens' } : null) })
+  }
+
+  /** `spokenText`: the voice says something else than the transcript (undefined: it says the transcript). */
+  private spokenAudio(text: string): Buffer | undefined {
+    const spoken = this.host.options.spokenText?.(text)
+    if (spoken === undefined || spoken === text) return undefined
+    if (typeof spoken !== 'string') throw new Error(`spokenText must return a string, got ${typeof spoken}`)
+    return synthesizeSpeech(normalizeSyntheticSpeechText(spoken), { msPerChar: this.host.options.msPerChar })
   }
 
   /** Keep the first half of the deltas when the response is cut short ('incomplete'). */

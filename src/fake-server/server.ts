@@ -11,20 +11,12 @@ import { WebSocketServer } from '../ws/lazy-ws.js'
 import { ExpectVoiceError } from '../errors/index.js'
 import { checkUpgrade, chooseProtocol, defaultRejectionBody } from './handshake.js'
 import { refuseUpgrade, requestUrl, writeHttpResponse } from '../loopback/http-response.js'
+import { createHttpRoutes } from './http-routes.js'
 import { resolveOptions } from './options.js'
 import { FakeConnectionImpl } from './connection.js'
 import { listenOnLoopback } from '../loopback/listen.js'
 import { tlsMaterial } from '../loopback/tls.js'
 import type { FakeConnection, FakeRealtimeServer, FakeRealtimeServerOptions } from './types.js'
-
-const NOT_A_WEBSOCKET = JSON.stringify({
-  error: {
-    message: 'expect-voice fake realtime server: only WebSocket upgrades are served (GET /v1/realtime?model=...).',
-    type: 'invalid_request_error',
-    code: null,
-    param: null,
-  },
-})
 
 interface Waiter {
   resolve: (connection: FakeConnection) => void
@@ -64,10 +56,9 @@ export async function createFakeRealtimeServer(options?: FakeRealtimeServerOptio
     socket.once('close', () => sockets.delete(socket))
   })
   http.on('clientError', (_err, socket: Duplex) => socket.destroy())
-  http.on('request', (_req, res) => {
-    res.writeHead(404, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(NOT_A_WEBSOCKET) })
-    res.end(NOT_A_WEBSOCKET)
-  })
+  // The judge's and the transcriber's endpoints, on the same port as the realtime socket.
+  const routes = createHttpRoutes(resolved)
+  http.on('request', (req, res) => routes.handle(req, res))
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // A client that resets mid-handshake must not become an unhandled 'error'.
     socket.on('error', () => {})
@@ -130,6 +121,7 @@ export async function createFakeRealtimeServer(options?: FakeRealtimeServerOptio
           clearTimeout(waiter.timer)
           waiter.reject(new ExpectVoiceError('fake realtime server closed while waiting for a connection'))
         }
+        routes.close()
         for (const connection of [...open]) connection.terminate()
         wss.close()
         for (const socket of sockets) socket.destroy()

@@ -113,7 +113,38 @@ export interface FakeServerFaults {
   neverAnswer?: boolean
   /** Delay every `session.updated` by this many ms. */
   sessionUpdateDelayMs?: number
+  /** Faults of the HTTP endpoints (`POST /v1/responses`, `POST /v1/audio/transcriptions`). */
+  http?: FakeHttpFaults
 }
+
+/** How the fake server's HTTP endpoints fail. */
+export interface FakeHttpFaults {
+  /** Answer with this HTTP status (400-599) and an OpenAI-style error body (401 `invalid_api_key`, 429 `rate_limit_exceeded`, …). */
+  status?: number
+  /** Answer this many ms late (longer than the client's timeout: a timeout). */
+  delayMs?: number
+  /** Answer 200 with something else than asked for: a judge that chats instead of the verdict's JSON; a transcription that is not JSON. */
+  malformed?: boolean
+  /** Only this endpoint fails. Default: both. */
+  endpoint?: 'responses' | 'audio/transcriptions'
+}
+
+/** What the fake server's scripted judge is asked (read from the request the way a model would). */
+export interface FakeJudgeRequest {
+  /** The criteria, one per `- ` line of the request's `Criteria:` part. */
+  criteria: string[]
+  /** The conversation as the judge reads it, one line per entry (`user: …`, `agent: …`, `agent called tool …`). */
+  transcript: string
+  /** The judge model asked for. */
+  model: string
+  /** The whole JSON request body. */
+  body: Record<string, unknown>
+}
+
+/** The scripted judge's answer: a boolean (every criterion the same), or a verdict. */
+export type FakeVerdict = boolean | { pass: boolean; reason?: string; criteria?: Array<{ criterion: string; pass: boolean; evidence?: string[] }> }
+
+export type FakeJudge = (request: FakeJudgeRequest) => FakeVerdict | Promise<FakeVerdict>
 
 export interface FakeRealtimeServerOptions {
   /**
@@ -180,6 +211,16 @@ export interface FakeRealtimeServerOptions {
   /** Serve wss:// with the shipped self-signed test certificate (true) or the given one. */
   tls?: boolean | { cert: string; key: string }
   faults?: FakeServerFaults
+  /**
+   * Answers `POST /v1/responses` (the `toFulfill` judge): a function of the criteria and the conversation that
+   * returns the verdict. Without it, judge requests get HTTP 400 naming this option.
+   */
+  judge?: FakeJudge
+  /**
+   * What the synthetic voice says for a reply whose transcript is `text`: makes the agent's audio deliberately
+   * differ from its transcript (e.g. `(text) => text.replace('seven', 'eleven')`). Default: the transcript itself.
+   */
+  spokenText?: (text: string) => string
 }
 
 /** What the server did for one response, timed with `performance.now()` on the server side. */

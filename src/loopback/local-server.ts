@@ -3,7 +3,7 @@
  * WebSocket upgrades only, every accepted socket tracked so `close()` ends them all and resolves once the port is
  * free.
  */
-import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http'
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
@@ -37,6 +37,8 @@ export async function startLocalServer(
   /** Called with the parsed request URL. Whatever it throws becomes an HTTP 500 answer, never an uncaught exception. */
   onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => void,
   onClose: () => void,
+  /** Plain HTTP requests (the judge's and the transcriber's endpoints); absent: every request gets a 404. */
+  onRequest?: (req: IncomingMessage, res: ServerResponse) => void,
 ): Promise<LocalServer> {
   const material = tls ? tlsMaterial(tls) : null
   const http: Server = material ? createHttpsServer({ cert: material.cert, key: material.key }) : createHttpServer()
@@ -48,7 +50,8 @@ export async function startLocalServer(
     socket.once('close', () => sockets.delete(socket))
   })
   http.on('clientError', (_err, socket: Duplex) => socket.destroy())
-  http.on('request', (_req, res) => {
+  http.on('request', (req, res) => {
+    if (onRequest && !closing) return onRequest(req, res)
     const body = NOT_A_WEBSOCKET(what)
     res.writeHead(404, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
     res.end(body)

@@ -4,6 +4,8 @@ import { toSay } from './toSay.js'
 import { toStopOnInterrupt } from './toStopOnInterrupt.js'
 import { toTranscribeAs } from './toTranscribeAs.js'
 import { toYieldToCaller } from './toYieldToCaller.js'
+import { toFulfill } from './toFulfill.js'
+import { toSoundLikeItsTranscript } from './toSoundLikeItsTranscript.js'
 import { withRecordingNote } from './recording-note.js'
 import { withRedaction } from './redaction.js'
 
@@ -13,6 +15,9 @@ export { toSay, type ToSayOptions } from './toSay.js'
 export { toStopOnInterrupt, type ToStopOnInterruptOptions } from './toStopOnInterrupt.js'
 export { toTranscribeAs, type ToTranscribeAsOptions } from './toTranscribeAs.js'
 export { toYieldToCaller, type ToYieldToCallerOptions } from './toYieldToCaller.js'
+export { toFulfill, type FulfillResult, type FulfillVerdict, type ToFulfillOptions } from './toFulfill.js'
+export { toSoundLikeItsTranscript, type ToSoundLikeItsTranscriptOptions } from './toSoundLikeItsTranscript.js'
+export type { EndpointOptions, HearingOptions } from './endpoints.js'
 export { configureVoiceMatchers, type VoiceMatcherConfig, type MatcherContext, type MatcherResult } from './context.js'
 export { assertNoPendingMatchers, pendingMatchers, UnawaitedMatcherError } from './pending.js'
 
@@ -25,6 +30,8 @@ export const voiceMatchers = {
   toStopOnInterrupt: withRedaction(withRecordingNote('toStopOnInterrupt', toStopOnInterrupt)),
   toCallTool: withRedaction(withRecordingNote('toCallTool', toCallTool)),
   toYieldToCaller: withRedaction(withRecordingNote('toYieldToCaller', toYieldToCaller)),
+  toFulfill: withRedaction(withRecordingNote('toFulfill', toFulfill)),
+  toSoundLikeItsTranscript: withRedaction(withRecordingNote('toSoundLikeItsTranscript', toSoundLikeItsTranscript)),
 }
 
 import type { ToCallToolOptions } from './toCallTool.js'
@@ -33,6 +40,8 @@ import type { ToSayOptions } from './toSay.js'
 import type { ToStopOnInterruptOptions } from './toStopOnInterrupt.js'
 import type { ToTranscribeAsOptions } from './toTranscribeAs.js'
 import type { ToYieldToCallerOptions } from './toYieldToCaller.js'
+import type { ToFulfillOptions } from './toFulfill.js'
+import type { ToSoundLikeItsTranscriptOptions } from './toSoundLikeItsTranscript.js'
 
 /** Matcher signatures as seen by the test author. All wait, so all must be awaited. */
 export interface VoiceAgentMatchers<R = unknown> {
@@ -51,4 +60,12 @@ export interface VoiceAgentMatchers<R = unknown> {
    * (saying `answers`, when given).
    */
   toYieldToCaller(speak: () => unknown, options?: ToYieldToCallerOptions): Promise<R>
+  /**
+   * An LLM judge (a text model, through the Responses API) finds that the conversation so far, tool calls
+   * included, meets the criteria (a sentence, or a list of them). Verdicts are recorded and replayed with the
+   * conversation.
+   */
+  toFulfill(criteria: string | string[], options?: ToFulfillOptions): Promise<R>
+  /** The audio of the latest response says what its transcript says (word error rate ≤ `maxWer`, default 0.2). */
+  toSoundLikeItsTranscript(options?: ToSoundLikeItsTranscriptOptions): Promise<R>
 }

@@ -8,6 +8,8 @@ import { trackPending } from './pending.js'
 import { describeTimings, describeTurnTimings, notAnAdapter, resolveTimeout, turnFirstAudioAt } from './shared.js'
 import { formatDb, responseSpeechTiming, speechWatcher } from '../conversation/speech-timing.js'
 import type { SpeechDetectionOptions } from '../audio/speech-detection.js'
+import { isTurnOpen, type TurnRecord } from '../conversation/records.js'
+import { percentile, percentileRank } from '../run-report/stats.js'
 
 export interface ToRespondWithinOptions {
   /** How long to wait for the first audio at all, in ms. Default: the global matcher timeout (15 s). */
@@ -20,6 +22,13 @@ export interface ToRespondWithinOptions {
   measure?: 'first-audio' | 'first-speech'
   /** `measure: 'first-speech'`: speech detector options (default: -45 dBFS threshold, 60 ms of speech, 10 ms frames). */
   speechDetection?: SpeechDetectionOptions
+  /**
+   * Judge the latency of every user turn of the conversation so far instead of the latest one: passes when this
+   * percentile (0 < p ≤ 100, nearest rank) of the turns' latencies is within `ms`. A turn without audio (or, with
+   * `measure: 'first-speech'`, without speech) counts as slower than any budget. The latest turn is waited for as
+   * usual. Default: none (the latest turn only).
+   */
+  percentile?: number
 }
 
 /**
@@ -39,6 +48,13 @@ export async function toRespondWithin(
   }
   if (options.measure !== undefined && options.measure !== 'first-audio' && options.measure !== 'first-speech') {
     throw new InvalidOptionError(`toRespondWithin: option "measure" must be 'first-audio' or 'first-speech', got ${JSON.stringify(options.measure)}`)
+  }
+  if (options.percentile !== undefined) {
+    const p = options.percentile
+    if (typeof p !== 'number' || !Number.isFinite(p) || p <= 0 || p > 100) {
+      throw new InvalidOptionError(`toRespondWithin: option "percentile" must be a number in (0, 100], e.g. 95 for p95, got ${String(p)}`)
+    }
+    return overAllTurns.call(this, received, maxMs, { ...options, percentile: p })
   }
   if (options.measure === 'first-speech') return firstSpeech.call(this, received, maxMs, options)
   const timeout = resolveTimeout('toRespondWithin', options.timeout)
@@ -143,4 +159,105 @@ async function firstSpeech(this: MatcherContext, received: VoiceAgentAdapter, ma
         `detection, threshold ${formatDb(speech.thresholdDb)}).`,
     )
   })
+}
+
+/** One turn's latency for `percentile`: `ms` null when the turn had no audio (or speech). */
+interface TurnLatency {
+  turn: number
+  ms: number | null
+  /** Why there is no latency. */
+  missing: string | null
+}
+
+/** Turns listed in full in a failure message; beyond it, only the turns over the budget (bounded messages). */
+const LISTED_TURNS = 30
+
+/** `percentile`: the latency of every turn so far, judged by one percentile. */
+async function overAllTurns(
+  this: MatcherContext,
+  received: VoiceAgentAdapter,
+  maxMs: number,
+  options: ToRespondWithinOptions & { percentile: number },
+): Promise<MatcherResult> {
+  const timeout = resolveTimeout('toRespondWithin', options.timeout)
+  const head = hint(this, 'toRespondWithin', 'ms')
+  const speech = options.measure === 'first-speech'
+  const detection = options.speechDetection ?? {}
+  const what = speech ? 'first speech' : 'first audio'
+  const ready = speech ? speechWatcher(detection) : (r: { firstAudioAt: number | null }) => r.firstAudioAt !== null
+  const p = options.percentile
+  return trackPending(this, received, 'toRespondWithin', async () => {
+    const { response, timeout: timedOut } = await drive(received, timeout, ready)
+    const turns = observe(received).turns.filter((t) => t.responses.length > 0)
+    if (!response || turns.length === 0) return noTurnToMeasure(head)
+    const latencies = turns.map((t) => turnLatency(t, speech, detection, timedOut ? timeout : null))
+    const values = latencies.map((l) => l.ms ?? Number.POSITIVE_INFINITY)
+    const value = percentile(values, p)!
+    const rank = percentileRank(p, values.length)
+    const over = latencies.filter((l) => l.ms === null || l.ms > maxMs)
+    const pass = value <= maxMs
+    const label = `p${formatPercentile(p)}`
+    // The turn whose latency is the percentile (the first one, when several turns measured the same).
+    const atRank = latencies.find((l) => (l.ms ?? Number.POSITIVE_INFINITY) === value)
+    const width = Math.max(...latencies.map((l) => (l.ms === null ? 0 : String(Math.round(l.ms)).length)), 1)
+    const line = (l: TurnLatency) =>
+      `  turn ${String(l.turn).padEnd(String(turns.length).length)}  ` +
+      (l.ms === null ? `— (${l.missing})` : `${String(Math.round(l.ms)).padStart(width)} ms`) +
+      (l.ms !== null && l.ms > maxMs ? `  over by ${ms(l.ms - maxMs)}` : '') +
+      (l === atRank ? `  ← ${label}` : '')
+    const listed = latencies.length <= LISTED_TURNS ? latencies : latencies.filter((l) => l === atRank || over.includes(l)).slice(0, LISTED_TURNS)
+    const unlisted = latencies.length - listed.length
+    const overTurns = over.map((l) => l.turn)
+    const overText =
+      over.length === 0
+        ? `none of the ${turns.length} turns over ${ms(maxMs)}`
+        : `${over.length} of ${turns.length} turn${turns.length === 1 ? '' : 's'} over ${ms(maxMs)}: turn${over.length === 1 ? '' : 's'} ` +
+          (overTurns.length > 10 ? `${overTurns.slice(0, 10).join(', ')}, …` : overTurns.join(', '))
+    return {
+      pass,
+      actual: Number.isFinite(value) ? Math.round(value) : null,
+      expected: maxMs,
+      message: () =>
+        `${head}\n\n` +
+        `Expected: ${label} of ${what} over the ${turns.length} turn${turns.length === 1 ? '' : 's'} so far ` +
+        (this.isNot ? `later than ${ms(maxMs)} after` : `within ${ms(maxMs)} of`) +
+        ' the end of each user turn\n' +
+        `Received: ${label} ${Number.isFinite(value) ? `${this.utils.printReceived(Math.round(value))} ms` : `none (a turn without ${speech ? 'speech' : 'audio'})`}; ${overText}\n\n` +
+        `Each turn's ${what} after the end of its user turn:\n${listed.map(line).join('\n')}` +
+        (unlisted > 0 ? `\n  … ${unlisted} more turns, all within ${ms(maxMs)}` : '') +
+        `\n\n${label} by nearest rank: the ${ordinal(rank)} smallest of ${values.length} latenc${values.length === 1 ? 'y' : 'ies'}` +
+        (latencies.some((l) => l.ms === null) ? ` (a turn without ${speech ? 'speech' : 'audio'} counts as the slowest).` : '.'),
+    }
+  })
+}
+
+function turnLatency(turn: TurnRecord, speech: boolean, detection: SpeechDetectionOptions, timedOutAfter: number | null): TurnLatency {
+  const start = turn.endedAt ?? turn.responses[0]!.requestedAt
+  let end: number | null = null
+  if (speech) {
+    for (const r of turn.responses) {
+      const at = responseSpeechTiming(r, detection).firstSpeechAt
+      if (at !== null && (end === null || at < end)) end = at
+    }
+  } else {
+    end = turnFirstAudioAt(turn, turn.responses[0]!)
+  }
+  if (end !== null) return { turn: turn.index + 1, ms: end - start, missing: null }
+  const last = turn.responses[turn.responses.length - 1]!
+  const missing = isTurnOpen(turn)
+    ? timedOutAfter !== null
+      ? `none within ${ms(timedOutAfter)}`
+      : 'none yet'
+    : `the response ended (${last.status}) without ${speech && last.firstAudioAt !== null ? 'speech' : 'audio'}`
+  return { turn: turn.index + 1, ms: null, missing }
+}
+
+function formatPercentile(p: number): string {
+  return Number.isInteger(p) ? String(p) : String(Number(p.toFixed(3)))
+}
+
+function ordinal(n: number): string {
+  const tens = n % 100
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th')
+  return `${n}${suffix}`
 }

@@ -4,18 +4,24 @@ import { formatAlignment, matchPhrase } from '../text/index.js'
 import { hint, type MatcherContext, type MatcherResult } from './context.js'
 import { latestTurn, observe } from '../adapter/observe.js'
 import { drive } from './drive.js'
+import { checkHearingOptions, hearResponse, type HearingOptions } from './endpoints.js'
 import { trackPending } from './pending.js'
 import { checkMaxWer, describeTurnTimings, excerpt, notAnAdapter, resolveTimeout } from './shared.js'
 
-export interface ToSayOptions {
+export interface ToSayOptions extends HearingOptions {
   /** Largest word error rate over the best-aligned window of the transcript. Default 0.2. */
   maxWer?: number
   /** Require the whole normalised transcript to equal the expected text. */
   exact?: boolean
   /** Count words that sound alike (Double Metaphone) as matches: "their" = "there". */
   phonetic?: boolean
-  /** How long to wait for the response to end, in ms. Default: the global matcher timeout (15 s). */
+  /** How long to wait for the response to end (and, with `from: 'audio'`, for the transcription), in ms. Default: the global matcher timeout (15 s). */
   timeout?: number
+  /**
+   * What to match: `'transcript'` (default), the model's own transcript of what it said; `'audio'`, the
+   * response's actual audio, transcribed by `transcriber` (default: OpenAI's `/v1/audio/transcriptions`).
+   */
+  from?: 'transcript' | 'audio'
 }
 
 type Asymmetric = { asymmetricMatch(other: unknown): boolean }
@@ -37,6 +43,10 @@ export async function toSay(
     throw new InvalidOptionError(`toSay(expected): expected must be a string, a RegExp or an asymmetric matcher, got ${this.utils.printReceived(expected)}`)
   }
   const maxWer = checkMaxWer('toSay', options.maxWer)
+  const from = options.from ?? 'transcript'
+  if (from !== 'transcript' && from !== 'audio')
+    throw new InvalidOptionError(`toSay: option "from" must be 'transcript' or 'audio', got ${JSON.stringify(options.from)}`)
+  checkHearingOptions('toSay', options)
   const timeout = resolveTimeout('toSay', options.timeout)
   const head = hint(this, 'toSay')
   return trackPending(this, received, 'toSay', async () => {
@@ -53,8 +63,18 @@ export async function toSay(
           `Transcript so far: ${excerpt(response.transcript || null)}\n${timedOut.message}`,
       }
     }
-    const transcript = response.transcript
-    const shown = `Received: ${this.utils.printReceived(excerpt(transcript))}` + (response.status !== 'completed' ? ` (response ${response.status})` : '')
+    let transcript = response.transcript
+    let shown = `Received: ${this.utils.printReceived(excerpt(transcript))}` + (response.status !== 'completed' ? ` (response ${response.status})` : '')
+    if (from === 'audio') {
+      const heard = await hearResponse('toSay', received, response, options, timeout)
+      // Nothing heard fails with and without `.not`: not saying it is not shown by audio that is not there.
+      if (!heard.ok) return { pass: !!this.isNot, message: () => `${head}\n\nCannot hear the agent: ${heard.why}.` }
+      transcript = heard.text
+      shown =
+        `Heard (the audio, transcribed by ${heard.by}): ${this.utils.printReceived(excerpt(heard.text))}` +
+        (response.status !== 'completed' ? ` (response ${response.status})` : '') +
+        `\nTranscript (the model's account): ${JSON.stringify(excerpt(response.transcript))}`
+    }
 
     if (expected instanceof RegExp) {
       expected.lastIndex = 0
@@ -82,7 +102,7 @@ export async function toSay(
         `${head}\n\nExpected: the agent to ${this.isNot ? 'not ' : ''}say ${this.utils.printExpected(expected)} ${how}\n` +
         `${shown}\n\n` +
         `Best match: ${JSON.stringify(match.window)} — word error rate ${match.wer.toFixed(2)}\n` +
-        `Alignment (expected → said):\n${indent(formatAlignment(match.alignment))}\n\n` +
+        `Alignment (expected → ${from === 'audio' ? 'heard' : 'said'}):\n${indent(formatAlignment(match.alignment))}\n\n` +
         `Timings:\n${describeTurnTimings(turn, response)}`,
     }
   })

@@ -8,6 +8,7 @@ import { hasPendingInput, latestTurn, observe, syncUserTranscription } from '../
 import { drive, waitForChange } from './drive.js'
 import { trackPending } from './pending.js'
 import { checkMaxWer, notAnAdapter, resolveTimeout } from './shared.js'
+import { noteVoiceMeasurement } from '../run-report/sink.js'
 
 export interface ToTranscribeAsOptions {
   /** Largest word error rate between the expected text and what the model heard. Default 0.2. */
@@ -74,6 +75,8 @@ The connection closed (${heard.closed}) before the transcription of the latest u
       return { pass: false, message: () => `${head}\n\nThe model could not transcribe the latest user audio: ${heard.failed}` }
     }
     const result = wordErrorRate(expected, heard.text, { phonetic: options.phonetic })
+    // The run report's user transcription WER (a note, not a record: matchers never write the records).
+    noteVoiceMeasurement(received, { kind: 'wer', turn: turn.index + 1, value: result.wer })
     const pass = result.wer <= maxWer
     return {
       pass,

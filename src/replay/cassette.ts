@@ -43,6 +43,16 @@ export interface RecordedClose {
 }
 export type RecordedEvent = RecordedClientEvent | RecordedServerEvent | RecordedClose
 
+/**
+ * One HTTP request beside the realtime connection (the judge's `POST /v1/responses`, the transcriber's `POST
+ * /v1/audio/transcriptions`) and its answer. JSON bodies are kept as JSON; an uploaded file as
+ * `{ $sha256, bytes, filename, contentType }`; a body that is not JSON as `{ $text }`. Secrets are scrubbed.
+ */
+export interface RecordedHttpExchange {
+  request: { method: string; path: string; body: JsonObject }
+  response: { status: number; body: unknown }
+}
+
 /** One WebSocket connection. */
 export interface RecordedSession {
   /** The `?model=` the client asked for, or null. */
@@ -60,6 +70,8 @@ export interface SessionRecording {
   /** The test's full name, as the runner reports it. */
   test?: string
   sessions: RecordedSession[]
+  /** The judge's and the transcriber's HTTP requests, in the order they were made (absent: none). */
+  http?: RecordedHttpExchange[]
   /** Agent audio (PCM16, 24 kHz, mono, as received); `$audio` references are byte ranges of it. */
   audio: Buffer
 }
@@ -169,7 +181,15 @@ export function serializeRecording(recording: SessionRecording, audioFile: strin
     }
     lines.push(`    }${s < recording.sessions.length - 1 ? ',' : ''}`)
   })
-  lines.push('  ]', '}', '')
+  const http = recording.http ?? []
+  if (http.length === 0) lines.push('  ]', '}', '')
+  else {
+    lines.push('  ],', '  "http": [')
+    http.forEach((exchange, i) => {
+      lines.push(`    ${JSON.stringify(exchange)}${i < http.length - 1 ? ',' : ''}`)
+    })
+    lines.push('  ]', '}', '')
+  }
   return lines.join('\n')
 }
 
@@ -316,10 +336,28 @@ export function parseRecording(text: string, where = 'recording'): SessionRecord
     out.lines = events.map(() => lineOf[eventNo++] ?? 0)
     return out
   })
+  let http: RecordedHttpExchange[] | undefined
+  if (obj.http !== undefined) {
+    if (!Array.isArray(obj.http)) bad('"http" is not an array')
+    http = (obj.http as unknown[]).map((x, i): RecordedHttpExchange => {
+      const e = boundDepth(x) as JsonObject
+      const req = isObject(e) ? e.request : undefined
+      const res = isObject(e) ? e.response : undefined
+      if (!isObject(req) || typeof req.method !== 'string' || typeof req.path !== 'string' || !isObject(req.body)) bad(`http[${i}].request`)
+      if (!isObject(res) || typeof res.status !== 'number') bad(`http[${i}].response`)
+      const request = req as JsonObject
+      const response = res as JsonObject
+      return {
+        request: { method: request.method as string, path: request.path as string, body: request.body as JsonObject },
+        response: { status: response.status as number, body: response.body },
+      }
+    })
+  }
   return {
     version: RECORDING_FORMAT_VERSION,
     ...(typeof obj.test === 'string' ? { test: obj.test } : {}),
     sessions,
+    ...(http ? { http } : {}),
     audio: Buffer.alloc(0),
   }
 }

@@ -80,7 +80,7 @@ export class ReplayMismatchError extends ExpectVoiceError {
   constructor(
     message: string,
     readonly kind: MismatchKind,
-    /** 1-based connection number. */
+    /** 1-based connection number; 0 for an HTTP request (the judge's, the transcriber's). */
     readonly session: number,
     /** Index of the recorded event in that session's `events` (null when there is none). */
     readonly eventIndex: number | null,

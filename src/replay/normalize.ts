@@ -277,6 +277,8 @@ export const TIMING_TOLERANCE_RATIO = 0.5
 export function sameConversation(previous: SessionRecording, next: SessionRecording): boolean {
   if (previous.test !== next.test || previous.sessions.length !== next.sessions.length) return false
   if (!previous.audio.equals(next.audio)) return false
+  // The judge's and the transcriber's exchanges: what was asked and what was answered, exactly.
+  if (JSON.stringify(previous.http ?? []) !== JSON.stringify(next.http ?? [])) return false
   return previous.sessions.every((a, s) => {
     const b = next.sessions[s]!
     if (a.model !== b.model || JSON.stringify(a.refused ?? null) !== JSON.stringify(b.refused ?? null)) return false

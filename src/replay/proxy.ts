@@ -1,12 +1,14 @@
 /**
  * The recording proxy: a WebSocket server on 127.0.0.1 that forwards every connection to a realtime endpoint (the
- * live API, or any `url`, e.g. a fake server standing in for it) and logs both directions with timestamps.
+ * live API, or any `url`, e.g. a fake server standing in for it) and logs both directions with timestamps. The
+ * judge's and the transcriber's HTTP requests (`POST /v1/responses`, `/v1/audio/transcriptions`) are forwarded to
+ * the same endpoint's HTTP side and recorded too.
  *
  * The client leg carries no credentials: the proxy adds the key (and any credential headers) on the upstream leg
  * only, and nothing it logs contains them. Handshake refusals upstream (HTTP 401/403/429…) are passed back to the
  * client as the same HTTP response, so the client fails exactly as it would have without the proxy.
  */
-import type { IncomingMessage } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import type { Duplex } from 'node:stream'
 import { WebSocket, WebSocketServer, type ClientOptions, type RawData } from '../ws/lazy-ws.js'
@@ -18,6 +20,7 @@ import type { SessionRecording } from './cassette.js'
 import { closeReason, sendableCloseCode, startLocalServer } from '../loopback/local-server.js'
 import { buildSessionRecording, type CapturedSession } from './normalize.js'
 import { Scrubber } from './scrub.js'
+import { HttpRecorder, isRecordedHttpRequest, notServed } from './http-exchanges.js'
 
 export interface RecordingProxyOptions {
   /** The endpoint to record: a realtime URL or base URL (`ws://127.0.0.1:PORT/v1/realtime`, `https://host/v1`). Default: OpenAI's GA endpoint. */
@@ -184,18 +187,35 @@ export async function createRecordingProxy(options: RecordingProxyOptions = {}):
     })
   }
 
+  // The judge's and the transcriber's HTTP requests, forwarded with the same credentials and recorded.
+  const upstreamHeaders: Record<string, string> = {}
+  for (const [name, value] of Object.entries(extraHeaders)) if (CREDENTIAL_HEADER.test(name)) upstreamHeaders[name] = value
+  if (apiKey) upstreamHeaders.Authorization = `Bearer ${apiKey}`
+  const http = new HttpRecorder({ upstream, headers: upstreamHeaders, ca: (options.wsOptions as { ca?: unknown } | undefined)?.ca, scrub })
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    if (isRecordedHttpRequest(req)) http.handle(req, res)
+    else notServed(res)
+  }
+
   let closed = false
-  const server = await startLocalServer('recording proxy', options.tls, onUpgrade, () => {
-    closed = true
-    for (const pair of [...live]) {
-      // Recorded as the client going away (the test ended with the connection open).
-      pair.end?.('client', 1001, 'recording proxy closed')
-      pair.client?.terminate()
-      pair.up.terminate()
-    }
-    live.clear()
-    wss.close()
-  })
+  const server = await startLocalServer(
+    'recording proxy',
+    options.tls,
+    onUpgrade,
+    () => {
+      http.close()
+      closed = true
+      for (const pair of [...live]) {
+        // Recorded as the client going away (the test ended with the connection open).
+        pair.end?.('client', 1001, 'recording proxy closed')
+        pair.client?.terminate()
+        pair.up.terminate()
+      }
+      live.clear()
+      wss.close()
+    },
+    onRequest,
+  )
 
   return {
     url: server.url,
@@ -206,7 +226,8 @@ export async function createRecordingProxy(options: RecordingProxyOptions = {}):
       return sessions.length
     },
     recording(meta = {}) {
-      return buildSessionRecording(sessions, { scrub, test: meta.test })
+      const recording = buildSessionRecording(sessions, { scrub, test: meta.test })
+      return http.exchanges.length > 0 ? { ...recording, http: http.exchanges.map((e) => structuredClone(e)) } : recording
     },
     close: () => server.close(),
   }

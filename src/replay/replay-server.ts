@@ -13,7 +13,7 @@
  * recorder cut it), and anything a handler throws becomes a mismatch of kind `internal` naming the error.
  */
 import { createHash, type Hash } from 'node:crypto'
-import type { IncomingMessage } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import type { Duplex } from 'node:stream'
 import { WebSocket, WebSocketServer, type RawData } from '../ws/lazy-ws.js'
@@ -47,6 +47,7 @@ import {
 } from './match.js'
 import { audioDigest, isAppendEvent, isIdKey, normalizeClientEvent } from './normalize.js'
 import { Scrubber } from './scrub.js'
+import { HttpReplay, isRecordedHttpRequest, notServed } from './http-exchanges.js'
 
 export type ReplayPacing = 'recorded' | 'fast'
 
@@ -134,10 +135,28 @@ export async function createReplayServer(recording: SessionRecording | string, o
     })
   }
 
-  const server = await startLocalServer('replay server', options.tls, onUpgrade, () => {
-    for (const conn of connections) conn.terminate()
-    wss.close()
+  // The judge's and the transcriber's requests, answered from the recording.
+  const http = new HttpReplay(rec.http ?? [], {
+    scrub,
+    report,
+    ...(source ? { source } : {}),
+    ...(options.rerecord ? { rerecord: options.rerecord } : {}),
   })
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    if (isRecordedHttpRequest(req)) http.handle(req, res)
+    else notServed(res)
+  }
+
+  const server = await startLocalServer(
+    'replay server',
+    options.tls,
+    onUpgrade,
+    () => {
+      for (const conn of connections) conn.terminate()
+      wss.close()
+    },
+    onRequest,
+  )
 
   return {
     url: server.url,
@@ -160,6 +179,8 @@ export async function createReplayServer(recording: SessionRecording | string, o
         const missing = conn.unsent()
         if (missing) throw missing
       }
+      const unsentHttp = http.unsent()
+      if (unsentHttp) throw unsentHttp
     },
     close: () => server.close(),
   }

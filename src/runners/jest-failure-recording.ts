@@ -14,6 +14,8 @@ export interface JestRecording {
   fail(error: unknown): void
   /** Writes the recording when the mode asks for it. Never throws. */
   finish(): Promise<void>
+  /** The files `finish` wrote, or null. */
+  recorded(): { wav: string; timeline: string } | null
 }
 
 export function startJestRecording(
@@ -23,16 +25,19 @@ export function startJestRecording(
 ): JestRecording {
   const session = startRecording(agent, { testFile: state.testPath, testName: state.currentTestName ?? 'test', artifacts })
   let thrown: { error: unknown } | null = null
+  let written: { wav: string; timeline: string } | null = null
   return {
     fail(error) {
       thrown ??= { error }
     },
+    recorded: () => written,
     async finish() {
       const errors = currentJestTestErrors()
       const matcherFailures = takeMatcherFailures(agent)
       const failed = thrown !== null || (errors ? errors.length > 0 : matcherFailures.length > 0)
       const recording = await session.finish(failed)
       if (!recording) return
+      if (!recording.error) written = { wav: recording.wav, timeline: recording.timeline }
       if (!failed) {
         if (recording.error) console.warn(`expect-voice: ${recording.note}`)
         return

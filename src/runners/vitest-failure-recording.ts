@@ -28,19 +28,26 @@ export interface VitestRecording {
   fail(error: unknown): void
   /** Writes the recording when the mode asks for it. Never throws. */
   finish(): Promise<void>
+  /** The files `finish` wrote, or null. */
+  recorded(): { wav: string; timeline: string } | null
 }
 
 export function startVitestRecording(agent: VoiceAgentAdapter, task: Task, artifacts: VoiceArtifactsOptions | undefined): VitestRecording {
+  // Repeats and retries run the fixture again on the same task: each attempt gets its own files, named after it.
+  const repeat = task.result?.repeatCount ?? 0
+  const retry = task.result?.retryCount ?? 0
   const session = startRecording(agent, {
     testFile: task.file?.filepath,
-    testName: task.fullTestName ?? task.name,
+    testName: `${task.fullTestName ?? task.name}${repeat ? ` (repeat ${repeat})` : ''}${retry ? ` (retry ${retry})` : ''}`,
     artifacts,
   })
   let thrown: { error: unknown } | null = null
+  let written: { wav: string; timeline: string } | null = null
   return {
     fail(error) {
       thrown ??= { error }
     },
+    recorded: () => written,
     async finish() {
       const failed = task.result?.state === 'fail' || thrown !== null
       const recording = await session.finish(failed)
@@ -52,6 +59,7 @@ export function startVitestRecording(agent: VoiceAgentAdapter, task: Task, artif
         return
       }
       const meta: VoiceRecordingMeta = { wav: recording.wav, timeline: recording.timeline, durationMs: Math.round(recording.durationMs) }
+      written = { wav: meta.wav, timeline: meta.timeline }
       ;(task.meta as Record<string, unknown>).voiceRecording = meta
       if (failed) addRecordingToError(firstError, recording)
       const record = (vitest as { recordArtifact?: (task: Task, artifact: unknown) => Promise<unknown> }).recordArtifact

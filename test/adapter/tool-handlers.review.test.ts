@@ -87,4 +87,30 @@ describe('tool calls at the edges of a turn', () => {
     await expect(agent.recvAudio(2000)).rejects.toMatchObject({ name: 'RealtimeConnectionClosedError' })
     expect(signal.aborted).toBe(true)
   })
+
+  it('a call answered by hand while another call of the response still runs its handler: both outputs are sent', async () => {
+    let settle!: (value: unknown) => void
+    const { agent, connection } = await scriptedVoiceAgent({
+      tools: [
+        { type: 'function', name: 'lookup', parameters: {}, execute: () => new Promise((resolve) => (settle = resolve)) },
+        { type: 'function', name: 'book_table', parameters: {} },
+      ],
+      toolHandlers: 'manual',
+    })
+    await agent.sendText('book a table')
+    connection.send(created('resp_1'))
+    connection.send({ ...call('resp_1', 'call_lookup'), name: 'lookup' })
+    connection.send(call('resp_1', 'call_book'))
+    connection.send(done('resp_1'))
+    expect(await agent.recvAudio(2000)).toBeNull()
+    while (!settle) await new Promise((r) => setTimeout(r, 2))
+    await agent.sendToolResult('call_book', { booked: true })
+    settle({ open: true })
+    await sent(agent, 'conversation.item.create', 3) // the user message and both tool outputs
+    const outputs = agent.toolCalls.map((c) => [c.callId, c.output])
+    expect(outputs).toEqual([
+      ['call_lookup', '{"open":true}'],
+      ['call_book', '{"booked":true}'],
+    ])
+  })
 })

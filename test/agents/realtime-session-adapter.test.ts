@@ -44,6 +44,19 @@ async function connected(options: FakeRealtimeServerOptions, calls: Array<{ part
 }
 
 describe('RealtimeSessionAdapter against the fake server', () => {
+  test('two messages while a response is active: the SDK asks once for both, and the turn still ends', async () => {
+    const { adapter } = await connected({ reply: 'We open at ten, every day of the week, and we close at eleven at night.', streamSpeed: 4 })
+    await adapter.sendText('When do you open?')
+    await adapter.recvAudio(2000)
+    // Both wait for the active response; the SDK merges them into one response.create once it is done.
+    await adapter.sendText('And on Sundays?')
+    await adapter.sendText('And on holidays?')
+    while ((await adapter.recvAudio(2000)) !== null);
+    const creates = adapter.timeline.filter((e) => e.direction === 'out' && e.type === 'response.create')
+    expect(creates).toHaveLength(2)
+    await expect(adapter).toSay('we open at ten')
+  })
+
   test('text turn: toRespondWithin, toSay, transcript', async () => {
     const { adapter } = await connected(booking)
     await adapter.sendText('When do you open?')

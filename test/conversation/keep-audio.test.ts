@@ -12,6 +12,8 @@ import {
 import type { KeepAudio, ResponseRecord } from '../../src/conversation/records.js'
 import { conversationReport } from '../../src/reports/conversation-report.js'
 import { layoutConversation } from '../../src/reports/layout.js'
+import { speechWatcher } from '../../src/conversation/speech-timing.js'
+import { synthesizeSpeech } from '../../src/audio/synthetic-voice.js'
 
 /** `n` deltas of `ms` ms each (PCM16 at 24 kHz), every byte of delta i equal to i & 255. */
 function stream(c: Conversation, response: string, n: number, ms: number, start = 0) {
@@ -126,5 +128,36 @@ describe('keepAudio', () => {
     stream(all.c, 'resp_1', 3, 100)
     expect(layoutConversation(all.c).audioNotKept).toBeNull()
     expect(conversationReport({ transcript: all.c.transcript, turns: all.c.turns })).not.toContain('keepAudio')
+  })
+})
+
+describe('speech timing with keepAudio', () => {
+  /** Feeds `pcm` as 100 ms deltas, asking the watcher after each one, as a waiting matcher does. */
+  function watch(keepAudio: KeepAudio, pcm: Buffer): { heard: boolean[]; r: ResponseRecord } {
+    const { c, r } = withResponse(keepAudio)
+    const watcher = speechWatcher()
+    const heard: boolean[] = []
+    for (let off = 0; off < pcm.length; off += 4800) {
+      const delta = pcm.subarray(off, off + 4800).toString('base64')
+      applyServerEvent(
+        c,
+        'response.output_audio.delta',
+        { type: 'response.output_audio.delta', response_id: 'resp_1', item_id: 'item_resp_1', delta },
+        10 + off,
+      )
+      heard.push(watcher(r))
+    }
+    return { heard, r }
+  }
+
+  it('{ lastMs } shorter than the leading silence: speech is still found, in the chunks that arrive after the drop', () => {
+    // 2 s of silence, then speech: with 300 ms kept, the silent head is dropped long before the speech arrives.
+    const pcm = Buffer.concat([Buffer.alloc(2000 * 48), synthesizeSpeech('the table is booked for four people')])
+    const all = watch('all', pcm)
+    const bounded = watch({ lastMs: 300 }, pcm)
+    expect(bounded.r.audioDroppedBytes).toBeGreaterThan(0)
+    expect(all.heard.indexOf(true)).toBeGreaterThanOrEqual(20)
+    // The same delta confirms the speech whether or not the head was let go.
+    expect(bounded.heard.indexOf(true)).toBe(all.heard.indexOf(true))
   })
 })

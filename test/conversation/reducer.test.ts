@@ -77,7 +77,43 @@ describe('conversation reducer', () => {
       { role: 'user', kind: 'audio', text: 'hi', status: 'completed' },
       { role: 'agent', kind: 'audio', text: 'Hello there.', status: 'completed' },
     ])
-    expect(c.timeline.filter((e) => e.direction === 'in')).toHaveLength(GA_AUDIO_TURN.length)
+    // The interleaved audio and transcript deltas of the agent's item are one entry of each.
+    expect(c.timeline.filter((e) => e.direction === 'in').map((e) => [e.type, e.count ?? 1, e.bytes, e.at])).toEqual([
+      ['input_audio_buffer.committed', 1, undefined, 100],
+      ['response.created', 1, undefined, 110],
+      ['response.output_item.added', 1, undefined, 120],
+      ['response.output_audio_transcript.delta', 2, undefined, 130],
+      ['response.output_audio.delta', 2, 7200, 140],
+      ['response.output_audio_transcript.done', 1, undefined, 170],
+      ['response.done', 1, undefined, 180],
+      ['conversation.item.input_audio_transcription.completed', 1, undefined, 190],
+    ])
+  })
+
+  it('keeps the interleaved deltas of one item as two runs, and starts new runs after any other event or item', () => {
+    const { c } = audioTurn()
+    const audio = (item: string) => ({ type: 'response.output_audio.delta', response_id: 'resp_1', item_id: item, delta: b64(480) })
+    const words = (item: string) => ({ type: 'response.output_audio_transcript.delta', response_id: 'resp_1', item_id: item, delta: 'w ' })
+    feed(c, [
+      { type: 'response.created', response: { id: 'resp_1', status: 'in_progress' } },
+      ...Array.from({ length: 50 }, (_, i) => (i % 2 ? audio('item_a') : words('item_a'))),
+      { type: 'response.output_audio.done', response_id: 'resp_1', item_id: 'item_a' },
+      audio('item_a'),
+      words('item_b'),
+      audio('item_b'),
+      audio('item_a'),
+    ])
+    expect(
+      c.timeline.filter((e) => e.direction === 'in' && e.type !== 'response.created').map((e) => [e.type.slice(16), e.itemId, e.count ?? 1, e.bytes]),
+    ).toEqual([
+      ['audio_transcript.delta', 'item_a', 25, undefined],
+      ['audio.delta', 'item_a', 25, 25 * 480],
+      ['audio.done', 'item_a', 1, undefined],
+      ['audio.delta', 'item_a', 1, 480],
+      ['audio_transcript.delta', 'item_b', 1, undefined],
+      ['audio.delta', 'item_b', 1, 480],
+      ['audio.delta', 'item_a', 1, 480],
+    ])
   })
 
   it('drops a trailing odd byte of a delta and hands out no audio that arrives after response.done', () => {

@@ -478,6 +478,34 @@ describe('J. gigantic frames', () => {
     expect(ms).toBeLessThan(2000)
   })
 
+  it('J4: a text frame that is not UTF-8 is decoded with replacement characters and kept; the connection stays open', async () => {
+    const server = await rawServer(async (c) => {
+      await c.accept()
+      await c.nextEvent('session.update')
+      c.sendEvent(sessionUpdated())
+      await c.nextEvent('response.create')
+      // A user transcription whose text holds two bytes that are no UTF-8 (0xff 0xfe), then a whole response.
+      const [head, tail] = JSON.stringify({
+        type: 'conversation.item.input_audio_transcription.completed',
+        item_id: 'item_user_1',
+        content_index: 0,
+        transcript: 'A|B',
+      }).split('|')
+      c.sendFrame(1, Buffer.concat([Buffer.from(head!), Buffer.from([0xff, 0xfe]), Buffer.from(tail!)]))
+      for (const e of responseEvents({ text: 'still here' })) c.sendEvent(e)
+    })
+    const agent = testAdapter(server.url, ADAPTER)
+    await agent.connect()
+    await agent.sendText('hi')
+    const outcome = await settle(drain(agent, 3000), 3000 + SLACK)
+    expect(outcome.ok).toBe(true)
+    expect(agent.currentResponse?.status).toBe('completed')
+    // ws would have closed with 1007 (invalid UTF-8) before: the bytes now arrive as U+FFFD.
+    expect(agent.timeline.some((e) => e.type === '(close)')).toBe(false)
+    expect(agent.lastAgentTranscript).toBe('still here')
+    expect(agent.lastUserTranscript).toBe('A\uFFFD\uFFFDB')
+  })
+
   it('J3: a frame above a configured maxPayload is refused the same way (wsOptions.maxPayload)', async () => {
     const { agent, connection } = await scriptedVoiceAgent({ wsOptions: { maxPayload: 64 * 1024 } })
     await agent.sendText('hi')

@@ -92,6 +92,28 @@ const SCENARIOS: Scenario[] = [
       return waiting
     },
   ],
+  [
+    'the judge and the transcriber answer',
+    { reply: 'Booked for two.', paceMs: 0, judge: () => true },
+    async (agent) => {
+      await turn(agent)
+      await expect(agent).toFulfill('books for two')
+      await expect(agent).toSoundLikeItsTranscript()
+    },
+  ],
+  [
+    'a judge slower than its timeout, a transcriber that cannot be reached',
+    { reply: 'Booked.', paceMs: 0, judge: () => true, faults: { http: { delayMs: 3000, endpoint: 'responses' } } },
+    async (agent) => {
+      await turn(agent)
+      await expect(agent)
+        .toFulfill('books', { timeout: 50 })
+        .catch(() => {})
+      await expect(agent)
+        .toSoundLikeItsTranscript({ baseURL: 'http://127.0.0.1:9/v1' })
+        .catch(() => {})
+    },
+  ],
 ]
 
 describe('per fault: nothing left open once the adapter is disconnected and the server closed', () => {

@@ -28,6 +28,10 @@ import { writeConversationRecording } from '../../src/reports/conversation-recor
 import { tokenize } from '../../src/text/normalize.js'
 import { formatAlignment } from '../../src/text/format-alignment.js'
 import { wordErrorRate } from '../../src/text/word-error-rate.js'
+import { observe } from '../../src/adapter/observe.js'
+import { redactorFor } from '../../src/secrets/redact.js'
+import { measureAttempt } from '../../src/run-report/measure.js'
+import { buildVoiceReport, writeVoiceReport } from '../../src/run-report/index.js'
 
 const canary = () => `sk-canary-${randomBytes(16).toString('hex')}`
 
@@ -245,6 +249,11 @@ describe('a whole child Vitest run with the canary key', () => {
       expect(state['passes, snapshots the transcript and logs the adapter'], output.slice(-3000)).toBe('passed')
       expect(state['fails a matcher (failure message, conversation report, artifacts)']).toBe('failed')
       expect(state['a handshake rejected with a body echoing the key and the Authorization header']).toBe('failed')
+      // The judged recording was made (its verdict and transcription are in the scanned recording), and the
+      // judge's and transcriber's failure messages quoting the key were printed.
+      expect(state['records a conversation'], output.slice(-3000)).toBe('passed')
+      expect(state['the judge echoes the key: toFulfill failure message']).toBe('failed')
+      expect(state['the transcriber echoes the key: toSoundLikeItsTranscript failure message']).toBe('failed')
       expect(results.length).toBeGreaterThanOrEqual(14)
       expect(output).toContain('[redacted]')
 
@@ -523,5 +532,95 @@ describe('finding 2 (key fragments in errors and artifacts): masked, partial, up
     const texts = [timeout!.message, JSON.stringify((timeout as { received?: unknown }).received), closed!.message]
     expect(texts.flatMap((t, i) => findFragments(`error ${i}`, t, [key, hex]))).toEqual([])
     expect(timeout!.message).toContain(REDACTED)
+  })
+})
+
+describe('the judge and the transcriber: no key in their requests’ recorded form, their errors or their messages', () => {
+  it('an HTTP endpoint echoing the key in its error body, a malformed answer echoing it, and the recorded exchanges', async () => {
+    const { createServer } = await import('node:http')
+    const { createRecordingProxy } = await import('../../src/replay.js')
+    const key = canary()
+    // Echoes the key it was sent (like a gateway that prints the rejected credential) in every answer.
+    const echo = createServer((req, res) => {
+      req.resume()
+      req.on('end', () => {
+        const auth = String(req.headers.authorization ?? '')
+        const malformed = req.url?.includes('malformed')
+        const body = malformed
+          ? JSON.stringify({ status: 'completed', output: [{ type: 'message', content: [{ type: 'output_text', text: `not a verdict: ${auth}` }] }] })
+          : JSON.stringify({
+              error: { message: `Incorrect API key provided: ${auth} (${auth.slice(7, 30)}…)`, type: 'invalid_request_error', code: 'invalid_api_key' },
+            })
+        res.writeHead(malformed ? 200 : 401, { 'content-type': 'application/json' })
+        res.end(body)
+      })
+    })
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve))
+    const base = `http://127.0.0.1:${(echo.address() as { port: number }).port}/v1`
+    try {
+      const { agent } = await voiceAgent({ paceMs: 0, reply: 'Table for two.' }, { apiKey: key })
+      await agent.sendText('book')
+      const surfaces: unknown[] = []
+      for (const run of [
+        () => expect(agent).toFulfill('books a table', { baseURL: base }),
+        () => expect(agent).toFulfill('books a table', { baseURL: `${base}/malformed` }),
+        () => expect(agent).toSoundLikeItsTranscript({ baseURL: base }),
+        () => expect(agent).toSay('table', { from: 'audio', baseURL: base, apiKey: key }),
+      ]) {
+        surfaces.push(await run().catch((e: unknown) => e))
+      }
+      expect(surfaces.map((e) => (e as Error).name)).toEqual(['HttpEndpointError', 'MalformedModelOutputError', 'HttpEndpointError', 'HttpEndpointError'])
+      expect(surfaces.flatMap((err, i) => errorSurfaces(err).flatMap((s) => findLeaks(`surface ${i}`, s, key)))).toEqual([])
+      expect(String((surfaces[0] as Error).message)).toContain(REDACTED)
+
+      // Recorded through the proxy: the proxy adds the key upstream; the recording holds it nowhere, nor the echo.
+      const proxy = await createRecordingProxy({ upstream: base.replace(/^http/, 'ws'), apiKey: key })
+      try {
+        const { request } = await import('node:http')
+        await new Promise<void>((resolve, reject) => {
+          const req = request(`${proxy.baseURL}/responses`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+            res.resume()
+            res.on('end', resolve)
+          })
+          req.on('error', reject)
+          req.end(JSON.stringify({ model: 'gpt-4.1-mini', input: 'judge this' }))
+        })
+      } finally {
+        await proxy.close()
+      }
+      const recording = proxy.recording()
+      expect(recording.http?.[0]?.response.status).toBe(401)
+      expect(findLeaks('recording', JSON.stringify(recording.http), key)).toEqual([])
+    } finally {
+      await new Promise<void>((resolve) => echo.close(() => resolve()))
+    }
+  })
+})
+
+describe('the run report (issue #15): measurements, JSON, HTML and table hold no key', () => {
+  it('a judge reason and a test name that carry the key, an agent that says it: nothing of it reaches the report files or the table', async () => {
+    const key = canary()
+    const { agent } = await voiceAgent({ apiKey: key, reply: `Here it is: ${key}.`, paceMs: 1 }, { apiKey: key })
+    await agent.sendText('tell me my key')
+    await expect(agent).toSay(/Here it is/)
+    // A judge that quotes the transcript verbatim, and a test named after the key (the reporters redact both).
+    const notes = [{ kind: 'judge', turn: 1, pass: false, criteria: `never says ${key}`, reason: `it said ${key}`, model: 'judge' }]
+    const attempt = measureAttempt(observe(agent).turns, notes, { state: 'failed', redact: redactorFor(agent) })
+    const report = buildVoiceReport({ runner: 'vitest', startedAt: new Date(), durationMs: 1 }, [
+      { file: 'x.test.ts', name: `leaks ${key}`, attempts: [attempt] },
+    ])
+    const dir = await mkdtemp(join(tmpdir(), 'ev-secrets-report-'))
+    try {
+      const out = await writeVoiceReport(report, { outputDir: dir, budgets: { firstAudio: { p95: 0 } } })
+      const texts: Array<[string, string]> = [
+        ['table', out.text],
+        ['voice-report.json', await readFile(out.files.json!, 'utf8')],
+        ['voice-report.html', await readFile(out.files.html!, 'utf8')],
+      ]
+      expect(attempt.turns).toHaveLength(1)
+      expect(texts.flatMap(([where, t]) => findLeaks(where, t, key))).toEqual([])
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })

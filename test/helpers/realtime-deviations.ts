@@ -2,7 +2,7 @@ import type { KnownDeviation } from './typecheck-literals.js'
 
 /**
  * Where the live API (and so the fake) sends something `RealtimeServerEvent` does not declare. Each entry is
- * backed by a capture in research/realtime-protocol.md; the probe test in test/sdk/server-events.typecheck.test.ts proves each one is really
+ * backed by a capture in research/realtime-protocol.md; the probe test in test/sdk/wire.typecheck.test.ts proves each one is really
  * rejected by the SDK types, so this list cannot quietly grow stale.
  */
 export const KNOWN_SERVER_EVENT_DEVIATIONS: KnownDeviation[] = [

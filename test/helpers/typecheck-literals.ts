@@ -24,6 +24,38 @@ export interface TypecheckOptions {
   label?: (value: unknown, index: number) => string
 }
 
+const COMPILER_OPTIONS: ts.CompilerOptions = {
+  strict: true,
+  noEmit: true,
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  skipLibCheck: true,
+  types: [],
+  lib: ['lib.es2023.d.ts'],
+}
+
+/** The last program: the next one reuses its structure. */
+let previous: ts.Program | undefined
+/** Parsed declaration files (the SDK's and TypeScript's libs), shared by every check in this worker. */
+const parsed = new Map<string, ts.SourceFile>()
+
+/** A compiler host that parses each library file once per worker; the generated literals are parsed every time. */
+function cachingHost(): ts.CompilerHost {
+  const host = ts.createCompilerHost(COMPILER_OPTIONS)
+  const getSourceFile = host.getSourceFile.bind(host)
+  host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
+    if (fileName.startsWith(GENERATED_DIR)) return getSourceFile(fileName, languageVersion, onError, shouldCreate)
+    let source = parsed.get(fileName)
+    if (!source) {
+      source = getSourceFile(fileName, languageVersion, onError, shouldCreate)
+      if (source) parsed.set(fileName, source)
+    }
+    return source
+  }
+  return host
+}
+
 /** Literal TS source for a JSON-compatible value (JSON is valid TS expression syntax). */
 function literal(value: unknown): string {
   return JSON.stringify(value, null, 1)
@@ -55,16 +87,8 @@ export function typecheckLiterals(values: unknown[], options: TypecheckOptions):
   lines.push(']', '')
   writeFileSync(file, lines.join('\n'))
   try {
-    const program = ts.createProgram([file], {
-      strict: true,
-      noEmit: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      skipLibCheck: true,
-      types: [],
-      lib: ['lib.es2023.d.ts'],
-    })
+    const program = ts.createProgram([file], COMPILER_OPTIONS, cachingHost(), previous)
+    previous = program
     const source = program.getSourceFile(file)
     const diagnostics = [...program.getOptionsDiagnostics(), ...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)]
     return diagnostics.map((d) => {

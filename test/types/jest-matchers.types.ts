@@ -8,6 +8,9 @@ export async function jestUsage(agent: OpenAIRealtimeAdapter): Promise<void> {
   await expect(agent).not.toRespondWithin(800)
   await expect(agent).toTranscribeAs('x')
   await expect(agent).toStopOnInterrupt()
+  await expect(agent).toFulfill('confirms the party size')
+  await expect(agent).not.toSoundLikeItsTranscript({ maxWer: 0 })
+  await expect(agent).toSay('x', { from: 'audio' })
   // @ts-expect-error toSay does not take a number
   await expect(agent).toSay(42)
 }

@@ -1,0 +1,125 @@
+/**
+ * How the judge and the transcriber reach OpenAI's HTTP endpoints for an agent: beside its realtime endpoint
+ * (`wss://host/v1/realtime` → `https://host/v1`), with its own credentials. In the fixtures' fake, record and replay
+ * modes the agent talks to a local server with no key, and so do they: the fake server answers, the recording proxy
+ * adds the key upstream and records the exchange, the replay server answers from the recording.
+ */
+import type { VoiceAgentAdapter } from '../adapter/types.js'
+import type { ResponseRecord } from '../conversation/records.js'
+import { InvalidOptionError } from '../errors/index.js'
+import { DEFAULT_HEARING_MODEL, httpBaseUrl, isLoopbackUrl, transcribeWithEndpoint, type Transcriber } from '../judge/index.js'
+import { PCM_RATE } from '../protocol/events.js'
+import { httpAccessOf } from '../secrets/http-access.js'
+import { chainRedactors, createRedactor, redactorOf, type Redactor } from '../secrets/redact.js'
+
+export const OPENAI_BASE_URL = 'https://api.openai.com/v1'
+
+export interface EndpointOptions {
+  /** Base URL of the HTTP API (`https://api.openai.com/v1`). Default: derived from the agent's realtime URL. */
+  baseURL?: string
+  /** Key for the HTTP endpoint. Default: the agent's own (its `apiKey` option or OPENAI_API_KEY). */
+  apiKey?: string
+}
+
+export interface EndpointAccess {
+  baseURL: string
+  headers: Record<string, string>
+  ca?: string | Buffer | Array<string | Buffer>
+  redact: Redactor
+}
+
+/** Where to post and with which credentials, for `agent` and the matcher's options. */
+export function endpointAccess(matcher: string, agent: VoiceAgentAdapter, options: EndpointOptions): EndpointAccess {
+  if (options.baseURL !== undefined && (typeof options.baseURL !== 'string' || options.baseURL === '')) {
+    throw new InvalidOptionError(`${matcher}: option "baseURL" must be a URL such as https://api.openai.com/v1, got ${JSON.stringify(options.baseURL)}`)
+  }
+  if (options.apiKey !== undefined && typeof options.apiKey !== 'string') throw new InvalidOptionError(`${matcher}: option "apiKey" must be a string`)
+  const access = httpAccessOf(agent)
+  const ownUrl = (agent as unknown as { url?: unknown }).url
+  const agentUrl = access?.url ?? (typeof ownUrl === 'string' ? ownUrl : undefined)
+  const baseURL = options.baseURL !== undefined ? httpBaseUrl(options.baseURL) : agentUrl ? httpBaseUrl(agentUrl, 'url') : OPENAI_BASE_URL
+  const envKey = process.env.OPENAI_API_KEY || undefined
+  let headers: Record<string, string> = {}
+  if (options.apiKey) headers = { Authorization: `Bearer ${options.apiKey}` }
+  else if (access) headers = { ...access.headers }
+  // A third-party adapter says nothing about its key: the environment's, but never to a local server.
+  else if (envKey && !isLoopbackUrl(baseURL)) headers = { Authorization: `Bearer ${envKey}` }
+  const redact = chainRedactors(redactorOf(agent), createRedactor([options.apiKey, envKey]))
+  return { baseURL, headers, ...(access?.ca !== undefined ? { ca: access.ca } : {}), redact }
+}
+
+export interface HearingOptions extends EndpointOptions {
+  /** Your own speech-to-text (PCM16 mono → text). Default: OpenAI's `/v1/audio/transcriptions`. */
+  transcriber?: Transcriber
+  /** The model of the default transcriber. Default `gpt-4o-mini-transcribe`. */
+  transcriptionModel?: string
+}
+
+export function checkHearingOptions(matcher: string, options: HearingOptions): void {
+  if (options.transcriber !== undefined && typeof options.transcriber !== 'function') {
+    throw new InvalidOptionError(`${matcher}: option "transcriber" must be a function (pcm: Buffer, { sampleRate }) => string | Promise<string>`)
+  }
+  if (options.transcriptionModel !== undefined && (typeof options.transcriptionModel !== 'string' || options.transcriptionModel === '')) {
+    throw new InvalidOptionError(`${matcher}: option "transcriptionModel" must be a model name such as ${DEFAULT_HEARING_MODEL}`)
+  }
+}
+
+export type Heard = { ok: true; text: string; by: string } | { ok: false; why: string }
+
+// Several matchers on one response hear it once (per transcriber): one request, one recorded exchange.
+const heardCache = new WeakMap<ResponseRecord, Map<unknown, Promise<string>>>()
+
+/**
+ * What the response's audio says, by the transcriber. `{ ok: false }` when there is no audio to hear (a text-only
+ * response, or the adapter kept none: `keepAudio`); a failing transcriber rejects (typed errors for the default).
+ */
+export async function hearResponse(
+  matcher: string,
+  agent: VoiceAgentAdapter,
+  response: ResponseRecord,
+  options: HearingOptions,
+  timeoutMs: number,
+): Promise<Heard> {
+  if (response.audioBytes === 0) return { ok: false, why: 'the response has no audio (a text-only response?), so there is nothing to hear' }
+  if (response.audioDroppedBytes > 0) {
+    return {
+      ok: false,
+      why: `the adapter kept only part of the response's audio (keepAudio; ${response.audioDroppedBytes} of ${response.audioBytes} bytes dropped), so it cannot be heard whole`,
+    }
+  }
+  const chunks = response.audio
+  if (chunks.length === 0) return { ok: false, why: "the adapter kept none of the response's audio (keepAudio: 'none')" }
+  const sampleRate = chunks[0]!.sampleRate || PCM_RATE
+  const pcm = Buffer.concat(chunks.map((c) => c.data))
+  const model = options.transcriptionModel ?? DEFAULT_HEARING_MODEL
+  // Keyed by what hears it: your transcriber (the function), or the default one's endpoint and model.
+  let key: unknown
+  let by: string
+  let hear: () => Promise<string>
+  if (options.transcriber) {
+    const transcriber = options.transcriber
+    key = transcriber
+    by = `your transcriber${transcriber.name ? ` (${transcriber.name})` : ''}`
+    hear = async () => {
+      const text: unknown = await transcriber(pcm, { sampleRate })
+      if (typeof text !== 'string') throw new InvalidOptionError(`${matcher}: option "transcriber" must return (or resolve to) a string, got ${typeof text}`)
+      return text
+    }
+  } else {
+    const access = endpointAccess(matcher, agent, options)
+    key = `${access.baseURL}\u0000${model}`
+    by = model
+    hear = () => transcribeWithEndpoint({ ...access, model, pcm, sampleRate, timeoutMs })
+  }
+  let perResponse = heardCache.get(response)
+  if (!perResponse) heardCache.set(response, (perResponse = new Map()))
+  const cache = perResponse
+  let pending = cache.get(key)
+  if (!pending) {
+    pending = hear()
+    cache.set(key, pending)
+    // A failed hearing is not kept: the next matcher asks again.
+    pending.catch(() => cache.delete(key))
+  }
+  return { ok: true, text: await pending, by }
+}
