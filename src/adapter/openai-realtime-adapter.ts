@@ -293,6 +293,7 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
       redact: (text) => this.#redact(text),
       keepAudio: this.keepAudio,
       serverTurns: this.turnDetection !== null,
+      serverInterrupts: this.turnDetection !== null && this.turnDetection.interrupt_response !== false,
     })
   }
 

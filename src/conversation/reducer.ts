@@ -49,6 +49,11 @@ export interface ConversationOptions {
    * and a response it starts on its own answers that turn (and becomes the one read). Default false.
    */
   serverTurns?: boolean
+  /**
+   * The server's turn detection cancels the agent's response when the caller starts speaking (`interrupt_response`):
+   * its `input_audio_buffer.speech_started` marks every open response interrupted (a barge-in). Default false.
+   */
+  serverInterrupts?: boolean
 }
 
 const AUDIO_DELTA = 'response.output_audio.delta'
@@ -93,9 +98,11 @@ export class Conversation {
   readonly keptTurns: TurnRecord[] = []
   keptTurnMs = 0
   readonly serverTurns: boolean
+  readonly serverInterrupts: boolean
 
   constructor(options: ConversationOptions = {}) {
     this.serverTurns = options.serverTurns ?? false
+    this.serverInterrupts = options.serverInterrupts ?? false
     this.log = new Timeline(options.timelineLimit ?? 20_000)
     this.redact = options.redact ?? ((text) => text)
     this.#redactsOwnSecrets = options.redact !== undefined
@@ -199,6 +206,11 @@ function reduce(c: Conversation, type: string, event: ServerEvent, at: number, a
   }
 
   switch (type) {
+    case 'input_audio_buffer.speech_started': {
+      // A barge-in: the caller spoke over the agent, and the server cancels what it was saying.
+      if (c.serverInterrupts) for (const r of c.responses) if (isResponseOpen(r)) r.interruptedAt ??= at
+      return NOTHING
+    }
     case 'input_audio_buffer.committed': {
       const turn = c.turns.findLast((t) => t.input === 'audio' && t.endedAt !== null && !t.itemId)
       if (turn && itemId) turn.itemId = itemId

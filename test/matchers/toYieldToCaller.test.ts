@@ -26,6 +26,9 @@ describe('toYieldToCaller', () => {
     await expect(agent).toYieldToCaller(() => user.say('make it eight'), { answers: 'table for 8' })
     const [first, second] = agent.turns
     expect(first!.response!.status).toBe('cancelled')
+    // The barge-in is the response's interruption: the run report's "interrupt stop" counts it.
+    expect(first!.response!.interruptedAt).not.toBeNull()
+    expect(first!.response!.doneAt! - first!.response!.interruptedAt!).toBeGreaterThanOrEqual(0)
     expect(second!.transcription).toBe('make it eight')
     expect(second!.response!.transcript).toBe('Sure, a table for eight.')
     // The server heard the caller over the agent: speech_started, then the cancel of the playing response.
