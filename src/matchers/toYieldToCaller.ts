@@ -79,7 +79,12 @@ export async function toYieldToCaller(
     }
     const conversation = observe(received)
     const deadline = performance.now() + timeout
-    const started = await drive(received, timeout, (r) => r.audio.length > 0 && audioMs(r.audio) >= afterMs)
+    // The server answers a turn its VAD ended on its own time: when the caller's latest turn has no response yet,
+    // the agent is about to speak (the response read so far is an earlier one). Wait for it to start.
+    const latest = conversation.turns[conversation.turns.length - 1]
+    const speaking = () => (conversation.currentResponse && isResponseOpen(conversation.currentResponse) ? true : undefined)
+    if (latest && latest.response === null && !speaking()) await waitForChange(conversation, speaking, timeout)
+    const started = await drive(received, Math.max(0, deadline - performance.now()), (r) => r.audio.length > 0 && audioMs(r.audio) >= afterMs)
     const response = started.response
     if (!response || started.timeout) {
       return {

@@ -41,7 +41,7 @@ describe.runIf(existsSync(`${root}/dist/index.js`))('built package (npm run buil
       "const m = await import('expect-voice/matchers'); console.log(Object.keys(m.voiceMatchers).sort().join(','))",
     ])
     const cjs = await node(['-e', "console.log(Object.keys(require('expect-voice/matchers').voiceMatchers).sort().join(','))"])
-    expect(esm.stdout.trim()).toBe('toCallTool,toFulfill,toRespondWithin,toSay,toSoundLikeItsTranscript,toStopOnInterrupt,toTranscribeAs')
+    expect(esm.stdout.trim()).toBe('toCallTool,toFulfill,toRespondWithin,toSay,toSoundLikeItsTranscript,toStopOnInterrupt,toTranscribeAs,toYieldToCaller')
     expect(cjs.stdout.trim()).toBe(esm.stdout.trim())
   })
 
