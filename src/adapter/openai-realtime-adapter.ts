@@ -231,6 +231,10 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   /** `response.create` requests held back while another response is active. */
   #deferred: ResponseRecord[] = []
   #pendingInputBytes = 0
+  /** Server turn detection: audio at speech level was sent since the server's last commit (it will end that turn). */
+  #speechSinceCommit = false
+  /** Server turn detection: the server ended a turn with no response open, so it starts one (`create_response`). */
+  #answerDue = false
   /** Audio of the response being read, received but not yet handed out by `recvAudio`. */
   #queue: AudioChunk[] = []
   #clientEventSeq = 0
@@ -498,6 +502,7 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
     if (chunk.data.length === 0) return
     const data = userAudio(this.#conversation, chunk.data)
     this.#pendingInputBytes += data.length
+    if (this.turnDetection !== null && !this.#speechSinceCommit) this.#speechSinceCommit = holdsSpeechLevel(data)
     this.#send({ type: 'input_audio_buffer.append', audio: data.toString('base64') }, data.length)
   }
 
@@ -559,7 +564,12 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
     if (this.#queue.length) return this.#queue.shift()!
     const current = this.#conversation.currentResponse
     // After tool calls the turn goes on: the follow-up response (asked for once the handlers answered) is read next.
-    if (current && !isResponseOpen(current) && !current.awaitingFollowUp) return null
+    if (current && !isResponseOpen(current) && !current.awaitingFollowUp) {
+      // Server turn detection: the caller spoke since the server's last commit, or the server owes an answer; its
+      // response is the next one to read, not the end of this one.
+      if (this.#awaitingServer()) return undefined
+      return null
+    }
     return undefined
   }
 
@@ -567,9 +577,13 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
   #recvTimeout(timeoutMs: number, started: number): () => Error {
     return () => {
       const received = this.#receivedSince(started)
-      const waitingFor = this.#conversation.currentResponse
-        ? `audio of response ${this.#conversation.currentResponse.id ?? '(requested, not yet created)'}`
-        : 'a response, but none was requested (send audio or text first)'
+      const waitingFor = this.#awaitingServer()
+        ? this.#speechSinceCommit
+          ? "the server's turn detection to end the caller's turn (send silence after the speech) and answer it"
+          : 'the response the server starts for the turn its turn detection ended'
+        : this.#conversation.currentResponse
+          ? `audio of response ${this.#conversation.currentResponse.id ?? '(requested, not yet created)'}`
+          : 'a response, but none was requested (send audio or text first)'
       return new RealtimeTimeoutError(
         this.#redact(
           `recvAudio timed out after ${timeoutMs} ms waiting for ${waitingFor}; received since it was requested: ${received.length ? received.join(', ') : 'nothing'}`,
@@ -611,6 +625,11 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
         output: { format, voice: this.voice },
       },
     }
+  }
+
+  /** Server turn detection: a turn the server has yet to end, or to answer, comes before the end of reading. */
+  #awaitingServer(): boolean {
+    return this.turnDetection !== null && (this.#speechSinceCommit || this.#answerDue)
   }
 
   #assertOpen(method: string): void {
@@ -816,8 +835,15 @@ export class OpenAIRealtimeAdapter implements VoiceAgentAdapter {
       const reading = this.#conversation.currentResponse
       const outcome = applyServerEvent(this.#conversation, type, event, at, frame.decoded ? DECODED_SPAN : undefined)
       if (this.turnDetection !== null) {
-        // The server committed the audio sent so far (its turn detection): nothing is pending any more.
-        if (type === 'input_audio_buffer.committed') this.#pendingInputBytes = 0
+        // The server committed the audio sent so far (its turn detection): nothing is pending any more; it answers
+        // the turn unless a response is still open or it was told not to.
+        if (type === 'input_audio_buffer.committed') {
+          this.#pendingInputBytes = 0
+          this.#speechSinceCommit = false
+          this.#answerDue = this.turnDetection.create_response !== false && !hasOpenResponse(this.#conversation)
+        }
+        if (type === 'input_audio_buffer.cleared') this.#speechSinceCommit = false
+        if (type === 'response.created') this.#answerDue = false
         // A response the server started for the next turn: what was queued of the one before is never played.
         if (this.#conversation.currentResponse !== reading) this.#queue.length = 0
       }
@@ -1030,4 +1056,23 @@ function toolOptions(options: OpenAIRealtimeAdapterOptions): { handlers: Map<str
     return wire
   })
   return { handlers, manual: given === 'manual', wireTools }
+}
+
+/** RMS of a 20 ms frame at which sent audio counts as speech-level (-30 dBFS): the server's VAD will take it up. */
+const SPEECH_LEVEL_RMS = 1000
+
+/** True when some 20 ms frame of `pcm` (PCM16 24 kHz) reaches `SPEECH_LEVEL_RMS`. */
+function holdsSpeechLevel(pcm: Buffer): boolean {
+  const frame = 480
+  const samples = pcm.length >> 1
+  for (let start = 0; start < samples; start += frame) {
+    const end = Math.min(samples, start + frame)
+    let sum = 0
+    for (let i = start; i < end; i++) {
+      const x = pcm.readInt16LE(i * 2)
+      sum += x * x
+    }
+    if (sum / (end - start) >= SPEECH_LEVEL_RMS * SPEECH_LEVEL_RMS) return true
+  }
+  return false
 }
