@@ -1,20 +1,23 @@
 /**
  * A tolerant recogniser for the synthetic voice, for the fake server: it hears `synthesizeSpeech` audio through
- * noise, a phone line, gain changes and lost frames, and, like a real recogniser, loses words as conditions get
- * worse. Deterministic: the same audio always gives the same text.
+ * noise, gain changes, phone lines and lost frames, and, like a real recogniser, loses words as conditions get worse.
+ * Deterministic: the same audio always gives the same text.
  *
  * How it listens: the synthetic voice carries one character per symbol (40 ms by default) in the loudness of a
- * square tone (see synthetic-voice.ts). The recogniser finds the utterance's start by the step up of the preamble,
- * measures each symbol's level by correlating its central part with the tone's fundamental (which survives band
- * limits, codecs and resampling), calibrates the level scale on the preamble and refines it against the code's
- * lattice (levels come in steps of 100), then reads each symbol as the nearest step. A symbol whose level falls
- * between steps, or whose two halves disagree (a frame from elsewhere), makes its word unreliable: the word is
- * dropped, as a recogniser drops what it did not catch. A half-symbol of silence (one lost 20 ms frame) is read
- * from the other half.
+ * square tone (see synthetic-voice.ts). The recogniser finds each utterance by the step up of its preamble, measures
+ * each symbol's level by correlating its central part with the tone's fundamental (which survives band limits,
+ * codecs and resampling), and fits a channel to the utterance: the caller's gain, straight or through a G.711 codec
+ * (whose quantisation moves each level by up to two code steps, averaged by the line's noise when there is some,
+ * measured in the spaces). Among the gains that fit, the one whose reading looks most like English text wins (a
+ * character prior). Each symbol then reads as the nearest code level. A symbol between levels, or whose two halves
+ * disagree (a frame from elsewhere), makes its word unreliable: the word is dropped, as a recogniser drops what it
+ * did not catch. A half-symbol of silence (one lost 20 ms frame) is read from the other half, once per word. Where
+ * the codec merged neighbouring characters, a small vocabulary picks the spelling that is a word.
  *
- * The code's steps are 100 units apart on levels around 11 000, so the symbol levels need about 30 dB SNR to be read
- * safely: words start to drop at 25 dB and are mostly gone by 15 dB. That is stricter than a real recogniser on
- * real speech (which copes with 10 dB or less); the fake's thresholds are what tests can rely on.
+ * The code's steps are 100 units apart on levels around 11 000, so the levels need about 35 dB SNR to be read
+ * safely: words start to drop at 30 dB and are mostly gone by 20 dB. That is stricter than a real recogniser on real
+ * speech (which copes with 10 dB or less); these thresholds are the fake's, and what offline tests can rely on. The
+ * phone-line models assume 24 kHz audio whose line started at the utterance (as `user.say` conditions each line).
  */
 import { aLawDecode, aLawEncode, muLawDecode, muLawEncode } from './g711.js'
 import { int16View } from './pcm16.js'
