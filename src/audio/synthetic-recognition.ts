@@ -215,8 +215,8 @@ function align(meter: LevelMeter, n: number, onset: number, symbol: number, half
     let cost = 0
     for (let k = 1, at = start + symbol; k <= 24 && at + symbol <= n; k++, at += symbol) {
       const margin = 4 * half
-      const first = meter.level(at + margin, at + symbol / 2)
-      const second = meter.level(at + symbol / 2, at + symbol - margin)
+      const first = meter.level(at + margin, at + symbol / 2 - 2 * half)
+      const second = meter.level(at + symbol / 2 + 2 * half, at + symbol - margin)
       if (first > 300 && second > 300) cost += Math.abs(first - second) / Math.max(first, second)
     }
     // Ties keep the grid of the step up.
@@ -243,8 +243,10 @@ function readSymbol(meter: LevelMeter, start: number, symbol: number, half: numb
   const a = start + margin
   const b = start + symbol - margin
   const mid = start + symbol / 2
-  const first = meter.level(a, mid)
-  const second = meter.level(mid, b)
+  // The halves keep a period clear of the middle: a line delays the voice by a few samples, and a lost frame's edge
+  // sits on the middle of the symbol as sent, not as heard.
+  const first = meter.level(a, mid - 2 * half)
+  const second = meter.level(mid + 2 * half, b)
   if (first < silent && second < silent) return { level: 0, torn: false }
   // One half silent: a lost frame. Read the other half.
   if (first < silent) return { level: second, torn: false, patched: true }
@@ -263,8 +265,8 @@ function readSymbol(meter: LevelMeter, start: number, symbol: number, half: numb
 function readUtterance(meter: LevelMeter, n: number, onset: number, symbol: number, half: number, words: Word[]): number {
   // The preamble's level, from its louder half when the other is (nearly) silent: a lost frame.
   const margin = Math.min(4 * half, Math.floor(symbol / 8))
-  const firstHalf = meter.level(onset + margin, onset + symbol / 2)
-  const secondHalf = meter.level(onset + symbol / 2, onset + symbol - margin)
+  const firstHalf = meter.level(onset + margin, onset + symbol / 2 - 2 * half)
+  const secondHalf = meter.level(onset + symbol / 2 + 2 * half, onset + symbol - margin)
   const preamble =
     Math.min(firstHalf, secondHalf) < 0.25 * Math.max(firstHalf, secondHalf)
       ? Math.max(firstHalf, secondHalf)

@@ -27,6 +27,7 @@ describe('recognizeSyntheticSpeech', () => {
     ['an A-law phone line', { phoneLine: { codec: 'alaw' } }],
     ['a μ-law line, 3 dB quieter', { phoneLine: true, gain: { db: -3 } }],
     ['a μ-law line with noise at 40 dB SNR', { phoneLine: true, noise: { snrDb: 40 } }],
+    ['a μ-law line losing 3 % of its packets', { phoneLine: true, packetLoss: { rate: 0.03 } }],
     ['5 % packet loss', { packetLoss: { rate: 0.05 } }],
     ['5 % packet loss, concealed', { packetLoss: { rate: 0.05, conceal: true } }],
     ['noise, gain and loss together', { noise: { snrDb: 35 }, gain: { db: -6 }, packetLoss: { rate: 0.05 } }],
