@@ -344,7 +344,7 @@ describe('server faults', () => {
     expect(err).toBeInstanceOf(RealtimeTimeoutError)
     expect((err as Error).message).toMatch(/recvAudio timed out after 200 ms .*received since it was requested: .*response\.created/)
     // It gave up at its own timeout, not when the answer came (3000 ms); how close to 200 ms is for the bench.
-    expect(elapsed).toBeGreaterThanOrEqual(199)
+    expect(elapsed).toBeGreaterThanOrEqual(190)
     expect(elapsed).toBeLessThan(3000)
   })
 
