@@ -343,7 +343,9 @@ describe('server faults', () => {
     const elapsed = performance.now() - started
     expect(err).toBeInstanceOf(RealtimeTimeoutError)
     expect((err as Error).message).toMatch(/recvAudio timed out after 200 ms .*received since it was requested: .*response\.created/)
-    expect(elapsed).toBeLessThan(200 + 50)
+    // It gave up at its own timeout, not when the answer came (3000 ms); how close to 200 ms is for the bench.
+    expect(elapsed).toBeGreaterThanOrEqual(190)
+    expect(elapsed).toBeLessThan(3000)
   })
 
   it.each([1011, 1006])('fails the waiting call when the socket closes mid-response (%i), naming the close code', async (code) => {

@@ -161,7 +161,7 @@ describe('audio turn', () => {
       expect(r).toMatchObject({ status: 'completed', latencyMs: 40 })
       const injected = r.firstAudioAt! - r.requestedAt
       expect(injected).toBeGreaterThanOrEqual(40)
-      expect(injected).toBeLessThan(40 + 50) // generous sanity bound; typically < 0.5 ms late
+      expect(injected).toBeLessThan(40 + 250) // a sanity bound for a loaded machine; typically < 0.5 ms late
       expect(r.doneAt!).toBeGreaterThanOrEqual(r.firstAudioAt!)
     }
   })
