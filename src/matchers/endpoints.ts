@@ -7,7 +7,7 @@
  */
 import type { VoiceAgentAdapter } from '../adapter/types.js'
 import type { ResponseRecord } from '../conversation/records.js'
-import { InvalidOptionError } from '../errors/index.js'
+import { InvalidOptionError, TranscriberTimeoutError } from '../errors/index.js'
 import { DEFAULT_HEARING_MODEL, httpBaseUrl, isLoopbackUrl, isOpenAIUrl, transcribeWithEndpoint, type Transcriber } from '../judge/index.js'
 import { PCM_RATE } from '../protocol/events.js'
 import { httpAccessOf } from '../secrets/http-access.js'
@@ -127,7 +127,15 @@ export async function hearResponse(
     key = transcriber
     by = `your transcriber${transcriber.name ? ` (${transcriber.name})` : ''}`
     hear = async () => {
-      const text: unknown = await transcriber(pcm, { sampleRate })
+      const text: unknown = await settleWithin(
+        Promise.resolve().then(() => transcriber(pcm, { sampleRate })),
+        timeoutMs,
+        () =>
+          new TranscriberTimeoutError(
+            `${matcher}: ${by} did not return a transcription within ${timeoutMs} ms (the matcher's timeout); make it answer sooner or pass a longer { timeout }`,
+            timeoutMs,
+          ),
+      )
       if (typeof text !== 'string') throw new InvalidOptionError(`${matcher}: option "transcriber" must return (or resolve to) a string, got ${typeof text}`)
       return text
     }
@@ -148,4 +156,13 @@ export async function hearResponse(
     pending.catch(() => cache.delete(key))
   }
   return { ok: true, text: await pending, by }
+}
+
+/** `promise`, or `onTimeout()`'s error once `ms` have passed: your transcriber is bounded like the default one. */
+function settleWithin<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms)
+  })
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer))
 }

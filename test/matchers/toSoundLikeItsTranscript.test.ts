@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import '../../src/vitest.js'
-import { HttpEndpointError, HttpEndpointTimeoutError, InvalidOptionError, MalformedModelOutputError } from '../../src/index.js'
+import { HttpEndpointError, HttpEndpointTimeoutError, InvalidOptionError, MalformedModelOutputError, TranscriberTimeoutError } from '../../src/index.js'
 import { failureOf, voiceAgent } from '../helpers/voice.js'
 
 const REPLY = 'Your table for two is booked for seven pm.'
@@ -65,6 +65,23 @@ describe('toSoundLikeItsTranscript', () => {
       expect(err).toBeInstanceOf(type)
       expect((err as Error).message).toMatch(pattern)
     }
+  })
+
+  it('your transcriber is bounded by { timeout } too: a TranscriberTimeoutError, with or without .not', async () => {
+    const { agent } = await voiceAgent({ ...fast, reply: REPLY })
+    await agent.sendText('book')
+    const never = function slowStt() {
+      return new Promise<string>(() => {})
+    }
+    const err = (await expect(agent)
+      .toSay('hello', { from: 'audio', timeout: 100, transcriber: never })
+      .catch((e: unknown) => e)) as TranscriberTimeoutError
+    expect(err).toBeInstanceOf(TranscriberTimeoutError)
+    expect(err.timeoutMs).toBe(100)
+    expect(err.message).toBe(
+      "toSay: your transcriber (slowStt) did not return a transcription within 100 ms (the matcher's timeout); make it answer sooner or pass a longer { timeout }",
+    )
+    await expect(expect(agent).not.toSoundLikeItsTranscript({ timeout: 50, transcriber: never })).rejects.toBeInstanceOf(TranscriberTimeoutError)
   })
 
   it('rejects bad options with typed errors', async () => {
