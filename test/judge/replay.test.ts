@@ -9,8 +9,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import '../../src/vitest.js'
-import { createFakeRealtimeServer, HttpEndpointError, OpenAIRealtimeAdapter, type FakeJudgeRequest } from '../../src/index.js'
+import {
+  createFakeRealtimeServer,
+  ExpectVoiceError,
+  HttpEndpointError,
+  HttpEndpointTimeoutError,
+  OpenAIRealtimeAdapter,
+  type FakeJudgeRequest,
+} from '../../src/index.js'
 import { createRecordingProxy, createReplayServer, type SessionRecording } from '../../src/replay.js'
+import { parseRecording } from '../../src/replay/cassette.js'
 import { openVoiceSession } from '../../src/runners/voice-session.js'
 import { closedAfterTest, stripAnsi } from '../helpers/voice.js'
 
@@ -185,5 +193,57 @@ describe('the fixtures: recorded against the fake server standing in for live, r
     await expect(replayed.agent).toFulfill('confirms party size and time')
     await replayed.agent.disconnect()
     await replayed.finish({ failed: false })
+  })
+
+  it('a verdict the client gave up on is recorded as abandoned, and replays as no answer: the same timeout, no crash', async () => {
+    const ctx = { runner: 'vitest' as const, testFile: join(dir, 'abandoned.test.ts'), testName: 'judge too slow' }
+    const fake = await closedAfterTest(
+      () => createFakeRealtimeServer({ reply: REPLY, judge, paceMs: 0, msPerChar: 10, faults: { http: { delayMs: 400 } } }),
+      (s) => s.close(),
+    )
+    const recorded = await openVoiceSession({ mode: 'record', url: fake.url, apiKey: CANARY }, ctx)
+    await recorded.agent.sendText('a table for two at seven')
+    await expect(expect(recorded.agent).toFulfill('confirms party size and time', { timeout: 100 })).rejects.toBeInstanceOf(HttpEndpointTimeoutError)
+    await recorded.agent.disconnect()
+    await recorded.finish({ failed: false })
+    await fake.close()
+    const file = await readFile(recorded.recordingPath!, 'utf8')
+    expect(file).toMatch(/"path":"\/v1\/responses",.*"response":\{"aborted":true\}\}/)
+    expect(file).not.toContain('"status":0')
+
+    const replayed = await openVoiceSession({ mode: 'replay' }, ctx)
+    await replayed.agent.sendText('a table for two at seven')
+    const err = await expect(replayed.agent)
+      .toFulfill('confirms party size and time', { timeout: 100 })
+      .catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(HttpEndpointTimeoutError)
+    expect((err as Error).message).toMatch(/did not answer within 100 ms \(nothing arrived\)/)
+    await replayed.agent.disconnect()
+    await replayed.finish({ failed: false })
+  })
+})
+
+describe('reading recorded HTTP exchanges', () => {
+  const withResponse = (response: unknown) =>
+    JSON.stringify({
+      expectVoiceRecording: 1,
+      sessions: [],
+      http: [{ request: { method: 'POST', path: '/v1/responses', body: {} }, response }],
+    })
+
+  it('takes an HTTP status from 100 to 599, or {"aborted":true}, and names anything else', () => {
+    expect(parseRecording(withResponse({ status: 429, body: { error: {} } }), 'x').http![0]!.response).toEqual({ status: 429, body: { error: {} } })
+    expect(parseRecording(withResponse({ aborted: true }), 'x').http![0]!.response).toEqual({ aborted: true })
+    for (const [response, why] of [
+      [{ status: 0, body: null }, 'http[0].response.status is 0, not an HTTP status from 100 to 599'],
+      [{ status: 600, body: null }, 'http[0].response.status is 600, not an HTTP status from 100 to 599'],
+      [{ status: 200.5, body: null }, 'http[0].response.status is 200.5, not an HTTP status from 100 to 599'],
+      [{ status: '200', body: null }, 'http[0].response.status is "200", not an HTTP status from 100 to 599'],
+      [{ body: null }, 'http[0].response.status is absent, not an HTTP status from 100 to 599'],
+      [{ aborted: false }, 'http[0].response: an abandoned exchange is exactly {"aborted":true}'],
+    ] as const) {
+      expect(() => parseRecording(withResponse(response), 'judged.voice.json')).toThrow(ExpectVoiceError)
+      expect(() => parseRecording(withResponse(response), 'judged.voice.json')).toThrow(`judged.voice.json: not an expect-voice recording (${why})`)
+    }
   })
 })
