@@ -22,7 +22,7 @@ import type { Scrubber } from './scrub.js'
 /** The paths recorded and replayed (everything else is a 404, as before). */
 export const RECORDED_HTTP_PATHS: ReadonlySet<string> = new Set(['/v1/responses', '/v1/audio/transcriptions'])
 
-/** What an upstream may answer before the proxy stops reading: a verdict or a transcription is a few KiB. */
+/** What an upstream may answer: a verdict or a transcription is a few KiB; beyond this the proxy answers 502. */
 const MAX_ANSWER_BYTES = 1024 * 1024
 const UPSTREAM_TIMEOUT_MS = 120_000
 
@@ -167,9 +167,29 @@ export class HttpRecorder {
       const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, options, (up) => {
         const chunks: Buffer[] = []
         let size = 0
+        let tooLarge = false
         up.on('data', (c: Buffer) => {
+          if (tooLarge) return
           size += c.length
-          if (size <= MAX_ANSWER_BYTES) chunks.push(c)
+          if (size <= MAX_ANSWER_BYTES) return void chunks.push(c)
+          // Not forwarded cut (the client would read a truncated body as the answer) nor recorded whole: refused.
+          tooLarge = true
+          this.#live.delete(request)
+          request.destroy()
+          resolve({
+            status: 502,
+            contentType: 'application/json',
+            body: JSON.stringify({
+              error: {
+                message: scrub.text(
+                  `expect-voice recording proxy: the answer of ${target.origin}${target.pathname} (HTTP ${up.statusCode}) is over ${MAX_ANSWER_BYTES} bytes (1 MiB), the most the proxy forwards and records; a verdict or a transcription is a few KiB`,
+                ),
+                type: 'server_error',
+                code: 'answer_too_large',
+                param: null,
+              },
+            }),
+          })
         })
         up.on('end', () => {
           this.#live.delete(request)

@@ -4,6 +4,7 @@
  * recording proxy records them and the replay server answers them, with no key and no network. A request that
  * changed (the conversation, the criteria, the judge model, the audio) fails with the replay diff.
  */
+import { createServer, request } from 'node:http'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -220,6 +221,44 @@ describe('the fixtures: recorded against the fake server standing in for live, r
     expect((err as Error).message).toMatch(/did not answer within 100 ms \(nothing arrived\)/)
     await replayed.agent.disconnect()
     await replayed.finish({ failed: false })
+  })
+})
+
+describe('the recording proxy and an upstream answer over 1 MiB', () => {
+  it('answers HTTP 502 naming the limit, and records that, not a cut body', async () => {
+    const huge = JSON.stringify({ output: [{ type: 'message', content: [{ type: 'output_text', text: 'x'.repeat(2 * 1024 * 1024) }] }] })
+    const upstream = await closedAfterTest(
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve) => {
+          const server = createServer((req, res) => {
+            req.resume()
+            req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(huge))
+          })
+          server.listen(0, '127.0.0.1', () => resolve(server))
+        }),
+      (server) => new Promise((resolve) => server.close(resolve)),
+    )
+    const port = (upstream.address() as { port: number }).port
+    const proxy = await closedAfterTest(
+      () => createRecordingProxy({ upstream: `http://127.0.0.1:${port}/v1`, apiKey: '' }),
+      (p) => p.close(),
+    )
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${proxy.baseURL}/responses`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        let body = ''
+        res.on('data', (c: Buffer) => (body += c))
+        res.on('end', () => resolve({ status: res.statusCode!, body }))
+      })
+      req.on('error', reject)
+      req.end('{"model":"gpt-4.1-mini"}')
+    })
+    const message = `expect-voice recording proxy: the answer of http://127.0.0.1:${port}/v1/responses (HTTP 200) is over 1048576 bytes (1 MiB), the most the proxy forwards and records; a verdict or a transcription is a few KiB`
+    expect(answer.status).toBe(502)
+    expect(JSON.parse(answer.body)).toEqual({ error: { message, type: 'server_error', code: 'answer_too_large', param: null } })
+    expect(proxy.recording().http?.[0]?.response).toEqual({
+      status: 502,
+      body: { error: { message, type: 'server_error', code: 'answer_too_large', param: null } },
+    })
   })
 })
 
