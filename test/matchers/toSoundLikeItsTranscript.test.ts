@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import '../../src/vitest.js'
 import { HttpEndpointError, HttpEndpointTimeoutError, InvalidOptionError, MalformedModelOutputError, TranscriberTimeoutError } from '../../src/index.js'
-import { failureOf, voiceAgent } from '../helpers/voice.js'
+import { failureOf, stableFailureOf, unfinishedResponse, voiceAgent } from '../helpers/voice.js'
 
 const REPLY = 'Your table for two is booked for seven pm.'
 const fast = { paceMs: 0 as const, msPerChar: 10 }
@@ -45,6 +45,16 @@ describe('toSoundLikeItsTranscript', () => {
     await textOnly.sendText('book')
     expect(await failureOf(expect(textOnly).toSoundLikeItsTranscript())).toContain('Cannot compare: the response has no audio')
     expect(await failureOf(expect(textOnly).not.toSoundLikeItsTranscript())).toContain('Cannot compare: the response has no audio')
+  })
+
+  it('with nothing to compare (nothing asked, a response that has not ended), fails with and without .not: messages', async () => {
+    const { agent } = await voiceAgent({ ...fast, reply: REPLY })
+    expect(await failureOf(expect(agent).toSoundLikeItsTranscript())).toMatchSnapshot()
+    expect(await failureOf(expect(agent).not.toSoundLikeItsTranscript())).toMatchSnapshot()
+    const slow = await unfinishedResponse({ ...fast, reply: REPLY })
+    const keep = ['within 50 ms']
+    expect(await stableFailureOf(expect(slow).toSoundLikeItsTranscript({ timeout: 50 }), keep)).toMatchSnapshot()
+    expect(await stableFailureOf(expect(slow).not.toSoundLikeItsTranscript({ timeout: 50 }), keep)).toMatchSnapshot()
   })
 
   it('transcription failures are typed errors: HTTP status, malformed body, timeout', async () => {
