@@ -148,6 +148,20 @@ export class HttpEndpointTimeoutError extends ExpectVoiceError {
 }
 
 /**
+ * Your own `transcriber` (`toSay(…, { from: 'audio' })`, `toSoundLikeItsTranscript`) did not return a transcription
+ * within the matcher's `timeout`. Not an `HttpEndpointTimeoutError`: no HTTP endpoint was asked, your function was.
+ */
+export class TranscriberTimeoutError extends ExpectVoiceError {
+  override name = 'TranscriberTimeoutError'
+  constructor(
+    message: string,
+    readonly timeoutMs: number,
+  ) {
+    super(message)
+  }
+}
+
+/**
  * The endpoint answered 200, but not with what was asked for: the judge model's output is not the verdict's JSON
  * (not JSON, a missing field, a refusal, cut short), or a transcription body has no `text`. `output`: the start of
  * what it answered.

@@ -2,12 +2,13 @@
  * How the judge and the transcriber reach OpenAI's HTTP endpoints for an agent: beside its realtime endpoint
  * (`wss://host/v1/realtime` → `https://host/v1`), with its own credentials. In the fixtures' fake, record and replay
  * modes the agent talks to a local server with no key, and so do they: the fake server answers, the recording proxy
- * adds the key upstream and records the exchange, the replay server answers from the recording.
+ * adds the key upstream and records the exchange, the replay server answers from the recording. A third-party adapter
+ * (no `HTTP_ACCESS`) is beside its own vendor's endpoint, so its judge goes to OpenAI unless it is on a local server.
  */
 import type { VoiceAgentAdapter } from '../adapter/types.js'
 import type { ResponseRecord } from '../conversation/records.js'
-import { InvalidOptionError } from '../errors/index.js'
-import { DEFAULT_HEARING_MODEL, httpBaseUrl, isLoopbackUrl, transcribeWithEndpoint, type Transcriber } from '../judge/index.js'
+import { InvalidOptionError, TranscriberTimeoutError } from '../errors/index.js'
+import { DEFAULT_HEARING_MODEL, httpBaseUrl, isLoopbackUrl, isOpenAIUrl, transcribeWithEndpoint, type Transcriber } from '../judge/index.js'
 import { PCM_RATE } from '../protocol/events.js'
 import { httpAccessOf } from '../secrets/http-access.js'
 import { chainRedactors, createRedactor, redactorOf, type Redactor } from '../secrets/redact.js'
@@ -15,9 +16,17 @@ import { chainRedactors, createRedactor, redactorOf, type Redactor } from '../se
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1'
 
 export interface EndpointOptions {
-  /** Base URL of the HTTP API (`https://api.openai.com/v1`). Default: derived from the agent's realtime URL. */
+  /**
+   * Base URL of the HTTP API (`https://api.openai.com/v1`). Default: derived from the agent's realtime URL for
+   * OpenAI's adapters and for any adapter on a local server (fake, record, replay); `https://api.openai.com/v1` for
+   * a third-party adapter (its own `url` is its vendor's endpoint, not OpenAI's).
+   */
   baseURL?: string
-  /** Key for the HTTP endpoint. Default: the agent's own (its `apiKey` option or OPENAI_API_KEY). */
+  /**
+   * Key for the HTTP endpoint. Default: the agent's own (its `apiKey` option or OPENAI_API_KEY); for a third-party
+   * adapter, OPENAI_API_KEY, sent only to `https://api.openai.com` or to an https `baseURL` you give, never to a local
+   * server. No key is ever sent over plain `http://` to a host that is not loopback.
+   */
   apiKey?: string
 }
 
@@ -36,14 +45,31 @@ export function endpointAccess(matcher: string, agent: VoiceAgentAdapter, option
   if (options.apiKey !== undefined && typeof options.apiKey !== 'string') throw new InvalidOptionError(`${matcher}: option "apiKey" must be a string`)
   const access = httpAccessOf(agent)
   const ownUrl = (agent as unknown as { url?: unknown }).url
-  const agentUrl = access?.url ?? (typeof ownUrl === 'string' ? ownUrl : undefined)
-  const baseURL = options.baseURL !== undefined ? httpBaseUrl(options.baseURL) : agentUrl ? httpBaseUrl(agentUrl, 'url') : OPENAI_BASE_URL
+  let baseURL: string
+  if (options.baseURL !== undefined) baseURL = httpBaseUrl(options.baseURL)
+  else if (access) baseURL = httpBaseUrl(access.url, 'url')
+  // A third-party adapter's url is its vendor's endpoint (it may be no OpenAI at all): beside it only when it is one
+  // of the local servers (the fake server, the recording proxy, the replay server), which answer these requests.
+  else if (typeof ownUrl === 'string' && isLoopbackUrl(ownUrl)) baseURL = httpBaseUrl(ownUrl, 'url')
+  else baseURL = OPENAI_BASE_URL
   const envKey = process.env.OPENAI_API_KEY || undefined
   let headers: Record<string, string> = {}
-  if (options.apiKey) headers = { Authorization: `Bearer ${options.apiKey}` }
-  else if (access) headers = { ...access.headers }
-  // A third-party adapter says nothing about its key: the environment's, but never to a local server.
-  else if (envKey && !isLoopbackUrl(baseURL)) headers = { Authorization: `Bearer ${envKey}` }
+  let whose = ''
+  if (options.apiKey) {
+    headers = { Authorization: `Bearer ${options.apiKey}` }
+    whose = 'the key of option "apiKey"'
+  } else if (access) {
+    headers = { ...access.headers }
+    whose = "the agent's credentials"
+  } else if (envKey && !isLoopbackUrl(baseURL) && (isOpenAIUrl(baseURL) || (options.baseURL !== undefined && baseURL.startsWith('https:')))) {
+    // A third-party adapter says nothing about its key: the environment's, to OpenAI or to the https URL you named.
+    headers = { Authorization: `Bearer ${envKey}` }
+  }
+  if (Object.keys(headers).length > 0 && !baseURL.startsWith('https:') && !isLoopbackUrl(baseURL)) {
+    throw new InvalidOptionError(
+      `${matcher}: refusing to send ${whose} in clear text to ${new URL(baseURL).origin} (http:// to a host that is not loopback); pass option "baseURL" with an https:// URL`,
+    )
+  }
   const redact = chainRedactors(redactorOf(agent), createRedactor([options.apiKey, envKey]))
   return { baseURL, headers, ...(access?.ca !== undefined ? { ca: access.ca } : {}), redact }
 }
@@ -101,7 +127,15 @@ export async function hearResponse(
     key = transcriber
     by = `your transcriber${transcriber.name ? ` (${transcriber.name})` : ''}`
     hear = async () => {
-      const text: unknown = await transcriber(pcm, { sampleRate })
+      const text: unknown = await settleWithin(
+        Promise.resolve().then(() => transcriber(pcm, { sampleRate })),
+        timeoutMs,
+        () =>
+          new TranscriberTimeoutError(
+            `${matcher}: ${by} did not return a transcription within ${timeoutMs} ms (the matcher's timeout); make it answer sooner or pass a longer { timeout }`,
+            timeoutMs,
+          ),
+      )
       if (typeof text !== 'string') throw new InvalidOptionError(`${matcher}: option "transcriber" must return (or resolve to) a string, got ${typeof text}`)
       return text
     }
@@ -122,4 +156,13 @@ export async function hearResponse(
     pending.catch(() => cache.delete(key))
   }
   return { ok: true, text: await pending, by }
+}
+
+/** `promise`, or `onTimeout()`'s error once `ms` have passed: your transcriber is bounded like the default one. */
+function settleWithin<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms)
+  })
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer))
 }

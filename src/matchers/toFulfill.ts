@@ -67,17 +67,17 @@ export async function toFulfill(
   const access = endpointAccess('toFulfill', received, options)
   const head = hint(this, 'toFulfill', 'criteria')
   return trackPending(this, received, 'toFulfill', async (): Promise<FulfillResult> => {
-    // Nothing sent yet: nothing to wait for.
+    // Nothing sent yet: nothing to wait for. Nothing to evaluate fails with and without `.not` (as every matcher does).
     if (latestTurn(observe(received)) === null)
-      return { pass: false, message: () => `${head}\n\nThe agent has not been asked anything: send audio or text first.` }
+      return { pass: !!this.isNot, message: () => `${head}\n\nThe agent has not been asked anything: send audio or text first.` }
     const { response, timeout: timedOut } = await drive(received, timeout, () => false)
     const conversation = observe(received)
     if (!response) {
-      return { pass: false, message: () => `${head}\n\nThe agent has not been asked anything: send audio or text first.` }
+      return { pass: !!this.isNot, message: () => `${head}\n\nThe agent has not been asked anything: send audio or text first.` }
     }
     if (timedOut) {
       return {
-        pass: false,
+        pass: !!this.isNot,
         message: () =>
           `${head}\n\nThe response did not end within ${timeout} ms, so there is no whole conversation to judge.\n` +
           `Transcript so far: ${excerpt(response.transcript || null)}\n${timedOut.message}`,

@@ -50,14 +50,17 @@ export async function toSay(
   const timeout = resolveTimeout('toSay', options.timeout)
   const head = hint(this, 'toSay')
   return trackPending(this, received, 'toSay', async () => {
+    // Nothing to evaluate fails with and without `.not` (as every matcher does): nothing sent, nothing to wait for.
+    if (latestTurn(observe(received)) === null)
+      return { pass: !!this.isNot, message: () => `${head}\n\nThe agent has not been asked anything: send audio or text first.` }
     const { response, timeout: timedOut } = await drive(received, timeout, () => false)
     const turn = latestTurn(observe(received))
     if (!response) {
-      return { pass: false, message: () => `${head}\n\nThe agent has not been asked anything: send audio or text first.` }
+      return { pass: !!this.isNot, message: () => `${head}\n\nThe agent has not been asked anything: send audio or text first.` }
     }
     if (timedOut) {
       return {
-        pass: false,
+        pass: !!this.isNot,
         message: () =>
           `${head}\n\nThe response did not end within ${timeout} ms, so its transcript is not final.\n` +
           `Transcript so far: ${excerpt(response.transcript || null)}\n${timedOut.message}`,

@@ -34,13 +34,13 @@ export async function toSoundLikeItsTranscript(
   checkHearingOptions('toSoundLikeItsTranscript', options)
   const head = hint(this, 'toSoundLikeItsTranscript', '')
   return trackPending(this, received, 'toSoundLikeItsTranscript', async () => {
-    // Nothing sent yet: nothing to wait for.
+    // Nothing sent yet: nothing to wait for. Nothing to evaluate fails with and without `.not` (as every matcher does).
     if (latestTurn(observe(received)) === null)
-      return { pass: false, message: () => `${head}\n\nThe agent has not been asked anything: send audio or text first.` }
+      return { pass: !!this.isNot, message: () => `${head}\n\nThe agent has not been asked anything: send audio or text first.` }
     const { response, timeout: timedOut } = await drive(received, timeout, () => false)
-    if (!response) return { pass: false, message: () => `${head}\n\nThe agent has not been asked anything: send audio or text first.` }
+    if (!response) return { pass: !!this.isNot, message: () => `${head}\n\nThe agent has not been asked anything: send audio or text first.` }
     if (timedOut) {
-      return { pass: false, message: () => `${head}\n\nThe response did not end within ${timeout} ms, so its audio is not whole.\n${timedOut.message}` }
+      return { pass: !!this.isNot, message: () => `${head}\n\nThe response did not end within ${timeout} ms, so its audio is not whole.\n${timedOut.message}` }
     }
     const heard = await hearResponse('toSoundLikeItsTranscript', received, response, options, timeout)
     // Nothing to compare is a failure either way: `.not` must not pass on a response that has no audio.

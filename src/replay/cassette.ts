@@ -50,7 +50,11 @@ export type RecordedEvent = RecordedClientEvent | RecordedServerEvent | Recorded
  */
 export interface RecordedHttpExchange {
   request: { method: string; path: string; body: JsonObject }
-  response: { status: number; body: unknown }
+  /**
+   * The answer the client got; `{ aborted: true }` when none reached it (it gave up first, e.g. on its `timeout`,
+   * or the test ended while it waited): replay then answers nothing, so the client gives up the same way.
+   */
+  response: { status: number; body: unknown; aborted?: never } | { aborted: true; status?: never; body?: never }
 }
 
 /** One WebSocket connection. */
@@ -344,13 +348,20 @@ export function parseRecording(text: string, where = 'recording'): SessionRecord
       const req = isObject(e) ? e.request : undefined
       const res = isObject(e) ? e.response : undefined
       if (!isObject(req) || typeof req.method !== 'string' || typeof req.path !== 'string' || !isObject(req.body)) bad(`http[${i}].request`)
-      if (!isObject(res) || typeof res.status !== 'number') bad(`http[${i}].response`)
+      if (!isObject(res)) bad(`http[${i}].response`)
       const request = req as JsonObject
       const response = res as JsonObject
-      return {
-        request: { method: request.method as string, path: request.path as string, body: request.body as JsonObject },
-        response: { status: response.status as number, body: response.body },
+      const recordedRequest = { method: request.method as string, path: request.path as string, body: request.body as JsonObject }
+      if (response.aborted !== undefined) {
+        if (response.aborted !== true || Object.keys(response).length !== 1) bad(`http[${i}].response: an abandoned exchange is exactly {"aborted":true}`)
+        return { request: recordedRequest, response: { aborted: true } }
       }
+      const status = response.status
+      // What replay sends as the status line: Node refuses anything else (ERR_HTTP_INVALID_STATUS_CODE).
+      if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
+        bad(`http[${i}].response.status is ${JSON.stringify(status) ?? 'absent'}, not an HTTP status from 100 to 599`)
+      }
+      return { request: recordedRequest, response: { status: status as number, body: response.body } }
     })
   }
   return {

@@ -22,7 +22,7 @@ import type { Scrubber } from './scrub.js'
 /** The paths recorded and replayed (everything else is a 404, as before). */
 export const RECORDED_HTTP_PATHS: ReadonlySet<string> = new Set(['/v1/responses', '/v1/audio/transcriptions'])
 
-/** What an upstream may answer before the proxy stops reading: a verdict or a transcription is a few KiB. */
+/** What an upstream may answer: a verdict or a transcription is a few KiB; beyond this the proxy answers 502. */
 const MAX_ANSWER_BYTES = 1024 * 1024
 const UPSTREAM_TIMEOUT_MS = 120_000
 
@@ -80,6 +80,9 @@ export function notServed(res: ServerResponse): void {
 }
 
 function sendRecorded(res: ServerResponse, response: RecordedHttpExchange['response']): void {
+  // No answer reached the client when it was recorded: none now either. The request stays open until the client
+  // gives up (its timeout, as then) or the server closes (which ends every socket).
+  if (response.aborted) return
   const body = response.body
   if (isObject(body) && typeof body.$text === 'string' && Object.keys(body).length === 1) sendJson(res, response.status, body.$text, 'text/plain')
   else sendJson(res, response.status, body)
@@ -118,15 +121,24 @@ export class HttpRecorder {
     const { scrub } = this.options
     const path = requestPath(req)
     const contentType = String(req.headers['content-type'] ?? 'application/json')
+    // The client may give up before the answer (its timeout): then the exchange stays abandoned, whatever comes later.
+    let abandoned = false
+    let upstream: { destroy(): void } | undefined
+    res.once('close', () => {
+      if (res.writableFinished) return
+      abandoned = true
+      upstream?.destroy()
+    })
     const body = await readRequestBody(req)
     if (body === null)
       return sendJson(res, 413, {
         error: { message: 'expect-voice recording proxy: request body too large', type: 'invalid_request_error', code: null, param: null },
       })
-    // Recorded in the order the requests came, whatever order the answers come in.
+    // Recorded in the order the requests came, whatever order the answers come in. Abandoned until the answer
+    // reaches the client: a recording taken meanwhile (the test ended while it waited) replays as no answer.
     const exchange: RecordedHttpExchange = {
       request: { method: 'POST', path, body: normalizeHttpRequestBody(body, contentType, scrub) },
-      response: { status: 0, body: null },
+      response: { aborted: true },
     }
     this.exchanges.push(exchange)
     const target = new URL(`${this.#base}${path.replace(/^\/v1(?=\/)/, '')}`)
@@ -145,22 +157,42 @@ export class HttpRecorder {
         ...(target.protocol === 'https:' && this.options.ca !== undefined ? { ca: this.options.ca as string } : {}),
       }
       const fail = (message: string) => {
-        this.#live.delete(upstream)
+        this.#live.delete(request)
         resolve({
           status: 502,
           contentType: 'application/json',
           body: JSON.stringify({ error: { message: scrub.text(message), type: 'server_error', code: 'upstream_unreachable', param: null } }),
         })
       }
-      const upstream = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, options, (up) => {
+      const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, options, (up) => {
         const chunks: Buffer[] = []
         let size = 0
+        let tooLarge = false
         up.on('data', (c: Buffer) => {
+          if (tooLarge) return
           size += c.length
-          if (size <= MAX_ANSWER_BYTES) chunks.push(c)
+          if (size <= MAX_ANSWER_BYTES) return void chunks.push(c)
+          // Not forwarded cut (the client would read a truncated body as the answer) nor recorded whole: refused.
+          tooLarge = true
+          this.#live.delete(request)
+          request.destroy()
+          resolve({
+            status: 502,
+            contentType: 'application/json',
+            body: JSON.stringify({
+              error: {
+                message: scrub.text(
+                  `expect-voice recording proxy: the answer of ${target.origin}${target.pathname} (HTTP ${up.statusCode}) is over ${MAX_ANSWER_BYTES} bytes (1 MiB), the most the proxy forwards and records; a verdict or a transcription is a few KiB`,
+                ),
+                type: 'server_error',
+                code: 'answer_too_large',
+                param: null,
+              },
+            }),
+          })
         })
         up.on('end', () => {
-          this.#live.delete(upstream)
+          this.#live.delete(request)
           resolve({
             status: up.statusCode ?? 502,
             contentType: String(up.headers['content-type'] ?? 'application/json'),
@@ -169,11 +201,14 @@ export class HttpRecorder {
         })
         up.on('error', (err) => fail(`expect-voice recording proxy: the answer of ${target.origin}${target.pathname} was cut off: ${err.message}`))
       })
-      this.#live.add(upstream)
-      upstream.on('timeout', () => upstream.destroy(new Error(`no answer within ${UPSTREAM_TIMEOUT_MS} ms`)))
-      upstream.on('error', (err) => fail(`expect-voice recording proxy: could not reach ${target.origin}${target.pathname}: ${err.message}`))
-      upstream.end(body)
+      upstream = request
+      this.#live.add(request)
+      request.on('timeout', () => request.destroy(new Error(`no answer within ${UPSTREAM_TIMEOUT_MS} ms`)))
+      request.on('error', (err) => fail(`expect-voice recording proxy: could not reach ${target.origin}${target.pathname}: ${err.message}`))
+      if (abandoned) request.destroy()
+      else request.end(body)
     })
+    if (abandoned) return
     exchange.response = { status: answer.status, body: normalizeHttpAnswer(answer.body, scrub) }
     // The client gets what the upstream said (scrubbed like the recording: a server may echo a masked key).
     if (!res.destroyed && !res.headersSent) {

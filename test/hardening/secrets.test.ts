@@ -597,6 +597,51 @@ describe('the judge and the transcriber: no key in their requests’ recorded fo
   })
 })
 
+describe('the judge and the transcriber (issue #14 fixes): refusals, transcriber timeouts, oversized answers hold no key', () => {
+  it('a key refused for http://, a transcriber that never answers, and a 1 MiB answer echoing the key through the proxy', async () => {
+    const { createServer, request } = await import('node:http')
+    const { createRecordingProxy } = await import('../../src/replay.js')
+    const key = canary()
+    const { agent } = await voiceAgent({ paceMs: 0, reply: 'Table for two.' }, { apiKey: key })
+    await agent.sendText('book')
+    const surfaces: unknown[] = [
+      await expect(agent)
+        .toFulfill('books a table', { apiKey: key, baseURL: 'http://192.0.2.2:8080/v1' })
+        .catch((e: unknown) => e),
+      await expect(agent)
+        .toSay('table', { from: 'audio', timeout: 50, transcriber: () => new Promise<string>(() => {}) })
+        .catch((e: unknown) => e),
+    ]
+    expect(surfaces.map((e) => (e as Error).name)).toEqual(['InvalidOptionError', 'TranscriberTimeoutError'])
+    expect(surfaces.flatMap((err, i) => errorSurfaces(err).flatMap((s) => findLeaks(`surface ${i}`, s, key)))).toEqual([])
+
+    // An upstream answering over 1 MiB with the key in it: the proxy's 502 and its recording hold none of it.
+    const huge = createServer((req, res) => {
+      req.resume()
+      req.on('end', () => res.writeHead(200, { 'content-type': 'text/plain' }).end(`${String(req.headers.authorization)} `.repeat(40_000)))
+    })
+    await new Promise<void>((resolve) => huge.listen(0, '127.0.0.1', resolve))
+    const proxy = await createRecordingProxy({ upstream: `ws://127.0.0.1:${(huge.address() as { port: number }).port}/v1/realtime`, apiKey: key })
+    try {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const req = request(`${proxy.baseURL}/responses`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+          let body = ''
+          res.on('data', (c: Buffer) => (body += c))
+          res.on('end', () => resolve(`${res.statusCode} ${body}`))
+        })
+        req.on('error', reject)
+        req.end('{"model":"gpt-4.1-mini"}')
+      })
+      expect(answer).toMatch(/^502 .*answer_too_large/)
+      expect(findLeaks('502 answer', answer, key)).toEqual([])
+      expect(findLeaks('recording', JSON.stringify(proxy.recording().http), key)).toEqual([])
+    } finally {
+      await proxy.close()
+      await new Promise<void>((resolve) => huge.close(() => resolve()))
+    }
+  })
+})
+
 describe('the run report (issue #15): measurements, JSON, HTML and table hold no key', () => {
   it('a judge reason and a test name that carry the key, an agent that says it: nothing of it reaches the report files or the table', async () => {
     const key = canary()

@@ -15,6 +15,9 @@ import {
   type OpenAIRealtimeAdapterOptions,
 } from '../../src/index.js'
 
+import { observe } from '../../src/adapter/observe.js'
+import { waitForChange } from '../../src/matchers/drive.js'
+
 export { speech } from './builders.js'
 
 /** The key tests give the adapter when the key itself is not what they test. */
@@ -110,4 +113,16 @@ export function stableMessage(message: string, keep: string[] = []): string {
 /** `stableMessage` of the failure of an async assertion that must fail. */
 export async function stableFailureOf(assertion: Promise<unknown>, keep: string[] = []): Promise<string> {
   return stableMessage(await failureOf(assertion), keep)
+}
+
+/**
+ * An agent asked something whose response has started (`response.created` arrived) and will not end for 5 s: for
+ * the matchers' "the response did not end within" case, with a stable list of what arrived.
+ */
+export async function unfinishedResponse(serverOptions: FakeRealtimeServerOptions = {}): Promise<OpenAIRealtimeAdapter> {
+  const { agent } = await voiceAgent({ paceMs: 0, ...serverOptions, latencyMs: 5000 })
+  await agent.sendText('book')
+  await waitForChange(observe(agent), () => (agent.responses.length > 0 ? true : undefined), 5000)
+  if (agent.responses.length === 0) throw new Error('unfinishedResponse: no response.created within 5 s')
+  return agent
 }

@@ -28,6 +28,8 @@ describe('the base URL beside the realtime endpoint', () => {
       true,
       false,
     ])
+    // 0.0.0.0 and [::] are "any address" to bind, not loopback as a destination.
+    expect(['http://0.0.0.0:1/v1', 'http://[::]:1/v1', 'http://[::1]:1/v1', 'http://a.localhost/v1'].map(isLoopbackUrl)).toEqual([false, false, true, true])
   })
 })
 

@@ -4,13 +4,22 @@
  * recording proxy records them and the replay server answers them, with no key and no network. A request that
  * changed (the conversation, the criteria, the judge model, the audio) fails with the replay diff.
  */
+import { createServer, request } from 'node:http'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import '../../src/vitest.js'
-import { createFakeRealtimeServer, HttpEndpointError, OpenAIRealtimeAdapter, type FakeJudgeRequest } from '../../src/index.js'
+import {
+  createFakeRealtimeServer,
+  ExpectVoiceError,
+  HttpEndpointError,
+  HttpEndpointTimeoutError,
+  OpenAIRealtimeAdapter,
+  type FakeJudgeRequest,
+} from '../../src/index.js'
 import { createRecordingProxy, createReplayServer, type SessionRecording } from '../../src/replay.js'
+import { parseRecording } from '../../src/replay/cassette.js'
 import { openVoiceSession } from '../../src/runners/voice-session.js'
 import { closedAfterTest, stripAnsi } from '../helpers/voice.js'
 
@@ -185,5 +194,95 @@ describe('the fixtures: recorded against the fake server standing in for live, r
     await expect(replayed.agent).toFulfill('confirms party size and time')
     await replayed.agent.disconnect()
     await replayed.finish({ failed: false })
+  })
+
+  it('a verdict the client gave up on is recorded as abandoned, and replays as no answer: the same timeout, no crash', async () => {
+    const ctx = { runner: 'vitest' as const, testFile: join(dir, 'abandoned.test.ts'), testName: 'judge too slow' }
+    const fake = await closedAfterTest(
+      () => createFakeRealtimeServer({ reply: REPLY, judge, paceMs: 0, msPerChar: 10, faults: { http: { delayMs: 400 } } }),
+      (s) => s.close(),
+    )
+    const recorded = await openVoiceSession({ mode: 'record', url: fake.url, apiKey: CANARY }, ctx)
+    await recorded.agent.sendText('a table for two at seven')
+    await expect(expect(recorded.agent).toFulfill('confirms party size and time', { timeout: 100 })).rejects.toBeInstanceOf(HttpEndpointTimeoutError)
+    await recorded.agent.disconnect()
+    await recorded.finish({ failed: false })
+    await fake.close()
+    const file = await readFile(recorded.recordingPath!, 'utf8')
+    expect(file).toMatch(/"path":"\/v1\/responses",.*"response":\{"aborted":true\}\}/)
+    expect(file).not.toContain('"status":0')
+
+    const replayed = await openVoiceSession({ mode: 'replay' }, ctx)
+    await replayed.agent.sendText('a table for two at seven')
+    const err = await expect(replayed.agent)
+      .toFulfill('confirms party size and time', { timeout: 100 })
+      .catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(HttpEndpointTimeoutError)
+    expect((err as Error).message).toMatch(/did not answer within 100 ms \(nothing arrived\)/)
+    await replayed.agent.disconnect()
+    await replayed.finish({ failed: false })
+  })
+})
+
+describe('the recording proxy and an upstream answer over 1 MiB', () => {
+  it('answers HTTP 502 naming the limit, and records that, not a cut body', async () => {
+    const huge = JSON.stringify({ output: [{ type: 'message', content: [{ type: 'output_text', text: 'x'.repeat(2 * 1024 * 1024) }] }] })
+    const upstream = await closedAfterTest(
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve) => {
+          const server = createServer((req, res) => {
+            req.resume()
+            req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(huge))
+          })
+          server.listen(0, '127.0.0.1', () => resolve(server))
+        }),
+      (server) => new Promise((resolve) => server.close(resolve)),
+    )
+    const port = (upstream.address() as { port: number }).port
+    const proxy = await closedAfterTest(
+      () => createRecordingProxy({ upstream: `http://127.0.0.1:${port}/v1`, apiKey: '' }),
+      (p) => p.close(),
+    )
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${proxy.baseURL}/responses`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        let body = ''
+        res.on('data', (c: Buffer) => (body += c))
+        res.on('end', () => resolve({ status: res.statusCode!, body }))
+      })
+      req.on('error', reject)
+      req.end('{"model":"gpt-4.1-mini"}')
+    })
+    const message = `expect-voice recording proxy: the answer of http://127.0.0.1:${port}/v1/responses (HTTP 200) is over 1048576 bytes (1 MiB), the most the proxy forwards and records; a verdict or a transcription is a few KiB`
+    expect(answer.status).toBe(502)
+    expect(JSON.parse(answer.body)).toEqual({ error: { message, type: 'server_error', code: 'answer_too_large', param: null } })
+    expect(proxy.recording().http?.[0]?.response).toEqual({
+      status: 502,
+      body: { error: { message, type: 'server_error', code: 'answer_too_large', param: null } },
+    })
+  })
+})
+
+describe('reading recorded HTTP exchanges', () => {
+  const withResponse = (response: unknown) =>
+    JSON.stringify({
+      expectVoiceRecording: 1,
+      sessions: [],
+      http: [{ request: { method: 'POST', path: '/v1/responses', body: {} }, response }],
+    })
+
+  it('takes an HTTP status from 100 to 599, or {"aborted":true}, and names anything else', () => {
+    expect(parseRecording(withResponse({ status: 429, body: { error: {} } }), 'x').http![0]!.response).toEqual({ status: 429, body: { error: {} } })
+    expect(parseRecording(withResponse({ aborted: true }), 'x').http![0]!.response).toEqual({ aborted: true })
+    for (const [response, why] of [
+      [{ status: 0, body: null }, 'http[0].response.status is 0, not an HTTP status from 100 to 599'],
+      [{ status: 600, body: null }, 'http[0].response.status is 600, not an HTTP status from 100 to 599'],
+      [{ status: 200.5, body: null }, 'http[0].response.status is 200.5, not an HTTP status from 100 to 599'],
+      [{ status: '200', body: null }, 'http[0].response.status is "200", not an HTTP status from 100 to 599'],
+      [{ body: null }, 'http[0].response.status is absent, not an HTTP status from 100 to 599'],
+      [{ aborted: false }, 'http[0].response: an abandoned exchange is exactly {"aborted":true}'],
+    ] as const) {
+      expect(() => parseRecording(withResponse(response), 'judged.voice.json')).toThrow(ExpectVoiceError)
+      expect(() => parseRecording(withResponse(response), 'judged.voice.json')).toThrow(`judged.voice.json: not an expect-voice recording (${why})`)
+    }
   })
 })

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import '../../src/vitest.js'
 import { HttpEndpointError, HttpEndpointTimeoutError, InvalidOptionError, MalformedModelOutputError, type FakeJudgeRequest } from '../../src/index.js'
 import { voiceMatchers } from '../../src/matchers/index.js'
-import { failureOf, speech, voiceAgent } from '../helpers/voice.js'
+import { failureOf, speech, stableFailureOf, unfinishedResponse, voiceAgent } from '../helpers/voice.js'
 import { takeVoiceNotes } from '../../src/run-report/sink.js'
 
 const BOOKED = 'Sure, a table for two at 7 pm. I cannot promise a window seat.'
@@ -201,5 +201,15 @@ describe('toFulfill', () => {
   it('fails when nothing was asked yet', async () => {
     const { agent } = await voiceAgent(fast)
     expect(await failureOf(expect(agent).toFulfill('greets the caller'))).toContain('The agent has not been asked anything')
+  })
+
+  it('with nothing to judge (nothing asked, a response that has not ended), fails with and without .not: messages', async () => {
+    const { agent } = await voiceAgent(fast)
+    expect(await failureOf(expect(agent).toFulfill('greets the caller'))).toMatchSnapshot()
+    expect(await failureOf(expect(agent).not.toFulfill('greets the caller'))).toMatchSnapshot()
+    const slow = await unfinishedResponse(fast)
+    const keep = ['within 50 ms']
+    expect(await stableFailureOf(expect(slow).toFulfill('greets the caller', { timeout: 50 }), keep)).toMatchSnapshot()
+    expect(await stableFailureOf(expect(slow).not.toFulfill('greets the caller', { timeout: 50 }), keep)).toMatchSnapshot()
   })
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import '../../src/vitest.js'
-import { failureOf, stableFailureOf, voiceAgent } from '../helpers/voice.js'
+import { failureOf, stableFailureOf, unfinishedResponse, voiceAgent } from '../helpers/voice.js'
 
 describe('toSay', () => {
   it('passes on a fuzzy contained phrase with numbers as words or digits', async () => {
@@ -74,6 +74,17 @@ describe('toSay failure messages', () => {
   it('fails when the agent was asked nothing: message', async () => {
     const { agent } = await voiceAgent()
     expect(await failureOf(expect(agent).toSay('hello', { timeout: 100 }))).toMatchSnapshot()
+  })
+
+  it('.not fails too when the agent was asked nothing, or its response has not ended (transcript or audio): messages', async () => {
+    const { agent } = await voiceAgent()
+    expect(await failureOf(expect(agent).not.toSay('hello', { timeout: 50 }))).toMatchSnapshot()
+    expect(await failureOf(expect(agent).not.toSay('hello', { from: 'audio', timeout: 50 }))).toMatchSnapshot()
+    const slow = await unfinishedResponse({ reply: 'Booked.' })
+    const keep = ['within 50 ms']
+    expect(await stableFailureOf(expect(slow).toSay('booked', { timeout: 50 }), keep)).toMatchSnapshot()
+    expect(await stableFailureOf(expect(slow).not.toSay('booked', { timeout: 50 }), keep)).toMatchSnapshot()
+    expect(await stableFailureOf(expect(slow).not.toSay('booked', { from: 'audio', timeout: 50 }), keep)).toMatchSnapshot()
   })
 
   it('fails, with and without .not, when given something that is not an adapter: messages', async () => {

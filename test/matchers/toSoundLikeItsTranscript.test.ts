@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import '../../src/vitest.js'
-import { HttpEndpointError, HttpEndpointTimeoutError, InvalidOptionError, MalformedModelOutputError } from '../../src/index.js'
-import { failureOf, voiceAgent } from '../helpers/voice.js'
+import { HttpEndpointError, HttpEndpointTimeoutError, InvalidOptionError, MalformedModelOutputError, TranscriberTimeoutError } from '../../src/index.js'
+import { failureOf, stableFailureOf, unfinishedResponse, voiceAgent } from '../helpers/voice.js'
 
 const REPLY = 'Your table for two is booked for seven pm.'
 const fast = { paceMs: 0 as const, msPerChar: 10 }
@@ -47,6 +47,16 @@ describe('toSoundLikeItsTranscript', () => {
     expect(await failureOf(expect(textOnly).not.toSoundLikeItsTranscript())).toContain('Cannot compare: the response has no audio')
   })
 
+  it('with nothing to compare (nothing asked, a response that has not ended), fails with and without .not: messages', async () => {
+    const { agent } = await voiceAgent({ ...fast, reply: REPLY })
+    expect(await failureOf(expect(agent).toSoundLikeItsTranscript())).toMatchSnapshot()
+    expect(await failureOf(expect(agent).not.toSoundLikeItsTranscript())).toMatchSnapshot()
+    const slow = await unfinishedResponse({ ...fast, reply: REPLY })
+    const keep = ['within 50 ms']
+    expect(await stableFailureOf(expect(slow).toSoundLikeItsTranscript({ timeout: 50 }), keep)).toMatchSnapshot()
+    expect(await stableFailureOf(expect(slow).not.toSoundLikeItsTranscript({ timeout: 50 }), keep)).toMatchSnapshot()
+  })
+
   it('transcription failures are typed errors: HTTP status, malformed body, timeout', async () => {
     for (const [faults, type, pattern] of [
       [
@@ -65,6 +75,23 @@ describe('toSoundLikeItsTranscript', () => {
       expect(err).toBeInstanceOf(type)
       expect((err as Error).message).toMatch(pattern)
     }
+  })
+
+  it('your transcriber is bounded by { timeout } too: a TranscriberTimeoutError, with or without .not', async () => {
+    const { agent } = await voiceAgent({ ...fast, reply: REPLY })
+    await agent.sendText('book')
+    const never = function slowStt() {
+      return new Promise<string>(() => {})
+    }
+    const err = (await expect(agent)
+      .toSay('hello', { from: 'audio', timeout: 100, transcriber: never })
+      .catch((e: unknown) => e)) as TranscriberTimeoutError
+    expect(err).toBeInstanceOf(TranscriberTimeoutError)
+    expect(err.timeoutMs).toBe(100)
+    expect(err.message).toBe(
+      "toSay: your transcriber (slowStt) did not return a transcription within 100 ms (the matcher's timeout); make it answer sooner or pass a longer { timeout }",
+    )
+    await expect(expect(agent).not.toSoundLikeItsTranscript({ timeout: 50, transcriber: never })).rejects.toBeInstanceOf(TranscriberTimeoutError)
   })
 
   it('rejects bad options with typed errors', async () => {
