@@ -8,7 +8,7 @@ export default defineConfig({
     hookTimeout: 20_000,
     // Vitest's default is one worker per core minus one: a single worker on two cores. The files mostly wait (on
     // loopback sockets, timers and child runs), so on two cores three workers keep both busy: 70 s instead of 84 s
-    // with two (and 2.5 min with one). Tests assert no wall-clock bound tighter than their own timeouts.
+    // with two.
     maxWorkers: 3,
     // After each test file: no socket, server, timer or child process left open (test/hardening).
     setupFiles: ['test/helpers/leak-check.ts'],
