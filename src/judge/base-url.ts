@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '../errors/index.js'
+import { isLoopbackUrl } from '../loopback/url.js'
 
 /**
  * The HTTP base URL of the API a realtime URL belongs to: `wss://api.openai.com/v1/realtime?model=…` →
@@ -27,21 +28,7 @@ export function endpointUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`
 }
 
-/**
- * True for 127.x.x.x, ::1, localhost and *.localhost (the semantics of the simulated caller's `isLoopbackUrl`): the
- * fake server, the replay server and the recording proxy need no key. 0.0.0.0 and [::] are not loopback: as a
- * destination they may reach another host, so nothing treats them as local.
- */
-export function isLoopbackUrl(url: string): boolean {
-  let host: string
-  try {
-    host = new URL(url).hostname.toLowerCase()
-  } catch {
-    return false
-  }
-  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1)
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host)
-}
+export { isLoopbackUrl }
 
 /** True for OpenAI's own API over TLS: the only host the environment's OPENAI_API_KEY goes to unasked. */
 export function isOpenAIUrl(url: string): boolean {

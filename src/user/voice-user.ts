@@ -11,6 +11,7 @@ import { dtmfTones, type DtmfToneOptions } from '../audio/dtmf.js'
 import { silence } from '../audio/pcm16.js'
 import { ExpectVoiceError, InvalidOptionError, MissingApiKeyError } from '../errors/index.js'
 import { wordErrorRate } from '../text/index.js'
+import { isLoopbackUrl } from '../loopback/url.js'
 
 /** The Realtime API's audio rate: what `sendAudio` takes. */
 const RATE = 24_000
@@ -129,17 +130,7 @@ export const VOICE_USER_INSTRUCTIONS =
 /** What the simulator is sent for each line: this prefix, then the line. */
 export const VOICE_USER_PROMPT_PREFIX = 'Repeat exactly: '
 
-/** True for ws/wss/http(s) URLs whose host is a loopback address. */
-export function isLoopbackUrl(url: string): boolean {
-  let host: string
-  try {
-    host = new URL(url).hostname.toLowerCase()
-  } catch {
-    return false
-  }
-  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1)
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host)
-}
+export { isLoopbackUrl }
 
 function isAdapter(value: unknown): value is VoiceAgentAdapter {
   if (value === null || typeof value !== 'object') return false
