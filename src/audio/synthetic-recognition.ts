@@ -139,6 +139,20 @@ class LevelMeter {
     return e > s ? Math.sqrt(sum / (e - s)) : 0
   }
 
+  /** Sums over [start, end) of the squared sample-to-sample differences and of the squared samples. */
+  edgePower(start: number, end: number): [number, number] {
+    const s = Math.max(1, Math.floor(start))
+    const e = Math.min(this.samples.length, Math.floor(end))
+    let edges = 0
+    let power = 0
+    for (let i = s; i < e; i++) {
+      const d = this.samples[i]! - this.samples[i - 1]!
+      edges += d * d
+      power += this.samples[i]! * this.samples[i]!
+    }
+    return [edges, power]
+  }
+
   /** Square-wave amplitude over [start, end), phase-blind; samples outside the audio count as silence. */
   level(start: number, end: number): number {
     const length = Math.floor(end) - Math.floor(start)
@@ -298,8 +312,8 @@ function readUtterance(meter: LevelMeter, n: number, onset: number, symbol: numb
     noisePower += meter.rms(start + margin, start + symbol - margin) ** 2
     silentSymbols++
   })
-  const noise = silentSymbols ? Math.sqrt(noisePower / silentSymbols) : 0
-  const channel = bestChannel(preamble, levels, noise)
+  const noise = silentSymbols ? Math.sqrt(noisePower / silentSymbols) : -1
+  const channel = bestChannel(preamble, levels, noise, isBandLimited(meter, readings, onset, symbol, margin))
   let word: Word = { bytes: [], alternatives: [], reliable: true }
   let patched = 0
   const flush = () => {
@@ -326,6 +340,24 @@ function readUtterance(meter: LevelMeter, n: number, onset: number, symbol: numb
   }
   flush()
   return at + symbol
+}
+
+/**
+ * Whether the voiced symbols lost the square's edges: a phone line keeps nothing above 4 kHz. The power of the
+ * sample-to-sample difference against the signal's: about 0.13 for the square wave (its edges), about 0.02 after a
+ * narrowband line; white noise adds twice its own power, so mild noise after a line does not hide the band limit.
+ */
+function isBandLimited(meter: LevelMeter, readings: SymbolReading[], onset: number, symbol: number, margin: number): boolean {
+  let edges = 0
+  let power = 0
+  readings.forEach((r, k) => {
+    if (r.level === 0 || r.torn) return
+    const start = onset + (k + 1) * symbol
+    const [d, p] = meter.edgePower(start + margin, start + symbol - margin)
+    edges += d
+    power += p
+  })
+  return power > 0 && edges / power < 0.07
 }
 
 /** How symbol levels map to bytes, as fitted to one utterance. */
@@ -389,17 +421,26 @@ function readWith(table: Float64Array, level: number): Reading {
  * down), so among the gains that fit, the text read must also look like text: the score adds how unlikely its
  * characters are, and a pull towards the voice's own level (gain 1).
  */
-function bestChannel(preamble: number, levels: number[], noise: number): Channel {
+function bestChannel(preamble: number, levels: number[], measuredNoise: number, bandLimited: boolean): Channel {
+  // No spaces to measure the noise in (-1): the codec's fit then tries every dither level.
+  const noise = Math.max(0, measuredNoise)
   let best: { score: number; table: Float64Array } | null = null
-  const consider = (model: Model, gain: number, table = levelTable(model, gain, noise)) => {
-    const start = preamble / modelLevel(model, PREAMBLE, noise)
+  // The preamble is a symbol whose byte is known: a gain must put it on its level too, or a few symbols of a short
+  // line could sit on code levels of a gain far from the caller's (every character read many steps off).
+  const preambleCost = (table: Float64Array) => {
+    const step = (table[0x6f]! / (BASE + STEP * 0x6f)) * STEP
+    return ((preamble - table[256]!) / step) ** 2 / 0.02
+  }
+  const consider = (model: Model, gain: number, dither = noise) => {
+    const table = levelTable(model, gain, dither)
+    const start = preamble / modelLevel(model, PREAMBLE, dither)
     // A log-likelihood per symbol: its level off the code level (σ = 0.1 step), and how likely its character is.
     let score = 0
     for (const level of levels) {
       const { byte, off } = readWith(table, level)
       score += Math.min(off * off, 0.09) / 0.02 - logPrior(byte)
     }
-    score = levels.length ? score / levels.length : 0
+    score = (score + preambleCost(table)) / (levels.length + 1)
     // The voice's own level is the likeliest gain when the preamble allows it.
     if (Math.abs(start - 1) < 0.05) score += ((gain - 1) / 0.02) ** 2
     if (!best || score < best.score) best = { score, table }
@@ -407,7 +448,7 @@ function bestChannel(preamble: number, levels: number[], noise: number): Channel
   const fitCost = (table: Float64Array) => {
     let cost = 0
     for (const level of levels) cost += Math.min(readWith(table, level).off ** 2, 0.09)
-    return levels.length ? cost / levels.length : 0
+    return (cost + 0.02 * preambleCost(table)) / (levels.length + 1)
   }
   // Straight: the preamble's gain can be off by several per cent in noise; search ±15 % for the gains that fit.
   const start = preamble / PREAMBLE
@@ -416,12 +457,18 @@ function bestChannel(preamble: number, levels: number[], noise: number): Channel
   const minima = costs.filter((c, i) => (i === 0 || c.cost <= costs[i - 1]!.cost) && (i === costs.length - 1 || c.cost <= costs[i + 1]!.cost))
   minima.sort((x, y) => x.cost - y.cost)
   for (const fit of minima.slice(0, 6)) consider('straight', fit.gain)
-  // Straight audio that sits on the code levels (clean, or mild noise) needs no phone-line model.
-  if (minima[0] && minima[0].cost < 0.01) return channelOf(best!.table)
+  // Audio with the square's edges (no band limit) came through no phone line: no codec to model. Band-limited audio
+  // may still be straight (a line without a codec), so there both are fitted and the better explanation wins: a few
+  // symbols of a short line can sit on straight levels by chance, at a gain far from the caller's.
+  if (!bandLimited) return channelOf(best!.table)
   // Through a codec the preamble's level is read finely (the codec is fine-grained at low levels): ±3 % around it.
+  // How much of the noise was at the codec's input is not known from the spaces: noise added after the line (line
+  // noise) is there too, and leaves the codec's error undithered. Each candidate is fitted; the text decides.
   for (const model of ['mulaw', 'alaw'] as const) {
-    const around = preamble / modelLevel(model, PREAMBLE, noise)
-    for (let g = around * 0.97; g <= around * 1.03; g += around * 0.001) consider(model, g)
+    for (const dither of ditherCandidates(measuredNoise)) {
+      const around = preamble / modelLevel(model, PREAMBLE, dither)
+      for (let g = around * 0.97; g <= around * 1.03; g += around * 0.001) consider(model, g, dither)
+    }
   }
   return channelOf(best!.table)
 }
@@ -459,6 +506,13 @@ function codecLevel(codec: 'mulaw' | 'alaw', amplitude: number, noise = 0): numb
     im += coded * SIN20[i]!
   }
   return (2 * Math.hypot(re, im)) / n / SQUARE_UNIT
+}
+
+/** Noise levels (RMS at the codec's input) to try: none, and a ladder up to the noise measured in the spaces (any, without spaces). */
+function ditherCandidates(measured: number): number[] {
+  const ladder = [0, 6, 10, 16, 25, 40, 63, 100, 160, 250]
+  const cap = measured >= 0 ? 1.5 * measured : Infinity
+  return ladder.filter((sigma) => sigma <= cap)
 }
 
 /** Noise (RMS, PCM16 units) from which the codec's error is treated as averaged by it (a dithered quantiser). */
