@@ -37,7 +37,11 @@ interface Word {
   bytes: number[]
   /** For each byte, the bytes the channel cannot tell apart from it (itself included). */
   alternatives: number[][]
+  /** For each byte, how far (in steps) its level was from each alternative's code level. */
+  offs: number[][]
   reliable: boolean
+  /** A level fell between two code levels: the word is kept only when one of its spellings is a word. */
+  uncertain?: boolean
 }
 
 const TONE_HZ = 400
@@ -46,6 +50,8 @@ const BASE = 1000
 const STEP = 100
 /** Farther than this from a step (in steps), a symbol's level is not trusted. */
 const MAX_OFF_STEP = 0.3
+/** Farther than this from both neighbouring code levels, a symbol is not read at all. */
+const MAX_UNCERTAIN_STEP = 0.8
 
 /**
  * The text spoken in `pcm` (PCM16 LE mono) by the synthetic voice, as heard through whatever the audio went through;
@@ -89,7 +95,10 @@ function listen(samples: Int16Array, symbol: number, half: number): string | nul
   }
   const text = words
     .filter((w) => w.reliable && w.bytes.length > 0)
-    .map((w) => decodeWord(knownWord(w) ?? w.bytes))
+    .map((w) => {
+      const known = knownWord(w)
+      return known ? decodeWord(known) : w.uncertain ? null : decodeWord(w.bytes)
+    })
     .filter((w): w is string => w !== null)
     .join(' ')
   return text === '' ? null : text
@@ -314,11 +323,11 @@ function readUtterance(meter: LevelMeter, n: number, onset: number, symbol: numb
   })
   const noise = silentSymbols ? Math.sqrt(noisePower / silentSymbols) : -1
   const channel = bestChannel(preamble, levels, noise, isBandLimited(meter, readings, onset, symbol, margin))
-  let word: Word = { bytes: [], alternatives: [], reliable: true }
+  let word: Word = { bytes: [], alternatives: [], offs: [], reliable: true }
   let patched = 0
   const flush = () => {
     if (word.bytes.length || !word.reliable) words.push(word)
-    word = { bytes: [], alternatives: [], reliable: true }
+    word = { bytes: [], alternatives: [], offs: [], reliable: true }
     patched = 0
   }
   for (const reading of readings) {
@@ -331,12 +340,21 @@ function readUtterance(meter: LevelMeter, n: number, onset: number, symbol: numb
       flush()
       continue
     }
-    const { byte, off, alternatives } = channel.read(reading.level)
+    const { byte, off, alternatives, offs, neighbour, neighbourOff } = channel.read(reading.level)
     // Half a symbol is enough for one character of a word; a word missing more than that was not caught.
     if (reading.patched && ++patched > 1) word.reliable = false
-    if (reading.torn || off > MAX_OFF_STEP || byte < 0x20 || byte > 255 || byte === 0x7f) word.reliable = false
+    if (reading.torn || byte < 0x20 || byte > 255 || byte === 0x7f) word.reliable = false
+    // Between two code levels: either character may have been said. Noise puts a level there now and then at any
+    // SNR a level can still be read at; the vocabulary then decides, as a recogniser's does.
+    if (off > MAX_OFF_STEP) {
+      if (off > MAX_UNCERTAIN_STEP || neighbourOff > MAX_UNCERTAIN_STEP) word.reliable = false
+      word.uncertain = true
+      alternatives.push(neighbour)
+      offs.push(neighbourOff)
+    }
     word.bytes.push(Math.min(255, Math.max(0, byte)))
     word.alternatives.push(alternatives)
+    word.offs.push(offs)
   }
   flush()
   return at + symbol
@@ -389,6 +407,11 @@ interface Reading {
   off: number
   /** The bytes whose code levels are as near (the channel merged them), `byte` first. */
   alternatives: number[]
+  /** How far the level is from each alternative's code level, in steps. */
+  offs: number[]
+  /** The byte of the next code level on the other side of the level, and how far that is, in steps. */
+  neighbour: number
+  neighbourOff: number
 }
 
 /** The byte whose predicted level is nearest (among near-ties, the likeliest character), and how far off, in steps. */
@@ -412,7 +435,9 @@ function readWith(table: Float64Array, level: number): Reading {
     if (logPrior(b) > logPrior(byte)) byte = b
   }
   alternatives.sort((x, y) => (x === byte ? -1 : y === byte ? 1 : 0))
-  return { byte, off: Math.abs(level - table[byte]!) / step, alternatives }
+  const offs = alternatives.map((b) => Math.abs(level - table[b]!) / step)
+  const neighbour = Math.max(0, Math.min(255, level > table[byte]! ? byte + 1 : byte - 1))
+  return { byte, off: offs[0]!, alternatives, offs, neighbour, neighbourOff: Math.abs(level - table[neighbour]!) / step }
 }
 
 /**
@@ -650,7 +675,8 @@ function knownWord(word: Word): number[] | null {
     ),
   )
   if (found.length === 0) return null
-  const likelihood = (bytes: number[]) => bytes.reduce((sum, b) => sum + logPrior(b), 0)
+  // Among words, the nearer levels count with the characters' frequency (σ = 0.1 step), as in the channel's fit.
+  const likelihood = (bytes: number[]) => bytes.reduce((sum, b, k) => sum + logPrior(b) - (word.offs[k]![word.alternatives[k]!.indexOf(b)] ?? 0) ** 2 / 0.02, 0)
   return found.reduce((a, b) => (likelihood(b) > likelihood(a) ? b : a))
 }
 
