@@ -535,7 +535,7 @@ function codecLevel(codec: 'mulaw' | 'alaw', amplitude: number, noise = 0): numb
 
 /** Noise levels (RMS at the codec's input) to try: none, and a ladder up to the noise measured in the spaces (any, without spaces). */
 function ditherCandidates(measured: number): number[] {
-  const ladder = [0, 6, 10, 16, 25, 40, 63, 100, 160, 250]
+  const ladder = [0, 8, 16, 32, 64, 128, 256]
   const cap = measured >= 0 ? 1.5 * measured : Infinity
   return ladder.filter((sigma) => sigma <= cap)
 }
