@@ -536,11 +536,11 @@ function codecLevel(codec: 'mulaw' | 'alaw', amplitude: number, noise = 0): numb
   return (2 * Math.hypot(re, im)) / n / SQUARE_UNIT
 }
 
-/** Noise levels (RMS at the codec's input) to try: none, and a ladder up to the noise measured in the spaces (any, without spaces). */
+/** Noise levels (RMS at the codec's input) to try: none, half or all of the noise measured in the spaces (a ladder, without spaces). */
 function ditherCandidates(measured: number): number[] {
-  const ladder = [0, 8, 16, 32, 64, 128, 256]
-  const cap = measured >= 0 ? 1.5 * measured : Infinity
-  return ladder.filter((sigma) => sigma <= cap)
+  // All of the noise in the spaces at the codec's input (background noise), none of it (line noise), or half.
+  if (measured >= 0) return measured < MIN_DITHER ? [0] : [0, measured / 2, measured]
+  return [0, 8, 16, 32, 64, 128, 256]
 }
 
 /** Noise (RMS, PCM16 units) from which the codec's error is treated as averaged by it (a dithered quantiser). */
