@@ -7,11 +7,13 @@
  * square tone (see synthetic-voice.ts). The recogniser finds each utterance by the step up of its preamble, measures
  * each symbol's level by correlating its central part with the tone's fundamental (which survives band limits,
  * codecs and resampling), and fits a channel to the utterance: the caller's gain, straight or through a G.711 codec
- * (whose quantisation moves each level by up to two code steps, averaged by the line's noise when there is some,
- * measured in the spaces). Among the gains that fit, the one whose reading looks most like English text wins (a
- * character prior). Each symbol then reads as the nearest code level. A symbol between levels, or whose two halves
- * disagree (a frame from elsewhere), makes its word unreliable: the word is dropped, as a recogniser drops what it
- * did not catch. A half-symbol of silence (one lost 20 ms frame) is read from the other half, once per word. Where
+ * (whose quantisation moves each level by up to two code steps, averaged by noise at the codec's input: background
+ * noise, measured in the spaces; noise added after the line, line noise, is there too but averages nothing, so all,
+ * half or none of it is tried). A codec is considered only for band-limited audio (the square's edges gone). The
+ * preamble is fitted as a symbol of known byte. Among the gains that fit, the one whose reading looks most like
+ * English text wins (a character prior). Each symbol then reads as the nearest code level. A symbol between two
+ * levels keeps its word only if one of the spellings is a word of the vocabulary; far from both, or with its two
+ * halves disagreeing (a frame from elsewhere), its word is dropped, as a recogniser drops what it did not catch. A half-symbol of silence (one lost 20 ms frame) is read from the other half, once per word. Where
  * the codec merged neighbouring characters, a small vocabulary picks the spelling that is a word.
  *
  * The code's steps are 100 units apart on levels around 11 000, so the levels need about 35 dB SNR to be read
