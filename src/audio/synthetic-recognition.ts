@@ -7,11 +7,13 @@
  * square tone (see synthetic-voice.ts). The recogniser finds each utterance by the step up of its preamble, measures
  * each symbol's level by correlating its central part with the tone's fundamental (which survives band limits,
  * codecs and resampling), and fits a channel to the utterance: the caller's gain, straight or through a G.711 codec
- * (whose quantisation moves each level by up to two code steps, averaged by the line's noise when there is some,
- * measured in the spaces). Among the gains that fit, the one whose reading looks most like English text wins (a
- * character prior). Each symbol then reads as the nearest code level. A symbol between levels, or whose two halves
- * disagree (a frame from elsewhere), makes its word unreliable: the word is dropped, as a recogniser drops what it
- * did not catch. A half-symbol of silence (one lost 20 ms frame) is read from the other half, once per word. Where
+ * (whose quantisation moves each level by up to two code steps, averaged by noise at the codec's input: background
+ * noise, measured in the spaces; noise added after the line, line noise, is there too but averages nothing, so all,
+ * half or none of it is tried). A codec is considered only for band-limited audio (the square's edges gone). The
+ * preamble is fitted as a symbol of known byte. Among the gains that fit, the one whose reading looks most like
+ * English text wins (a character prior). Each symbol then reads as the nearest code level. A symbol between two
+ * levels keeps its word only if one of the spellings is a word of the vocabulary; far from both, or with its two
+ * halves disagreeing (a frame from elsewhere), its word is dropped, as a recogniser drops what it did not catch. A half-symbol of silence (one lost 20 ms frame) is read from the other half, once per word. Where
  * the codec merged neighbouring characters, a small vocabulary picks the spelling that is a word.
  *
  * The code's steps are 100 units apart on levels around 11 000, so the levels need about 35 dB SNR to be read
@@ -37,7 +39,11 @@ interface Word {
   bytes: number[]
   /** For each byte, the bytes the channel cannot tell apart from it (itself included). */
   alternatives: number[][]
+  /** For each byte, how far (in steps) its level was from each alternative's code level. */
+  offs: number[][]
   reliable: boolean
+  /** A level fell between two code levels: the word is kept only when one of its spellings is a word. */
+  uncertain?: boolean
 }
 
 const TONE_HZ = 400
@@ -46,6 +52,8 @@ const BASE = 1000
 const STEP = 100
 /** Farther than this from a step (in steps), a symbol's level is not trusted. */
 const MAX_OFF_STEP = 0.3
+/** Farther than this from both neighbouring code levels, a symbol is not read at all. */
+const MAX_UNCERTAIN_STEP = 0.8
 
 /**
  * The text spoken in `pcm` (PCM16 LE mono) by the synthetic voice, as heard through whatever the audio went through;
@@ -89,7 +97,10 @@ function listen(samples: Int16Array, symbol: number, half: number): string | nul
   }
   const text = words
     .filter((w) => w.reliable && w.bytes.length > 0)
-    .map((w) => decodeWord(knownWord(w) ?? w.bytes))
+    .map((w) => {
+      const known = knownWord(w)
+      return known ? decodeWord(known) : w.uncertain ? null : decodeWord(w.bytes)
+    })
     .filter((w): w is string => w !== null)
     .join(' ')
   return text === '' ? null : text
@@ -137,6 +148,20 @@ class LevelMeter {
     let sum = 0
     for (let i = s; i < e; i++) sum += this.samples[i]! * this.samples[i]!
     return e > s ? Math.sqrt(sum / (e - s)) : 0
+  }
+
+  /** Sums over [start, end) of the squared sample-to-sample differences and of the squared samples. */
+  edgePower(start: number, end: number): [number, number] {
+    const s = Math.max(1, Math.floor(start))
+    const e = Math.min(this.samples.length, Math.floor(end))
+    let edges = 0
+    let power = 0
+    for (let i = s; i < e; i++) {
+      const d = this.samples[i]! - this.samples[i - 1]!
+      edges += d * d
+      power += this.samples[i]! * this.samples[i]!
+    }
+    return [edges, power]
   }
 
   /** Square-wave amplitude over [start, end), phase-blind; samples outside the audio count as silence. */
@@ -298,13 +323,13 @@ function readUtterance(meter: LevelMeter, n: number, onset: number, symbol: numb
     noisePower += meter.rms(start + margin, start + symbol - margin) ** 2
     silentSymbols++
   })
-  const noise = silentSymbols ? Math.sqrt(noisePower / silentSymbols) : 0
-  const channel = bestChannel(preamble, levels, noise)
-  let word: Word = { bytes: [], alternatives: [], reliable: true }
+  const noise = silentSymbols ? Math.sqrt(noisePower / silentSymbols) : -1
+  const channel = bestChannel(preamble, levels, noise, isBandLimited(meter, readings, onset, symbol, margin))
+  let word: Word = { bytes: [], alternatives: [], offs: [], reliable: true }
   let patched = 0
   const flush = () => {
     if (word.bytes.length || !word.reliable) words.push(word)
-    word = { bytes: [], alternatives: [], reliable: true }
+    word = { bytes: [], alternatives: [], offs: [], reliable: true }
     patched = 0
   }
   for (const reading of readings) {
@@ -317,15 +342,42 @@ function readUtterance(meter: LevelMeter, n: number, onset: number, symbol: numb
       flush()
       continue
     }
-    const { byte, off, alternatives } = channel.read(reading.level)
+    const { byte, off, alternatives, offs, neighbour, neighbourOff } = channel.read(reading.level)
     // Half a symbol is enough for one character of a word; a word missing more than that was not caught.
     if (reading.patched && ++patched > 1) word.reliable = false
-    if (reading.torn || off > MAX_OFF_STEP || byte < 0x20 || byte > 255 || byte === 0x7f) word.reliable = false
+    if (reading.torn || byte < 0x20 || byte > 255 || byte === 0x7f) word.reliable = false
+    // Between two code levels: either character may have been said. Noise puts a level there now and then at any
+    // SNR a level can still be read at; the vocabulary then decides, as a recogniser's does.
+    if (off > MAX_OFF_STEP) {
+      if (off > MAX_UNCERTAIN_STEP || neighbourOff > MAX_UNCERTAIN_STEP) word.reliable = false
+      word.uncertain = true
+      alternatives.push(neighbour)
+      offs.push(neighbourOff)
+    }
     word.bytes.push(Math.min(255, Math.max(0, byte)))
     word.alternatives.push(alternatives)
+    word.offs.push(offs)
   }
   flush()
   return at + symbol
+}
+
+/**
+ * Whether the voiced symbols lost the square's edges: a phone line keeps nothing above 4 kHz. The power of the
+ * sample-to-sample difference against the signal's: about 0.13 for the square wave (its edges), about 0.02 after a
+ * narrowband line; white noise adds twice its own power, so mild noise after a line does not hide the band limit.
+ */
+function isBandLimited(meter: LevelMeter, readings: SymbolReading[], onset: number, symbol: number, margin: number): boolean {
+  let edges = 0
+  let power = 0
+  readings.forEach((r, k) => {
+    if (r.level === 0 || r.torn) return
+    const start = onset + (k + 1) * symbol
+    const [d, p] = meter.edgePower(start + margin, start + symbol - margin)
+    edges += d
+    power += p
+  })
+  return power > 0 && edges / power < 0.07
 }
 
 /** How symbol levels map to bytes, as fitted to one utterance. */
@@ -357,6 +409,11 @@ interface Reading {
   off: number
   /** The bytes whose code levels are as near (the channel merged them), `byte` first. */
   alternatives: number[]
+  /** How far the level is from each alternative's code level, in steps. */
+  offs: number[]
+  /** The byte of the next code level on the other side of the level, and how far that is, in steps. */
+  neighbour: number
+  neighbourOff: number
 }
 
 /** The byte whose predicted level is nearest (among near-ties, the likeliest character), and how far off, in steps. */
@@ -380,7 +437,9 @@ function readWith(table: Float64Array, level: number): Reading {
     if (logPrior(b) > logPrior(byte)) byte = b
   }
   alternatives.sort((x, y) => (x === byte ? -1 : y === byte ? 1 : 0))
-  return { byte, off: Math.abs(level - table[byte]!) / step, alternatives }
+  const offs = alternatives.map((b) => Math.abs(level - table[b]!) / step)
+  const neighbour = Math.max(0, Math.min(255, level > table[byte]! ? byte + 1 : byte - 1))
+  return { byte, off: offs[0]!, alternatives, offs, neighbour, neighbourOff: Math.abs(level - table[neighbour]!) / step }
 }
 
 /**
@@ -389,17 +448,26 @@ function readWith(table: Float64Array, level: number): Reading {
  * down), so among the gains that fit, the text read must also look like text: the score adds how unlikely its
  * characters are, and a pull towards the voice's own level (gain 1).
  */
-function bestChannel(preamble: number, levels: number[], noise: number): Channel {
+function bestChannel(preamble: number, levels: number[], measuredNoise: number, bandLimited: boolean): Channel {
+  // No spaces to measure the noise in (-1): the codec's fit then tries every dither level.
+  const noise = Math.max(0, measuredNoise)
   let best: { score: number; table: Float64Array } | null = null
-  const consider = (model: Model, gain: number, table = levelTable(model, gain, noise)) => {
-    const start = preamble / modelLevel(model, PREAMBLE, noise)
+  // The preamble is a symbol whose byte is known: a gain must put it on its level too, or a few symbols of a short
+  // line could sit on code levels of a gain far from the caller's (every character read many steps off).
+  const preambleCost = (table: Float64Array) => {
+    const step = (table[0x6f]! / (BASE + STEP * 0x6f)) * STEP
+    return ((preamble - table[256]!) / step) ** 2 / 0.02
+  }
+  const consider = (model: Model, gain: number, dither = noise) => {
+    const table = levelTable(model, gain, dither)
+    const start = preamble / modelLevel(model, PREAMBLE, dither)
     // A log-likelihood per symbol: its level off the code level (σ = 0.1 step), and how likely its character is.
     let score = 0
     for (const level of levels) {
       const { byte, off } = readWith(table, level)
       score += Math.min(off * off, 0.09) / 0.02 - logPrior(byte)
     }
-    score = levels.length ? score / levels.length : 0
+    score = (score + preambleCost(table)) / (levels.length + 1)
     // The voice's own level is the likeliest gain when the preamble allows it.
     if (Math.abs(start - 1) < 0.05) score += ((gain - 1) / 0.02) ** 2
     if (!best || score < best.score) best = { score, table }
@@ -407,7 +475,7 @@ function bestChannel(preamble: number, levels: number[], noise: number): Channel
   const fitCost = (table: Float64Array) => {
     let cost = 0
     for (const level of levels) cost += Math.min(readWith(table, level).off ** 2, 0.09)
-    return levels.length ? cost / levels.length : 0
+    return (cost + 0.02 * preambleCost(table)) / (levels.length + 1)
   }
   // Straight: the preamble's gain can be off by several per cent in noise; search ±15 % for the gains that fit.
   const start = preamble / PREAMBLE
@@ -416,12 +484,21 @@ function bestChannel(preamble: number, levels: number[], noise: number): Channel
   const minima = costs.filter((c, i) => (i === 0 || c.cost <= costs[i - 1]!.cost) && (i === costs.length - 1 || c.cost <= costs[i + 1]!.cost))
   minima.sort((x, y) => x.cost - y.cost)
   for (const fit of minima.slice(0, 6)) consider('straight', fit.gain)
-  // Straight audio that sits on the code levels (clean, or mild noise) needs no phone-line model.
-  if (minima[0] && minima[0].cost < 0.01) return channelOf(best!.table)
+  // Audio with the square's edges (no band limit) came through no phone line: no codec to model. Band-limited audio
+  // may still be straight (a line without a codec), so there both are fitted and the better explanation wins: a few
+  // symbols of a short line can sit on straight levels by chance, at a gain far from the caller's.
+  if (!bandLimited) return channelOf(best!.table)
   // Through a codec the preamble's level is read finely (the codec is fine-grained at low levels): ±3 % around it.
+  // How much of the noise was at the codec's input is not known from the spaces: noise added after the line (line
+  // noise) is there too, and leaves the codec's error undithered. Each candidate is fitted; the text decides.
   for (const model of ['mulaw', 'alaw'] as const) {
-    const around = preamble / modelLevel(model, PREAMBLE, noise)
-    for (let g = around * 0.97; g <= around * 1.03; g += around * 0.001) consider(model, g)
+    for (const dither of ditherCandidates(measuredNoise)) {
+      const around = preamble / modelLevel(model, PREAMBLE, dither)
+      for (let g = around * 0.97; g <= around * 1.03; g += around * 0.001) consider(model, g, dither)
+      // The voice's own level exactly, between the grid's points: through a codec a gain 0.01 % off can move a
+      // symbol onto its neighbour's level, where two characters' levels nearly merge.
+      if (Math.abs(around - 1) < 0.03) consider(model, 1, dither)
+    }
   }
   return channelOf(best!.table)
 }
@@ -459,6 +536,13 @@ function codecLevel(codec: 'mulaw' | 'alaw', amplitude: number, noise = 0): numb
     im += coded * SIN20[i]!
   }
   return (2 * Math.hypot(re, im)) / n / SQUARE_UNIT
+}
+
+/** Noise levels (RMS at the codec's input) to try: none, half or all of the noise measured in the spaces (a ladder, without spaces). */
+function ditherCandidates(measured: number): number[] {
+  // All of the noise in the spaces at the codec's input (background noise), none of it (line noise), or half.
+  if (measured >= 0) return measured < MIN_DITHER ? [0] : [0, measured / 2, measured]
+  return [0, 8, 16, 32, 64, 128, 256]
 }
 
 /** Noise (RMS, PCM16 units) from which the codec's error is treated as averaged by it (a dithered quantiser). */
@@ -596,7 +680,8 @@ function knownWord(word: Word): number[] | null {
     ),
   )
   if (found.length === 0) return null
-  const likelihood = (bytes: number[]) => bytes.reduce((sum, b) => sum + logPrior(b), 0)
+  // Among words, the nearer levels count with the characters' frequency (σ = 0.1 step), as in the channel's fit.
+  const likelihood = (bytes: number[]) => bytes.reduce((sum, b, k) => sum + logPrior(b) - (word.offs[k]![word.alternatives[k]!.indexOf(b)] ?? 0) ** 2 / 0.02, 0)
   return found.reduce((a, b) => (likelihood(b) > likelihood(a) ? b : a))
 }
 
