@@ -6,7 +6,9 @@
  *   records { key }              -> per connection: server-side response timings and event counts
  *   stop { key }                 -> closes that server
  *   echo {}                      -> { url }: a bare ws echo endpoint answering every frame with this
- *                                   process's performance.now(), for loopback RTT and clock alignment
+ *                                   process's performance.now(), for loopback RTT and clock alignment; a frame
+ *                                   {"delayMs": n} is answered n ms after it arrived, timed as the fake server
+ *                                   times its injected latency, with {"applied": ms} (what it really waited)
  *   info {}                      -> { timeOrigin, pid }
  *
  * Scenarios add what cannot cross IPC (functions, large buffers), all deterministic.
@@ -64,6 +66,22 @@ async function closeAll() {
   echo = null
 }
 
+/**
+ * A delayed answer waits as the fake server's injected latency does (a timer to ~3 ms before, then setImmediate
+ * polling), so a bare client waiting for it idles as the adapter does while it waits for a response's first audio.
+ */
+function answerEcho(ws, data, receivedAt) {
+  const delayMs = data.length > 2 && data[0] === 0x7b ? Number(JSON.parse(data.toString()).delayMs ?? 0) : 0
+  if (!(delayMs > 0)) return ws.send(String(performance.now()))
+  const deadline = receivedAt + delayMs
+  const step = () => {
+    const left = deadline - performance.now()
+    if (left > 0) return left > 4 ? setTimeout(step, left - 3) : setImmediate(step)
+    ws.send(JSON.stringify({ applied: performance.now() - receivedAt }))
+  }
+  step()
+}
+
 serveRequests(
   {
     async start({ scenario = 'default', options = {}, args }) {
@@ -90,7 +108,7 @@ serveRequests(
     async echo() {
       if (!echo) {
         echo = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false })
-        echo.on('connection', (ws) => ws.on('message', () => ws.send(String(performance.now()))))
+        echo.on('connection', (ws) => ws.on('message', (data) => answerEcho(ws, data, performance.now())))
         await new Promise((resolve) => echo.once('listening', resolve))
       }
       return { url: `ws://127.0.0.1:${echo.address().port}` }

@@ -83,6 +83,7 @@ async function measureLevel(url, turns, records, offset, echoUrl) {
   // idle pause, one after every turn, so both see the same machine at the same moments.
   const echo = echoUrl ? await openEcho(echoUrl) : null
   const rtts = []
+  const matchedRtts = []
   const warmup = 2 // unmeasured turns: JIT on both sides
   for (let i = 0; i < turns + warmup; i++) {
     if (turnKind === 'text') {
@@ -96,10 +97,17 @@ async function measureLevel(url, turns, records, offset, echoUrl) {
     while ((await agent.recvAudio(10_000)) !== null) {
       // drain the response
     }
+    const turn = agent.turns[agent.turns.length - 1]
+    const waitedMs = turn.response.firstAudioAt - (turn.endedAt ?? turn.response.requestedAt)
     await sleep(GAP_MS)
     if (echo) {
       const rtt = await echo.roundTrip()
       if (i >= warmup) rtts.push(rtt)
+      await sleep(GAP_MS)
+      // The same round trip with the wait this turn had: the server answers after as long as the adapter waited
+      // for the first audio, timed as it times injected latency, so both ends idle as they did in the turn.
+      const matched = await echo.roundTrip(waitedMs)
+      if (i >= warmup) matchedRtts.push(matched)
       await sleep(GAP_MS)
     }
   }
@@ -128,6 +136,7 @@ async function measureLevel(url, turns, records, offset, echoUrl) {
   })
   await agent.disconnect()
   samples.rtts = rtts
+  samples.matchedRtts = matchedRtts
   return samples
 }
 
@@ -139,13 +148,15 @@ async function openEcho(url) {
     ws.once('error', reject)
   })
   return {
-    async roundTrip() {
+    /** With `delayMs`, the server answers that long after the frame arrived; what it waited is not counted. */
+    async roundTrip(delayMs = 0) {
       const t0 = performance.now()
-      await new Promise((resolve) => {
+      const reply = await new Promise((resolve) => {
         ws.once('message', resolve)
-        ws.send('{"type":"ping"}')
+        ws.send(delayMs > 0 ? JSON.stringify({ delayMs }) : '{"type":"ping"}')
       })
-      return performance.now() - t0
+      const rtt = performance.now() - t0
+      return delayMs > 0 ? rtt - JSON.parse(reply.toString()).applied : rtt
     },
     close: () =>
       new Promise((resolve) => {
@@ -181,6 +192,7 @@ reportResult(async () => {
     const separate = []
     const separateByLevel = {}
     const interleavedRtt = []
+    const matchedRtt = []
     for (const level of levels) {
       const options = { latencyMs: level.latencyMs, jitterMs, seed: seed + level.latencyMs }
       const started = await server.request('start', { scenario: 'latency', options })
@@ -190,6 +202,7 @@ reportResult(async () => {
       separateByLevel[level.latencyMs] = samples
       separate.push(...samples)
       interleavedRtt.push(...samples.rtts)
+      matchedRtt.push(...samples.matchedRtts)
     }
     const after = await loopback(echoUrl, 50, GAP_MS)
 
@@ -218,6 +231,7 @@ reportResult(async () => {
     const idleRtt = [...idle.rtt, ...after.rtt]
     const errorSummary = summary(separate.map((x) => x.error))
     const rttSummary = summary(interleavedRtt)
+    const matchedSummary = summary(matchedRtt)
     return {
       // The budgeted figure: p99 of the measurement error minus p99 of a bare round trip, interleaved with the turns.
       errorOverFloor: {
@@ -226,8 +240,12 @@ reportResult(async () => {
         p99Difference: errorSummary.p99 - rttSummary.p99,
         errorP50: errorSummary.p50,
         rttP50: rttSummary.p50,
+        matchedP99: matchedSummary.p99,
+        matchedP50: matchedSummary.p50,
+        matchedP99Difference: errorSummary.p99 - matchedSummary.p99,
       },
       interleavedRtt: rttSummary,
+      matchedRtt: matchedSummary,
       turn: turnKind,
       jitterMs,
       seed,

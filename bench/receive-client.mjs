@@ -1,6 +1,7 @@
 /**
  * §2 Receive loop. One client variant per process (argv[2]): `adapter` (OpenAIRealtimeAdapter, the BUILT package),
- * `sdk` (the official `openai` package's OpenAIRealtimeWS) or `bare` (ws + JSON.parse + base64 decode: the floor).
+ * `sdk` (the official `openai` package's OpenAIRealtimeWS), `bare` (ws + JSON.parse + base64 decode, audio dropped:
+ * the issue's reference) or `floor` (the least a client can do that keeps every byte, see `floorClient`).
  * The fake server runs in its own child process over TLS on loopback (wss://, as the SDK requires), streaming one
  * warm-up response and then `mainMs` of 24 kHz PCM16 in 100 ms deltas with its transcript, as fast as it can.
  * Every variant decodes every audio delta to PCM bytes; CPU (process.cpuUsage), wall time and peak RSS of THIS
@@ -127,6 +128,49 @@ const variants = {
   'bare-retain': (target) => bareClient(target, 'alloc'),
   'bare-slab': (target) => bareClient(target, 'slab'),
   'bare-write': (target) => bareClient(target, 'write'),
+  floor: (target) => bareClient(target, 'floor'),
+}
+
+/**
+ * The floor for a client that keeps every audio byte: ws only for the handshake and for sending; its own reader of
+ * the socket's frames (unmasked, unfragmented text frames; pings answered) instead of ws's receiver; each audio
+ * delta's base64 decoded from the frame's bytes into 256 KiB slabs that are all kept, and only the rest of the
+ * frame parsed. No validation, records or timeline: what is left is TLS, the socket, the decode and the memory the
+ * kept audio needs.
+ */
+function readFramesOwnWay(ws, onText) {
+  const socket = ws._socket
+  socket.removeAllListeners('data')
+  let pending = null
+  socket.on('data', (chunk) => {
+    const buf = pending ? Buffer.concat([pending, chunk]) : chunk
+    pending = null
+    let offset = 0
+    while (buf.length - offset >= 2) {
+      const first = buf[offset]
+      const short = buf[offset + 1] & 0x7f
+      let header = 2
+      let length = short
+      if (short === 126) {
+        if (buf.length - offset < 4) break
+        length = buf.readUInt16BE(offset + 2)
+        header = 4
+      } else if (short === 127) {
+        if (buf.length - offset < 10) break
+        length = Number(buf.readBigUInt64BE(offset + 2))
+        header = 10
+      }
+      if (buf.length - offset < header + length) break
+      const opcode = first & 0x0f
+      if ((first & 0x80) === 0 || opcode === 0) throw new Error('floor client: fragmented frame (the fake server sends none)')
+      const payload = buf.subarray(offset + header, offset + header + length)
+      if (opcode === 1) onText(payload)
+      // Pings answered as ws's autoPong would (config.pings false: left unanswered, as the other clients do then).
+      else if (opcode === 9 && config.pings !== false) ws.pong(payload)
+      offset += header + length
+    }
+    if (offset < buf.length) pending = buf.subarray(offset)
+  })
 }
 
 async function bareClient({ url, ca }, retain) {
@@ -140,7 +184,27 @@ async function bareClient({ url, ca }, retain) {
     let audioBytes = 0
     let onDone = null
     let onUpdated = null
-    ws.on('message', (data) => {
+    const DELTA_KEY = Buffer.from('"delta":"')
+    const onMessage = (data) => {
+      if (retain === 'floor' && data.length >= 512) {
+        const key = data.indexOf(DELTA_KEY)
+        if (key !== -1) {
+          const start = key + DELTA_KEY.length
+          const end = data.indexOf(0x22, start)
+          const max = ((end - start) >>> 2) * 3
+          if (slab.length - used < max) {
+            slab = Buffer.allocUnsafeSlow(SLAB_BYTES)
+            kept.push(slab)
+            used = 0
+          }
+          const n = slab.base64Write(data.latin1Slice(start, end), used, max)
+          used += (n + 7) & ~7
+          audioBytes += n
+          events++
+          JSON.parse(data.utf8Slice(0, start) + data.utf8Slice(end, data.length))
+          return
+        }
+      }
       const event = JSON.parse(data.toString())
       events++
       if (event.type === 'response.output_audio.delta') {
@@ -163,11 +227,13 @@ async function bareClient({ url, ca }, retain) {
         }
       } else if (event.type === 'response.done') onDone?.()
       else if (event.type === 'session.updated') onUpdated?.()
-    })
+    }
+    ws.on('message', onMessage)
     await new Promise((resolve, reject) => {
       ws.once('open', resolve)
       ws.once('error', reject)
     })
+    if (retain === 'floor') readFramesOwnWay(ws, onMessage)
     await new Promise((resolve) => {
       onUpdated = resolve
       ws.send(JSON.stringify({ type: 'session.update', session: SESSION }))
@@ -185,7 +251,9 @@ async function bareClient({ url, ca }, retain) {
       close: () =>
         new Promise((resolve) => {
           ws.once('close', resolve)
-          ws.close()
+          // The floor's own reader never hands ws the server's close frame: end the socket instead of waiting for it.
+          if (retain === 'floor') ws.terminate()
+          else ws.close()
         }),
     }
   }

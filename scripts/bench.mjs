@@ -250,7 +250,7 @@ async function runReport() {
 async function vitestFile() {
   const dir = join(bench, 'tmp')
   mkdirSync(dir, { recursive: true })
-  const once = async (tests) => {
+  const once = async (tests, env) => {
     const report = join(dir, `conversations-${process.pid}-${tests}.json`)
     const res = await run(
       process.execPath,
@@ -263,7 +263,7 @@ async function vitestFile() {
         '--reporter=json',
         `--outputFile=${report}`,
       ],
-      { env: { BENCH_TESTS: String(tests), FORCE_COLOR: '0', NO_COLOR: '1' }, timeoutMs: 120_000 },
+      { env: { BENCH_TESTS: String(tests), FORCE_COLOR: '0', NO_COLOR: '1', ...env }, timeoutMs: 120_000 },
     )
     const json = existsSync(report) ? JSON.parse(readFileSync(report, 'utf8')) : null
     rmSync(report, { force: true })
@@ -274,25 +274,35 @@ async function vitestFile() {
     return { wallMs: res.wallMs, tests, testDurations: summary(testMs) }
   }
   // Alternate the two so both see the same machine; the median of each counts.
-  const full = []
-  const single = []
-  for (let i = 0; i < 2; i++) {
-    single.push(await once(1))
-    full.push(await once(100))
+  const measureFile = async (env) => {
+    const full = []
+    const single = []
+    for (let i = 0; i < 2; i++) {
+      single.push(await once(1, env))
+      full.push(await once(100, env))
+    }
+    const wall100 = median(full.map((r) => r.wallMs))
+    const wall1 = median(single.map((r) => r.wallMs))
+    return { full, single, wall100, wall1, marginalPerTestMs: (wall100 - wall1) / 99 }
   }
-  const wall100 = median(full.map((r) => r.wallMs))
-  const wall1 = median(single.map((r) => r.wallMs))
-  const marginal = (wall100 - wall1) / 99
-  raw.vitestFile = { full, single, wall100, wall1, marginalPerTestMs: marginal }
-  figure('per-test', '100-test Vitest file of short conversations (fakeTest), wall time', Math.round(wall100), 'ms')
-  figure('per-test', '  same file with 1 test (Vitest start-up), wall time', Math.round(wall1), 'ms')
-  figure('per-test', '  cost per conversation test ((100-test − 1-test) / 99)', r2(marginal), 'ms')
-  figure(
-    'per-test',
-    '  test duration as Vitest reports it (100-test run), p50 | p95',
-    `${r1(median(full.map((r) => r.testDurations.p50)))} | ${r1(median(full.map((r) => r.testDurations.p95)))}`,
-    'ms',
-  )
+  // The fake's default pacing (10× real time) is most of a test's wall time; unpaced (paceMs 0, the fake's default
+  // before issue 11) the figure is what the library itself costs per test, as it was first measured.
+  const paced = await measureFile({})
+  const unpaced = await measureFile({ BENCH_PACE_MS: '0' })
+  raw.vitestFile = { ...paced, unpaced }
+  const rows = (result, label, tag) => {
+    figure('per-test', `100-test Vitest file of short conversations (fakeTest, ${label}), wall time`, Math.round(result.wall100), 'ms')
+    figure('per-test', `  same file with 1 test (Vitest start-up), ${tag}, wall time`, Math.round(result.wall1), 'ms')
+    figure('per-test', `  cost per conversation test ((100-test − 1-test) / 99), ${tag}`, r2(result.marginalPerTestMs), 'ms')
+    figure(
+      'per-test',
+      `  test duration as Vitest reports it (100-test run), ${tag}, p50 | p95`,
+      `${r1(median(result.full.map((r) => r.testDurations.p50)))} | ${r1(median(result.full.map((r) => r.testDurations.p95)))}`,
+      'ms',
+    )
+  }
+  rows(unpaced, 'fake server unpaced, paceMs 0', 'unpaced')
+  rows(paced, "fake server's default pacing, 10× real time", 'default pacing')
 }
 
 /** §5 bytes retained per minute of recorded conversation, at 20 ms and at 100 ms agent deltas. */
@@ -384,6 +394,13 @@ async function latency() {
   )
   figure('latency', '  error p99 | round trip p99', `${r3(floor.errorP99)} | ${r3(floor.rttP99)}`, 'ms')
   figure('latency', '  error p50 | round trip p50', `${r3(floor.errorP50)} | ${r3(floor.rttP50)}`, 'ms')
+  figure(
+    'latency',
+    "  bare round trip with the turn's wait (answered as long after as the adapter waited; the wait not counted), p50 | p99",
+    `${r3(floor.matchedP50)} | ${r3(floor.matchedP99)}`,
+    'ms',
+  )
+  figure('latency', '  error p99 − p99 of that round trip', r3(floor.matchedP99Difference), 'ms')
   figure('latency', '  error max', r3(sep.error.max), 'ms')
   figure('latency', '  of the error: end of turn → response.create sent (client), p50', r3(sep.endToSend.p50), 'ms')
   figure('latency', '  of the error: uplink (response.create → server starts its timer), p50 | p99', `${r3(sep.uplink.p50)} | ${r3(sep.uplink.p99)}`, 'ms')
@@ -429,7 +446,9 @@ async function receive() {
   // does), what keeping 144 MB of audio costs by itself on this machine (first-touch page faults).
   // '… (no pings)': the clients leave the fake server's per-delta pacing pings unanswered, so it streams without
   // them after the warm-up, as the live API does (no ping per delta): the receive path without that round trip.
-  const variants = ['adapter', 'sdk', 'bare', 'bare-slab', 'adapter (no pings)', 'bare (no pings)']
+  // (d), the floor: the least any client can do and keep every byte (its own frame reader, base64 decoded from the
+  // frame's bytes into kept slabs, nothing else). Its ratio to (c) bounds what (a) / (c) can reach on this machine.
+  const variants = ['adapter', 'sdk', 'bare', 'bare-slab', 'floor', 'adapter (no pings)', 'bare (no pings)', 'floor (no pings)']
   const runs = Object.fromEntries(variants.map((v) => [v, { short: [], long: [] }]))
   const once = (v, mainMs) =>
     measure('receive-client.mjs', {
@@ -455,6 +474,8 @@ async function receive() {
     'bare-slab': "(c') (c), keeping every decoded byte in slabs",
     'adapter (no pings)': "(a) without the fake server's per-delta pings",
     'bare (no pings)': "(c) without the fake server's per-delta pings",
+    floor: '(d) floor: own frame reader, base64 decoded from the frame bytes into kept slabs',
+    'floor (no pings)': "(d) without the fake server's per-delta pings",
   }
   for (const v of variants) {
     figure(
@@ -471,6 +492,10 @@ async function receive() {
   figure('receive', "  (a) / (c'): relative to the bare loop that also keeps the audio", r2(slope.adapter / slope['bare-slab']), '×')
   figure('receive', "  (c') / (c): what keeping the audio costs the bare loop", r2(slope['bare-slab'] / slope.bare), '×')
   figure('receive', '  (a) / (c) without the per-delta pings (as the live API streams)', r2(slope['adapter (no pings)'] / slope['bare (no pings)']), '×')
+  figure('receive', '  (d) / (c): the floor that keeps every byte relative to the bare loop (what (a) / (c) can reach)', r2(slope.floor / slope.bare), '×')
+  figure('receive', '  (d) / (c) without the per-delta pings', r2(slope['floor (no pings)'] / slope['bare (no pings)']), '×')
+  figure('receive', '  (a) / (d): the adapter relative to the floor', r2(slope.adapter / slope.floor), '×')
+  figure('receive', '  (a) / (d) without the per-delta pings', r2(slope['adapter (no pings)'] / slope['floor (no pings)']), '×')
   for (const v of variants) {
     figure(
       'receive',

@@ -1,5 +1,7 @@
 // §3b A file of short voice conversations against the fake server, as a user writes them with `fakeTest`.
 // BENCH_TESTS sets the number of tests (default 100; the bench also runs 1 to subtract Vitest's own start-up).
+// BENCH_PACE_MS=0: the fake server streams unpaced (as its default did before it streamed at 10× real time), so the
+// figure is what the library costs per test; without it, what a test costs with the fake's default pacing.
 import { fakeTest, expect } from 'expect-voice/vitest'
 import { synthesizeSpeech } from 'expect-voice'
 
@@ -10,6 +12,7 @@ const test = fakeTest.override({
   fakeServerOptions: {
     reply: ({ userText }) => (/table/.test(userText ?? '') ? 'Sure, your table for two is booked.' : 'You are welcome.'),
     seed: 7,
+    ...(process.env.BENCH_PACE_MS ? { paceMs: Number(process.env.BENCH_PACE_MS) } : {}),
   },
 })
 
