@@ -1,7 +1,7 @@
 /**
  * §2 Receive loop. One client variant per process (argv[2]): `adapter` (OpenAIRealtimeAdapter, the BUILT package),
  * `sdk` (the official `openai` package's OpenAIRealtimeWS), `bare` (ws + JSON.parse + base64 decode, audio dropped:
- * the issue's reference) or `floor` (the least a client can do that keeps every byte, see `floorClient`).
+ * the issue's reference) or `floor` (the least a client can do that keeps every byte, see `readFramesOwnWay`).
  * The fake server runs in its own child process over TLS on loopback (wss://, as the SDK requires), streaming one
  * warm-up response and then `mainMs` of 24 kHz PCM16 in 100 ms deltas with its transcript, as fast as it can.
  * Every variant decodes every audio delta to PCM bytes; CPU (process.cpuUsage), wall time and peak RSS of THIS
