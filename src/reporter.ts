@@ -98,34 +98,4 @@ export class VoiceReporter {
 
 export default VoiceReporter
 
-export {
-  buildVoiceReport,
-  checkVoiceBudgets,
-  formatVoiceReportTable,
-  mergeVoiceReports,
-  readVoiceReport,
-  renderVoiceReportHtml,
-  summarizeVoiceReport,
-  VOICE_REPORT_SCHEMA,
-  voiceBudgets,
-  writeVoiceReport,
-} from './run-report/index.js'
-export type {
-  BudgetResult,
-  MetricBudget,
-  MetricSummary,
-  TestSummary,
-  TurnMeasurements,
-  VerdictBudget,
-  VerdictSummary,
-  VoiceAttemptPayload,
-  VoiceBudgets,
-  VoiceNote,
-  VoiceReport,
-  VoiceReporterOptions,
-  VoiceReportRun,
-  VoiceReportSummary,
-  VoiceReportTest,
-  VoiceTestAttempt,
-  FinishedVoiceRun,
-} from './run-report/index.js'
+export * from './run-report/public.js'
